@@ -1,0 +1,1 @@
+"""provisioner: plan/apply/drift for advertising campaigns kept as YAML in git."""

@@ -1,0 +1,205 @@
+"""The machinery every emulator shares: request/response values, routing, faults and persistence.
+
+An emulator is a backend (state + platform rules, no HTTP) plus a route table mapping
+method + path regex to handlers; `Emulator.handle` adds auth, rate limits and fault injection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qs
+
+from provisioner.sandbox.faults import FaultInjector, FaultKind, RateLimiter
+from provisioner.sandbox.store import Store
+
+
+@dataclass
+class PlatformRequest:
+    """One HTTP request as the platform sees it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+
+    @classmethod
+    def build(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> "PlatformRequest":
+        path, _, qs = target.partition("?")
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return cls(method.upper(), path, parse_qs(qs, keep_blank_values=True), lowered, body)
+
+    def json(self) -> Any:
+        """The JSON body; raises PlatformError-friendly ValueError when it is not JSON."""
+        return json.loads(self.body.decode("utf-8"))
+
+    def param(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class PlatformResponse:
+    """One HTTP response; `body` is JSON-serialised unless it is already bytes."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        if self.body is None:
+            return b""
+        if isinstance(self.body, bytes):
+            return self.body
+        return json.dumps(self.body).encode("utf-8")
+
+    def all_headers(self) -> dict[str, str]:
+        headers = dict(self.headers)
+        if self.body is not None and not isinstance(self.body, bytes):
+            headers.setdefault("content-type", "application/json")
+        return headers
+
+
+class PlatformError(Exception):
+    """Raised by backends and handlers: becomes the platform's own error response."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {body}")
+        self.response = PlatformResponse(status, body, headers or {})
+
+
+Handler = Callable[..., PlatformResponse]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    operation: str  # the documented operation, for the endpoint checklist
+
+
+class Router:
+    """Method + full-match path regex → handler(request, **groups)."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, handler: Handler, operation: str) -> None:
+        self.routes.append(Route(method.upper(), re.compile(pattern), handler, operation))
+
+    def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+        for route in self.routes:
+            match = route.pattern.fullmatch(path)
+            if match and route.method == method:
+                return route.handler, match.groupdict()
+        return None
+
+    def operations(self) -> list[str]:
+        return [f"{r.method} {r.pattern.pattern}  ({r.operation})" for r in self.routes]
+
+
+@dataclass
+class Outcome:
+    """What the transport must do: deliver `response`, or fail the connection as a fault says."""
+
+    response: PlatformResponse | None
+    fault: FaultKind | None = None
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    status: int | None
+
+
+class Emulator:
+    """Base class: subclasses set `name`, build `self.router` and implement `not_found`,
+    `rate_limited` (the platform's 429 with its own headers) and `server_error`."""
+
+    name = "emulator"
+
+    def __init__(self, store: Store | None = None, faults: FaultInjector | None = None,
+                 rate_limiter: RateLimiter | None = None) -> None:
+        self.store = store or Store()
+        self.faults = faults or FaultInjector()
+        self.rate_limiter = rate_limiter
+        self.router = Router()
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.RLock()
+        self.register_routes()
+
+    # -- to be provided by each platform -------------------------------------------------
+    def register_routes(self) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def not_found(self, request: PlatformRequest) -> PlatformResponse:
+        return PlatformResponse(404, {"error": "not found"})
+
+    def rate_limited(self, reset_epoch: int, limit: int) -> PlatformResponse:
+        return PlatformResponse(429, {"error": "too many requests"})
+
+    def server_error(self, status: int) -> PlatformResponse:
+        return PlatformResponse(status, {"error": "internal server error"})
+
+    @classmethod
+    def default_rate_limiter(cls) -> RateLimiter | None:
+        """The platform's documented limit, used when the sandbox runs with rate limits on."""
+        return None
+
+    def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change an object as a person would in the platform's UI (sandbox-only)."""
+        raise NotImplementedError(f"{self.name} has no UI edit")
+
+    # -- shared request pipeline --------------------------------------------------------
+    def handle(self, request: PlatformRequest) -> Outcome:
+        fault = self.faults.draw()
+        if fault in (FaultKind.DROP_BEFORE, FaultKind.TIMEOUT_BEFORE):
+            self._record(request, None)
+            return Outcome(None, fault)
+        if fault in (FaultKind.HTTP_500, FaultKind.HTTP_503):
+            response = self.server_error(500 if fault is FaultKind.HTTP_500 else 503)
+            self._record(request, response.status)
+            return Outcome(response, fault)
+        if fault is FaultKind.HTTP_429 or (self.rate_limiter and not self.rate_limiter.allow()):
+            limiter = self.rate_limiter or RateLimiter(limit=1, window_seconds=1)
+            response = self.rate_limited(limiter.reset_epoch(), limiter.limit)
+            self._record(request, response.status)
+            return Outcome(response, FaultKind.HTTP_429)
+        response = self.dispatch(request)
+        self._record(request, response.status)
+        if fault in (FaultKind.DROP_AFTER, FaultKind.TIMEOUT_AFTER):
+            return Outcome(None, fault)  # the platform committed; the client never hears of it
+        return Outcome(response)
+
+    def dispatch(self, request: PlatformRequest) -> PlatformResponse:
+        resolved = self.router.resolve(request.method, request.path)
+        if resolved is None:
+            return self.not_found(request)
+        handler, groups = resolved
+        with self._lock:
+            try:
+                return handler(request, **groups)
+            except PlatformError as error:
+                return error.response
+
+    def _record(self, request: PlatformRequest, status: int | None) -> None:
+        try:
+            body: Any = json.loads(request.body) if request.body else None
+        except ValueError:
+            body = request.body.decode("utf-8", "replace")
+        with self._lock:
+            self.requests.append(RecordedRequest(request.method, request.path, request.query,
+                                                 request.headers, body, status))
+
+    def checklist(self) -> list[str]:
+        """The documented endpoints this emulator implements (moto's IMPLEMENTATION_COVERAGE)."""
+        return self.router.operations()

@@ -1,0 +1,74 @@
+"""Serve emulators over real HTTP on loopback, one port per platform, each in its own thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from provisioner.sandbox.core import Emulator, PlatformRequest
+from provisioner.sandbox.faults import FaultKind
+
+# A hung answer must outlast any client timeout; the server thread is a daemon, so it never blocks exit.
+HANG_SECONDS = 60.0
+
+
+def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+    class EmulatorHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+            pass  # requests are recorded by the emulator; stderr stays quiet
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = PlatformRequest.build(self.command, self.path, dict(self.headers.items()), body)
+            outcome = emulator.handle(request)
+            if emulator.faults.latency:
+                time.sleep(emulator.faults.latency)
+            if outcome.fault in (FaultKind.TIMEOUT_BEFORE, FaultKind.TIMEOUT_AFTER):
+                time.sleep(HANG_SECONDS)
+            if outcome.response is None:
+                self.close_connection = True
+                return  # drop: close the socket without an answer
+            payload = outcome.response.encoded()
+            self.send_response(outcome.response.status)
+            for name, value in outcome.response.all_headers().items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+    return EmulatorHandler
+
+
+class EmulatorServer:
+    """One emulator on http://127.0.0.1:PORT (port 0 picks a free one)."""
+
+    def __init__(self, emulator: Emulator, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.emulator = emulator
+        self.httpd = ThreadingHTTPServer((host, port), _handler_for(emulator))
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "EmulatorServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
