@@ -1,0 +1,225 @@
+"""Execute a Plan: creates, updates (batched where the platform can), adoptions and retirements,
+concurrently within each provider instance's limit, recording every outcome in state as it happens.
+
+A create is journalled as pending *before* it is sent, so a crash at any moment leaves a trail the
+next plan resolves by looking the campaign up; nothing is ever created twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from provisioner.config.workspace import Workspace
+from provisioner.diff import field_diffs
+from provisioner.errors import AmbiguousOutcomeError, ProviderError, ProvisionerError
+from provisioner.hooks import Hook
+from provisioner.plans.action import Action
+from provisioner.plans.change import ResourceChange
+from provisioner.plans.plan import Plan
+from provisioner.providers.base import (BatchUpdates, CreateRequest, Finds, LiveCampaign, Retires,
+                                        UpdateRequest, UpdateResult, Updates)
+from provisioner.refresh import Sessions
+from provisioner.states.state import MANAGED, PENDING, ResourceState
+from provisioner.states.statemgr import LocalStateManager
+
+
+@dataclass
+class Outcome:
+    key: str
+    provider: str
+    action: Action
+    ok: bool
+    id: str | None = None
+    message: str | None = None
+    code: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ApplyReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def succeeded(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok]
+
+
+class Applier:
+    def __init__(self, workspace: Workspace, state: LocalStateManager, sessions: Sessions,
+                 hook: Hook | None = None) -> None:
+        self.workspace, self.statemgr, self.sessions = workspace, state, sessions
+        self.hook = hook or Hook()
+        self._state_lock = threading.Lock()
+        self._report_lock = threading.Lock()
+        self.report = ApplyReport()
+
+    def apply(self, plan: Plan) -> ApplyReport:
+        by_instance: dict[str, list[ResourceChange]] = {}
+        for change in plan.actionable:
+            by_instance.setdefault(change.provider, []).append(change)
+        with ThreadPoolExecutor(max_workers=max(1, len(by_instance))) as pool:
+            for future in [pool.submit(self._apply_instance, n, cs) for n, cs in by_instance.items()]:
+                future.result()
+        return self.report
+
+    # -- per instance -----------------------------------------------------------------------------
+    def _apply_instance(self, instance: str, changes: list[ResourceChange]) -> None:
+        session = self.sessions.get(instance)
+        parallelism = self.workspace.providers[instance].settings.parallelism
+        blocked = [c for c in changes if c.action is Action.BLOCKED]
+        for change in blocked:
+            self._done(Outcome(change.key, instance, change.action, False, change.id,
+                               message=change.reason or "; ".join(change.warnings) or "cannot update in place",
+                               code="cannot-update-in-place"))
+        for change in (c for c in changes if c.action is Action.NOOP):
+            self._record_applied(change, change.id, change.after or {}, {})
+        for change in (c for c in changes if c.action is Action.ADOPT):
+            self._adopt(change)
+        updates = [c for c in changes if c.action in (Action.UPDATE, Action.ADOPT) and c.updatable]
+        with ThreadPoolExecutor(max_workers=parallelism) as pool:
+            creates = [pool.submit(self._guard, self._create, session, c) for c in changes
+                       if c.action is Action.CREATE]
+            retires = [pool.submit(self._guard, self._retire, session, c) for c in changes
+                       if c.action is Action.RETIRE]
+            if isinstance(session, BatchUpdates):
+                self._guard(self._update_batch, session, updates)
+            elif isinstance(session, Updates):
+                for future in [pool.submit(self._guard, self._update_one, session, c) for c in updates]:
+                    future.result()
+            for future in creates + retires:
+                future.result()
+
+    def _guard(self, step: Callable[..., None], session: Any, item: Any) -> None:
+        """A failure of one campaign is reported and never stops the others."""
+        try:
+            step(session, item)
+        except ProvisionerError as error:
+            for change in item if isinstance(item, list) else [item]:
+                self._done(Outcome(change.key, change.provider, change.action, False, change.id,
+                                   message=self._redact(str(error)), code=getattr(error, "code", None)))
+
+    # -- creates ----------------------------------------------------------------------------------
+    def _create(self, session: Any, change: ResourceChange) -> None:
+        self.hook.pre_apply(change)
+        desired = change.after or {}
+        campaign = self.workspace.campaigns[change.key]
+        wanted = {k: v for k, v in desired.items() if k not in campaign.model.not_compared}
+        self._write(ResourceState(change.key, change.provider, change.provider_type, PENDING, attrs=wanted))
+        try:
+            result = session.create_campaign(CreateRequest(change.key, desired))
+        except AmbiguousOutcomeError as error:
+            found = session.find_campaign(change.key, desired) if isinstance(session, Finds) else None
+            if found is None:
+                # Keep the pending entry: the next plan looks the campaign up again before any create.
+                raise AmbiguousOutcomeError(f"{error}; no campaign found afterwards, the next plan will "
+                                            "check again before creating", code="ambiguous") from None
+            self._created(change, found, wanted, ["the answer was lost; found the created campaign by lookup"])
+            return
+        except ProviderError:
+            with self._state_lock:
+                self.statemgr.remove(change.key)  # refused: nothing was created
+            raise
+        warnings = list(result.warnings)
+        if result.adopted:
+            warnings.append("the platform already had this campaign (create-or-retrieve): recorded it")
+        warnings += self._verify(campaign.model, wanted, result.live)
+        self._created(change, result.live, wanted, warnings)
+
+    def _created(self, change: ResourceChange, live: LiveCampaign, wanted: dict[str, Any],
+                 warnings: list[str]) -> None:
+        self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, live.id,
+                                  attrs=wanted, outputs=live.outputs))
+        self._done(Outcome(change.key, change.provider, change.action, True, live.id, warnings=warnings,
+                           outputs=live.outputs))
+
+    @staticmethod
+    def _verify(model: Any, wanted: dict[str, Any], live: LiveCampaign) -> list[str]:
+        """Terraform's AssertObjectCompatible: the platform must have stored what we asked for."""
+        if not live.fields:
+            return []
+        return [f"provider produced an inconsistent result: {d.path} is {d.before!r}, planned {d.after!r}"
+                for d in field_diffs(wanted, live.fields, model)]
+
+    # -- adoptions and updates ------------------------------------------------------------------
+    def _adopt(self, change: ResourceChange) -> None:
+        self.hook.pre_apply(change)
+        self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, change.id,
+                                  attrs=dict(change.before or {})))
+        if not change.updatable:
+            self._done(Outcome(change.key, change.provider, change.action, True, change.id,
+                               warnings=change.warnings))
+
+    def _update_requests(self, changes: list[ResourceChange]) -> list[UpdateRequest]:
+        requests = []
+        for change in changes:
+            top = {d.path.split(".")[0] for d in change.updatable}
+            after = change.after or {}
+            requests.append(UpdateRequest(change.key, change.id or "", {k: after[k] for k in sorted(top)}, after))
+        return requests
+
+    def _update_batch(self, session: Any, changes: list[ResourceChange]) -> None:
+        if not changes:
+            return
+        for change in changes:
+            self.hook.pre_apply(change)
+        results = session.update_campaigns(self._update_requests(changes))
+        for change, result in zip(changes, results):
+            self._updated(change, result)
+
+    def _update_one(self, session: Any, change: ResourceChange) -> None:
+        self.hook.pre_apply(change)
+        self._updated(change, session.update_campaign(self._update_requests([change])[0]))
+
+    def _updated(self, change: ResourceChange, result: UpdateResult) -> None:
+        if result.error is not None:
+            self._done(Outcome(change.key, change.provider, change.action, False, change.id,
+                               message=self._redact(str(result.error)), code=result.error.code,
+                               warnings=result.warnings))
+            return
+        applied = dict(change.before or {})
+        after = change.after or {}
+        for path in {d.path.split(".")[0] for d in change.updatable}:
+            applied[path] = after[path]
+        self._record_applied(change, change.id, applied, {})
+        self._done(Outcome(change.key, change.provider, change.action, True, change.id,
+                           warnings=result.warnings + change.warnings))
+
+    def _record_applied(self, change: ResourceChange, campaign_id: str | None, attrs: dict[str, Any],
+                        outputs: dict[str, Any]) -> None:
+        previous = self.statemgr.state.resources.get(change.key)
+        campaign = self.workspace.campaigns.get(change.key)
+        if campaign is not None:
+            attrs = {k: v for k, v in attrs.items() if k not in campaign.model.not_compared}
+        self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, campaign_id,
+                                  attrs=attrs, outputs=outputs or (previous.outputs if previous else {})))
+
+    # -- retirements ------------------------------------------------------------------------------
+    def _retire(self, session: Any, change: ResourceChange) -> None:
+        self.hook.pre_apply(change)
+        if not isinstance(session, Retires) or change.id is None:
+            raise ProviderError("this platform cannot retire campaigns", code="cannot-retire")
+        session.retire_campaign(change.id, change.key)
+        with self._state_lock:
+            self.statemgr.remove(change.key)
+        self._done(Outcome(change.key, change.provider, change.action, True, change.id))
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+    def _write(self, resource: ResourceState) -> None:
+        with self._state_lock:
+            self.statemgr.record(resource)
+
+    def _done(self, outcome: Outcome) -> None:
+        with self._report_lock:
+            self.report.outcomes.append(outcome)
+        self.hook.post_apply(outcome)
+
+    def _redact(self, text: str) -> str:
+        return self.sessions.context.redactor(text)

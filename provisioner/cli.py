@@ -1,0 +1,172 @@
+"""The command line: click parses flags and calls one function per command, which returns the
+exit code. Errors the user can fix are printed without a traceback and exit 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from provisioner.commands import apply as apply_cmd
+from provisioner.commands import plan as plan_cmd
+from provisioner.commands import sandbox as sandbox_cmd
+from provisioner.commands import show as show_cmd
+from provisioner.commands import validate as validate_cmd
+from provisioner.commands.output import err, out, report_config_error
+from provisioner.errors import ConfigError, ProvisionerError
+from provisioner.sandbox.registry import EMULATOR_NAMES
+
+EXIT_CODES = """\b
+Exit codes:
+  validate  0 valid, 1 invalid
+  plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error
+  apply     0 everything succeeded, 1 anything failed or was refused
+  drift     0 in sync, 2 drift found, 1 error"""
+
+paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+                             default="text", show_default=True, help="How to render the result.")
+prune_option = click.option("--prune", is_flag=True,
+                            help="Retire (deactivate) campaigns that are in state but no longer in config.")
+
+
+def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    try:
+        code = function(*args, **kwargs)
+    except ConfigError as error:
+        report_config_error(error)
+        code = 1
+    except ProvisionerError as error:
+        err(f"Error: {error}")
+        code = 1
+    sys.exit(code)
+
+
+@click.group(epilog=EXIT_CODES)
+@click.version_option(package_name="provisioner")
+def main() -> None:
+    """Plan and apply advertising campaigns kept as YAML in git, like Terraform.
+
+    A workspace is a directory of YAML files (or the files you name), declaring provider
+    instances and campaigns. `plan` shows what would change on each platform and saves
+    the plan; `apply PLANFILE` makes exactly that change; `drift` reports what someone
+    changed by hand since the last apply.
+    """
+
+
+@main.command(epilog=EXIT_CODES)
+@paths_argument
+def validate(paths: tuple[str, ...]) -> None:
+    """Check a workspace offline: YAML, schema, platform rules. Reports every problem with file:line."""
+    _run(validate_cmd.validate, list(paths))
+
+
+@main.command(epilog=EXIT_CODES)
+@paths_argument
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Where to save the plan (default: plans/<workspace>.json).")
+@click.option("--no-save", is_flag=True, help="Only show the plan; do not write a plan file.")
+@format_option
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@prune_option
+def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
+         prune: bool) -> None:
+    """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
+    _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save)
+
+
+@main.command(epilog=EXIT_CODES)
+@click.argument("target", type=click.Path(exists=True))
+@click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
+@click.option("--lock-timeout", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another run's state lock before giving up.")
+@format_option
+@prune_option
+def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> None:
+    """Apply a saved plan file exactly (refused if stale), or plan a workspace directory and apply
+    it after confirmation."""
+    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune)
+
+
+@main.command(epilog=EXIT_CODES)
+@paths_argument
+@format_option
+def drift(paths: tuple[str, ...], fmt: str) -> None:
+    """Report campaigns changed outside provisioner since the last apply (live vs state)."""
+    _run(plan_cmd.drift, list(paths), fmt)
+
+
+@main.command()
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(paths: tuple[str, ...], fmt: str) -> None:
+    """List what state records: ids, pending creates, and outputs such as links."""
+    _run(show_cmd.show, list(paths), fmt)
+
+
+@main.command()
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+def schema(out_path: str | None) -> None:
+    """Write the JSON Schema of workspace files (for editor completion and checking)."""
+    from provisioner.config.jsonschema import workspace_schema
+
+    text = json.dumps(workspace_schema(), indent=1)
+    if out_path:
+        Path(out_path).write_text(text + "\n", "utf-8")
+    else:
+        out(text)
+
+
+@main.command("force-unlock")
+@paths_argument
+def force_unlock(paths: tuple[str, ...]) -> None:
+    """Forget the recorded holder of the state lock (the lock itself dies with its process)."""
+    def run() -> int:
+        from provisioner.config.workspace import load_workspace
+        from provisioner.states.statemgr import state_manager_for
+
+        workspace = load_workspace(list(paths))
+        holder = state_manager_for(workspace.root, workspace.state.path).force_unlock()
+        out(f"Removed lock record: {holder}" if holder else "No lock record was present.")
+        return 0
+    _run(run)
+
+
+@main.group()
+def sandbox() -> None:
+    """Local emulators of the platforms: serve them over HTTP, or change a campaign as a person would."""
+
+
+@sandbox.command("serve")
+@click.option("--state-dir", default=".sandbox", show_default=True, type=click.Path(file_okay=False),
+              help="Where the emulators keep their data between runs.")
+@click.option("--port", type=int, default=8701, show_default=True,
+              help="First port; platforms get consecutive ports (0 = any free port).")
+@click.option("--platform", "platforms", multiple=True, type=click.Choice(EMULATOR_NAMES),
+              help="Serve only these platforms (repeatable).")
+@click.option("--faults", help="Fault rate and kinds, e.g. 0.2 or 0.2:429,500,503,timeout-after,drop-before.")
+@click.option("--seed", type=int, help="Seed for fault injection (replayable runs).")
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+@click.option("--rate-limits", is_flag=True, help="Enforce each platform's documented rate limit.")
+@click.option("--ready-file", type=click.Path(dir_okay=False), help="Write the base URLs here once serving.")
+def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults: str | None, seed: int | None,
+                  latency: float, rate_limits: bool, ready_file: str | None) -> None:
+    """Serve the emulators on 127.0.0.1 until interrupted."""
+    _run(sandbox_cmd.serve, state_dir, port, list(platforms), faults, seed, latency, rate_limits, ready_file)
+
+
+@sandbox.command("edit")
+@click.argument("platform", type=click.Choice(EMULATOR_NAMES))
+@click.argument("object_id")
+@click.argument("assignments", nargs=-1, required=True)
+@click.option("--state-dir", required=True, type=click.Path(file_okay=False),
+              help="The emulator's data: for `base_url: sandbox`, WORKSPACE/.provisioner/sandbox.")
+def sandbox_edit(platform: str, object_id: str, assignments: tuple[str, ...], state_dir: str) -> None:
+    """Change a campaign as a person would in the platform's UI, e.g. `budget.amount=60000`."""
+    _run(sandbox_cmd.edit, state_dir, platform, object_id, list(assignments))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,61 @@
+"""`provisioner plan`: read live state, compute the plan, render it, save it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from provisioner.commands.output import ProgressHook, err, out
+from provisioner.engine import make_plan, open_run, read_errors
+from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
+from provisioner.plans.planfile import write_plan
+from provisioner.views import human, jsonview, markdown
+
+
+def default_plan_path(paths: list[str]) -> Path:
+    first = Path(paths[0]).resolve()
+    name = first.name if first.is_dir() else first.stem
+    return Path("plans") / f"{name}.json"
+
+
+def render(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        return jsonview.render_plan(plan)
+    if fmt == "markdown":
+        return markdown.render_drift(plan) if plan.mode == REFRESH_ONLY else markdown.render_plan(plan)
+    return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
+
+
+def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
+         save: bool = True) -> int:
+    run = open_run(paths)
+    try:
+        result = make_plan(run, NORMAL, prune, ProgressHook(run.context.redactor))
+    finally:
+        run.close()
+    errors = read_errors(run)
+    for problem in errors:
+        err(f"Error: {problem}")
+    if errors:
+        err("The plan is incomplete, so it was not saved.")
+        return 1
+    out(render(result, fmt))
+    if save:
+        target = Path(out_path) if out_path else default_plan_path(paths)
+        write_plan(result, target)
+        err(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
+    return 2 if detailed_exitcode and result.has_changes() else 0
+
+
+def drift(paths: list[str], fmt: str) -> int:
+    run = open_run(paths)
+    try:
+        result = make_plan(run, REFRESH_ONLY, False, ProgressHook(run.context.redactor))
+    finally:
+        run.close()
+    out(render(result, fmt))
+    errors = read_errors(run)
+    for problem in errors:
+        err(f"Error: {problem}")
+    if errors:
+        return 1
+    return 2 if result.drift else 0

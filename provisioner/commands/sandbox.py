@@ -1,0 +1,62 @@
+"""`provisioner sandbox`: serve the platform emulators on loopback, or edit a campaign "in the UI"."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from provisioner.commands.output import err, out
+from provisioner.sandbox.faults import FaultInjector
+from provisioner.sandbox.registry import EMULATOR_NAMES, make_emulator
+from provisioner.sandbox.server import EmulatorServer
+
+
+def serve(state_dir: str, port: int, platforms: list[str], faults: str | None, seed: int | None,
+          latency: float, rate_limits: bool, ready_file: str | None = None) -> int:
+    servers = []
+    for offset, name in enumerate(platforms or list(EMULATOR_NAMES)):
+        injector = FaultInjector.parse(faults, seed=seed, latency=latency) if faults else \
+            FaultInjector(latency=latency)
+        emulator = make_emulator(name, state_dir, injector, rate_limited=rate_limits)
+        server = EmulatorServer(emulator, port=port + offset if port else 0).start()
+        servers.append(server)
+        out(f"{name}: base_url {server.url}")
+    if ready_file:
+        Path(ready_file).write_text(json.dumps({s.emulator.name: s.url for s in servers}), "utf-8")
+    err(f"Serving {len(servers)} emulator(s); state in {state_dir}. Ctrl-C to stop.")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    for server in servers:
+        server.stop()
+    return 0
+
+
+def edit(state_dir: str, platform: str, object_id: str, assignments: list[str]) -> int:
+    changes: dict[str, Any] = {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        if not sep:
+            err(f"'{assignment}' is not FIELD=VALUE")
+            return 1
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        _assign(changes, name.split("."), value)
+    emulator = make_emulator(platform, state_dir)
+    result = emulator.ui_edit(object_id, changes)
+    out(json.dumps(result, indent=1, default=str))
+    return 0
+
+
+def _assign(target: dict[str, Any], path: list[str], value: Any) -> None:
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    target[path[-1]] = value

@@ -1,0 +1,1 @@
+"""Reading workspaces: YAML with line marks, secret references, and validated models."""

@@ -1,0 +1,294 @@
+"""Load a workspace: YAML files merged, secrets resolved from the environment, every section
+validated against its provider's models, and every problem reported with file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from provisioner.config.secrets import SecretReferenceError, is_secret_field, resolve_reference
+from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
+from provisioner.diagnostics import Diagnostic, SourceLocation
+from provisioner.errors import ConfigError
+from provisioner.providers.base import SANDBOX, CampaignModel, ProviderPlugin, ProviderSettings
+from provisioner.providers.registry import providers
+
+TOP_LEVEL = ("providers", "campaigns", "state")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class ProviderInstance:
+    name: str
+    plugin: ProviderPlugin
+    settings: ProviderSettings
+    source: SourceLocation
+
+
+@dataclass
+class CampaignConfig:
+    key: str
+    instance: str
+    model: CampaignModel
+    source: SourceLocation
+
+    @property
+    def desired(self) -> dict[str, Any]:
+        return self.model.declared()
+
+
+@dataclass
+class StateSettings:
+    backend: str = "local"
+    path: str = ".provisioner"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    files: list[Path]
+    providers: dict[str, ProviderInstance] = field(default_factory=dict)
+    campaigns: dict[str, CampaignConfig] = field(default_factory=dict)
+    state: StateSettings = field(default_factory=StateSettings)
+
+    def campaigns_of(self, instance: str) -> list[CampaignConfig]:
+        return [c for c in self.campaigns.values() if c.instance == instance]
+
+    def digest(self) -> str:
+        """Hash of everything that shapes a plan; secrets are excluded (they never shape one)."""
+        content = {
+            "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
+                          for n, p in sorted(self.providers.items())},
+            "campaigns": {k: {"provider": c.instance, "desired": c.desired}
+                          for k, c in sorted(self.campaigns.items())},
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _secret_fields(settings: BaseModel) -> set[str]:
+    return {name for name in type(settings).model_fields if is_secret_field(name)}
+
+
+class _Loader:
+    """Accumulates diagnostics while building the Workspace."""
+
+    def __init__(self, environ: Mapping[str, str] | None) -> None:
+        self.environ = environ
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, summary: str, file: Path, line: int | None, field_path: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(summary, SourceLocation(str(file), line), field_path))
+
+    def load(self, paths: list[Path]) -> Workspace:
+        files = self._collect(paths)
+        root = paths[0] if paths and paths[0].is_dir() else (paths[0].parent if paths else Path("."))
+        workspace = Workspace(root=root, files=files)
+        documents = [(f, doc) for f in files if (doc := self._parse(f)) is not None]
+        provider_docs: dict[str, tuple[Path, MarkedDict]] = {}
+        campaign_docs: dict[str, tuple[Path, Any, int]] = {}
+        for file, doc in documents:
+            self._merge(file, doc, "providers", provider_docs)
+            self._merge(file, doc, "campaigns", campaign_docs)
+            if "state" in doc:
+                workspace.state = self._state(file, doc)
+        for name, (file, body) in provider_docs.items():
+            instance = self._provider(name, file, body)
+            if instance:
+                workspace.providers[name] = instance
+        for key, (file, body, line) in campaign_docs.items():
+            campaign = self._campaign(key, file, body, line, workspace, provider_docs)
+            if campaign:
+                workspace.campaigns[key] = campaign
+        self._check_unique_names(workspace)
+        if self.diagnostics:
+            raise ConfigError(self.diagnostics)
+        return workspace
+
+    def _collect(self, paths: list[Path]) -> list[Path]:
+        files: list[Path] = []
+        for path in paths:
+            if path.is_dir():
+                found = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+                if not found:
+                    self.error("no .yaml or .yml files in this directory", path, None)
+                files.extend(found)
+            elif path.is_file():
+                files.append(path)
+            else:
+                self.error("no such file or directory", path, None)
+        if self.diagnostics:
+            raise ConfigError(self.diagnostics)
+        return files
+
+    def _parse(self, file: Path) -> MarkedDict | None:
+        try:
+            doc = load_yaml_text(file.read_bytes())
+        except YamlError as error:
+            self.error(str(error), file, error.line)
+            return None
+        if doc is None:
+            return None
+        if not isinstance(doc, MarkedDict):
+            self.error("the top level must be a mapping (providers:, campaigns:, state:)", file, 1)
+            return None
+        for key in doc:
+            if key not in TOP_LEVEL:
+                self.error(f"unknown section {key!r}{_did_you_mean(key, TOP_LEVEL)}", file, doc.lines[key], str(key))
+        return doc
+
+    def _merge(self, file: Path, doc: MarkedDict, section: str, into: dict[str, Any]) -> None:
+        body = doc.get(section)
+        if body is None:
+            return
+        if not isinstance(body, MarkedDict):
+            self.error(f"'{section}' must be a mapping of name → settings", file, doc.lines[section], section)
+            return
+        for name, value in body.items():
+            line = body.lines[name]
+            if name in into:
+                first_file, *_ = into[name]
+                self.error(f"{section[:-1]} {name!r} is declared twice (also in {first_file})", file, line,
+                           f"{section}.{name}")
+                continue
+            into[name] = (file, value, line) if section == "campaigns" else (file, value)
+
+    def _state(self, file: Path, doc: MarkedDict) -> StateSettings:
+        body = doc["state"]
+        if not isinstance(body, dict) or set(body) - {"backend", "path"}:
+            self.error("state takes {backend: local, path: DIR}", file, doc.lines["state"], "state")
+            return StateSettings()
+        if body.get("backend", "local") != "local":
+            self.error(f"unknown state backend {body.get('backend')!r} (known: local)", file,
+                       doc.lines["state"], "state.backend")
+        return StateSettings(path=str(body.get("path", ".provisioner")))
+
+    def _provider(self, name: str, file: Path, body: Any) -> ProviderInstance | None:
+        where = f"providers.{name}"
+        line = getattr(body, "line", None)
+        if not isinstance(body, MarkedDict):
+            self.error("provider settings must be a mapping", file, line, where)
+            return None
+        type_name = body.get("type", name)
+        plugin = providers().get(type_name)
+        if plugin is None:
+            known = sorted(providers())
+            self.error(f"unknown provider type {type_name!r}{_did_you_mean(type_name, known)} "
+                       f"(known: {', '.join(known)}; name an instance freely and set type:)",
+                       file, body.lines.get("type", line), where)
+            return None
+        values = dict(body)
+        values["type"] = type_name
+        sandbox = values.get("base_url") == SANDBOX
+        for key, value in body.items():
+            secret = is_secret_field(str(key))
+            try:
+                values[key] = resolve_reference(value, str(key), self.environ, secret=secret)
+            except SecretReferenceError as error:
+                self.error(str(error), file, body.lines[key], f"{where}.{key}")
+                values.pop(key)
+        if sandbox:
+            for credential in plugin.settings_model.credentials:
+                values.setdefault(credential, SANDBOX)  # the sandbox accepts any credentials
+        try:
+            settings = plugin.settings_model.model_validate(values)
+        except ValidationError as error:
+            self._pydantic(error, file, body, where, plugin.settings_model)
+            return None
+        return ProviderInstance(name, plugin, settings, SourceLocation(str(file), line))
+
+    def _campaign(self, key: Any, file: Path, body: Any, line: int, workspace: Workspace,
+                  provider_docs: dict[str, Any]) -> CampaignConfig | None:
+        where = f"campaigns.{key}"
+        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            self.error(f"campaign key {key!r} must be 1-64 letters, digits, '.', '_' or '-'", file, line, where)
+            return None
+        if not isinstance(body, MarkedDict):
+            self.error("a campaign must be a mapping of fields", file, line, where)
+            return None
+        instance_name = body.get("provider")
+        if instance_name is None:
+            self.error("missing 'provider' (the provider instance this campaign belongs to)", file, line, where)
+            return None
+        instance = workspace.providers.get(instance_name)
+        if instance is None:
+            if instance_name not in provider_docs:  # else its own error was already reported
+                self.error(f"no provider instance {instance_name!r}"
+                           f"{_did_you_mean(instance_name, list(provider_docs))}",
+                           file, body.lines["provider"], f"{where}.provider")
+            return None
+        fields = {k: v for k, v in body.items() if k != "provider"}
+        model = instance.plugin.campaign_model
+        try:
+            validated = model.model_validate(fields)
+        except ValidationError as error:
+            self._pydantic(error, file, body, where, model)
+            return None
+        return CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line))
+
+    def _pydantic(self, error: ValidationError, file: Path, body: MarkedDict, where: str,
+                  model: type[BaseModel]) -> None:
+        for item in error.errors():
+            loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            path = ".".join([where, *map(str, loc)]) if loc else where
+            message = item["msg"]
+            if item["type"] == "extra_forbidden" and loc:
+                message = f"unknown field {loc[-1]!r}{_did_you_mean(str(loc[-1]), _field_names(model))}"
+            elif item["type"] == "missing":
+                message = "required field is missing"
+            self.error(message, file, line_of(body, loc), path)
+
+    def _check_unique_names(self, workspace: Workspace) -> None:
+        seen: dict[tuple[str, str, str], str] = {}
+        for campaign in workspace.campaigns.values():
+            instance = workspace.providers[campaign.instance]
+            if instance.plugin.adopt_by != "name" and not getattr(instance.settings, "unique_names", False):
+                continue
+            name = campaign.desired.get("name")
+            scope = (instance.plugin.name, instance.plugin.name_scope(instance.settings), str(name))
+            if scope in seen:
+                self.error(f"name {name!r} is also used by campaign {seen[scope]!r}: {instance.plugin.name} "
+                           "campaigns are matched by name, so names must be unique per account",
+                           Path(campaign.source.file), campaign.source.line, f"campaigns.{campaign.key}.name")
+            else:
+                seen[scope] = campaign.key
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    """Every field name reachable from `model`, for "did you mean" suggestions."""
+    names: set[str] = set()
+    stack: list[Any] = [model]
+    seen: set[Any] = set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for name, info in current.model_fields.items():
+            names.add(info.alias or name)
+            for candidate in _model_types(info.annotation):
+                stack.append(candidate)
+    return sorted(names)
+
+
+def _model_types(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in getattr(annotation, "__args__", ()) for m in _model_types(arg)]
+
+
+def _did_you_mean(word: Any, candidates: Any) -> str:
+    matches = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def load_workspace(paths: list[str | Path], environ: Mapping[str, str] | None = None) -> Workspace:
+    """Read, merge and validate a workspace; raises ConfigError with every problem found."""
+    return _Loader(environ).load([Path(p) for p in paths])

@@ -1,0 +1,102 @@
+"""Field-level comparison of declared values with live values, after normalisation.
+
+Only what the config declares is compared (`project`), and values are normalised first
+(`canon`): ids as int or string, decimals in any notation, datetimes in any offset, and absent
+vs null all compare equal. The fast path is one equality test per campaign, so planning stays
+linear; deepdiff is only asked for the paths of campaigns that really differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from provisioner.plans.change import FieldDiff
+from provisioner.providers.base import CampaignModel
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def _canon_number(value: Any) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def canon(value: Any) -> Any:
+    """A normal form in which equal values are ==, whatever their wire spelling."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return ("n", _canon_number(value))
+    if isinstance(value, str):
+        if _NUMBER.match(value):
+            try:
+                return ("n", _canon_number(value))
+            except InvalidOperation:
+                return value
+        if _DATETIME.match(value):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)  # platforms that drop the zone mean UTC
+            return ("t", parsed.astimezone(timezone.utc).isoformat())
+        return value
+    if isinstance(value, dict):
+        return {k: c for k, v in value.items() if (c := canon(v)) is not None}
+    if isinstance(value, (list, tuple)):
+        return [canon(v) for v in value]
+    return value
+
+
+def project(live: Any, desired: Any) -> Any:
+    """The part of `live` that `desired` declares (nested mappings are narrowed key by key)."""
+    if isinstance(desired, dict) and isinstance(live, dict):
+        return {k: project(live.get(k), v) for k, v in desired.items()}
+    return live
+
+
+def field_diffs(desired: dict[str, Any], live: dict[str, Any],
+                model: type[CampaignModel]) -> list[FieldDiff]:
+    """Declared fields whose live value differs, each marked with why it cannot change, if so."""
+    diffs: list[FieldDiff] = []
+    for name, wanted in desired.items():
+        actual = project(live.get(name), wanted)
+        if canon(actual) == canon(wanted) or model.live_equivalent(name, wanted, actual):
+            continue
+        blocked = model.update_blocker(name, actual, wanted)
+        diffs.extend(FieldDiff(path, before, after, blocked)
+                     for path, before, after in _leaf_paths(name, actual, wanted))
+    return diffs
+
+
+def _leaf_paths(name: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return [(name, before, after)]
+    tree = DeepDiff(canon(before), canon(after), view="tree", ignore_order=False)
+    paths: set[tuple[str, ...]] = set()
+    for level in (lvl for bucket in tree.values() for lvl in bucket):
+        keys: list[str] = []
+        for part in level.path(output_format="list"):
+            if not isinstance(part, str):
+                break  # a list is one value: report the list, not its items
+            keys.append(part)
+        paths.add(tuple(keys))
+    if () in paths:
+        return [(name, before, after)]
+    return [(".".join((name, *keys)), _get(before, keys), _get(after, keys)) for keys in sorted(paths)]
+
+
+def _get(value: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def fingerprint(value: Any) -> str:
+    body = json.dumps(canon(value), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()[:16]

@@ -1,0 +1,17 @@
+"""The engine never prints: it calls a Hook, and views implement hooks for people or machines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Hook:
+    """No-op base class; override what you need (as Terraform's NilHook)."""
+
+    def pre_refresh(self, instance: str) -> None: ...
+
+    def post_refresh(self, instance: str, count: int, error: str | None) -> None: ...
+
+    def pre_apply(self, change: Any) -> None: ...
+
+    def post_apply(self, outcome: Any) -> None: ...

@@ -1,0 +1,194 @@
+"""desired (YAML) + last applied (state) + live (platforms) → Plan. Pure logic, no I/O.
+
+Capabilities decide what is possible: a platform without Updates gets "cannot update in place",
+one that cannot be read is planned from state alone and reported as not observable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from provisioner.config.workspace import CampaignConfig, Workspace
+from provisioner.diff import canon, field_diffs, fingerprint, project
+from provisioner.plans.action import Action
+from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
+from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
+from provisioner.providers.base import BatchUpdates, LiveCampaign, Retires, Updates
+from provisioner.refresh import LiveView
+from provisioner.states.state import MANAGED, PENDING, ResourceState, State
+
+ABSENT = "absent"  # fingerprint of "no live campaign": a create goes stale if one appears
+
+
+def compared(campaign: CampaignConfig) -> dict[str, Any]:
+    """The declared fields that are compared with live (bids and the like are create-only input)."""
+    skip = campaign.model.not_compared
+    return {k: v for k, v in campaign.desired.items() if k not in skip}
+
+
+class Planner:
+    def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
+                 capabilities: dict[str, set[str]], prune: bool = False) -> None:
+        self.workspace, self.state, self.live = workspace, state, live
+        self.capabilities = capabilities  # instance → {"updates", "retires"}
+        self.prune = prune
+        self.claimed = {r.id for r in state.resources.values() if r.id}
+
+    def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
+        plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
+                    config_digest=self.workspace.digest(), state_digest=self.state.digest(),
+                    state_lineage=self.state.lineage, prune=self.prune,
+                    created_at=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"))
+        plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
+        plan.drift = self._drift()
+        if mode == REFRESH_ONLY:
+            return plan
+        for key in sorted(self.workspace.campaigns):
+            plan.changes.append(self._plan_campaign(self.workspace.campaigns[key]))
+        plan.changes.extend(self._retirements(plan.warnings))
+        return plan
+
+    # -- declared campaigns ---------------------------------------------------------------------
+    def _plan_campaign(self, campaign: CampaignConfig) -> ResourceChange:
+        instance = self.workspace.providers[campaign.instance]
+        resource = self.state.resources.get(campaign.key)
+        change = ResourceChange(campaign.key, campaign.instance, instance.plugin.name, Action.CREATE,
+                                after=campaign.desired, live_fingerprint=ABSENT)
+        if resource and resource.provider != campaign.instance:
+            change.action = Action.BLOCKED
+            change.reason = (f"state records this campaign under provider {resource.provider!r}; moving a "
+                             "campaign between provider instances is not supported")
+            return change
+        view = self.live[campaign.instance]
+        if not view.observable:
+            return self._plan_from_state(change, campaign, resource)
+        found, adopt_reason = self._locate(campaign, resource, view, change)
+        if change.action is Action.BLOCKED or found is None:
+            return change
+        return self._compare(change, campaign, resource, found, adopt_reason)
+
+    def _locate(self, campaign: CampaignConfig, resource: ResourceState | None, view: LiveView,
+                change: ResourceChange) -> tuple[LiveCampaign | None, str | None]:
+        if resource and resource.status == MANAGED and resource.id:
+            found = view.by_id.get(resource.id)
+            if found is None:
+                change.reason = (f"campaign {resource.id} recorded in state no longer exists on the "
+                                 "platform; it will be created again")
+            return found, None
+        found = self._by_identity(campaign, view, change)
+        if found is None:
+            if resource and resource.status == PENDING:
+                change.reason = "an earlier create was interrupted and the platform has no such campaign"
+            return None, None
+        if resource and resource.status == PENDING:
+            return found, "an earlier create was interrupted; the platform did create it"
+        return found, "a live campaign matches this key and is not in state yet"
+
+    def _by_identity(self, campaign: CampaignConfig, view: LiveView, change: ResourceChange) -> LiveCampaign | None:
+        plugin = self.workspace.providers[campaign.instance].plugin
+        if plugin.adopt_by == "key":
+            return view.by_key.get(campaign.key)
+        if plugin.adopt_by == "name":
+            name = campaign.desired.get("name")
+            matches = [c for c in view.by_name.get(str(name), []) if c.id not in self.claimed]
+            if len(matches) > 1:
+                change.action = Action.BLOCKED
+                change.reason = (f"{len(matches)} live campaigns are named {name!r} "
+                                 f"(ids {', '.join(c.id for c in matches)}); cannot tell which is this one")
+                return None
+            return matches[0] if matches else None
+        return view.pending_matches.get(campaign.key)
+
+    def _compare(self, change: ResourceChange, campaign: CampaignConfig, resource: ResourceState | None,
+                 found: LiveCampaign, adopt_reason: str | None) -> ResourceChange:
+        wanted = compared(campaign)
+        change.id = found.id
+        change.before = project(found.fields, wanted)
+        change.live_fingerprint = fingerprint(change.before)
+        change.diffs = field_diffs(wanted, found.fields, campaign.model)
+        if "updates" not in self.capabilities.get(campaign.instance, set()):
+            for diff in change.diffs:
+                diff.blocked = diff.blocked or f"{change.provider_type} has no update endpoint"
+        if adopt_reason:
+            change.action, change.reason = Action.ADOPT, adopt_reason
+        elif not change.diffs:
+            change.action = Action.NOOP
+            change.record_state = resource is None or canon(resource.attrs) != canon(wanted)
+        else:
+            change.action = Action.UPDATE if change.updatable else Action.BLOCKED
+        for diff in change.diffs:
+            if diff.blocked:
+                change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
+        return change
+
+    def _plan_from_state(self, change: ResourceChange, campaign: CampaignConfig,
+                         resource: ResourceState | None) -> ResourceChange:
+        if resource is None or resource.status == PENDING:
+            if resource is not None:
+                change.reason = "retrying an interrupted create (the platform's create-or-retrieve will not duplicate it)"
+            return change
+        wanted = compared(campaign)
+        change.id, change.before = resource.id, project(resource.attrs, wanted)
+        change.live_fingerprint = None  # nothing live to compare: the plan rests on state
+        change.diffs = field_diffs(wanted, resource.attrs, campaign.model)
+        for diff in change.diffs:
+            diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
+            change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
+        change.action = Action.BLOCKED if change.diffs else Action.NOOP
+        return change
+
+    # -- campaigns removed from config ----------------------------------------------------------
+    def _retirements(self, warnings: list[str]) -> list[ResourceChange]:
+        changes = []
+        for key, resource in sorted(self.state.resources.items()):
+            if key in self.workspace.campaigns:
+                continue
+            instance = self.workspace.providers.get(resource.provider)
+            if instance is None:
+                warnings.append(f"{key}: its provider instance {resource.provider!r} is no longer configured; "
+                                "it is left alone")
+                continue
+            if not self.prune:
+                warnings.append(f"{key}: no longer in config; run plan with --prune to retire it on "
+                                f"{resource.provider_type}")
+                continue
+            change = ResourceChange(key, resource.provider, resource.provider_type, Action.RETIRE,
+                                    id=resource.id, before=resource.attrs, reason="removed from config (--prune)")
+            if instance.plugin.cannot_retire or "retires" not in self.capabilities.get(resource.provider, set()):
+                change.action = Action.BLOCKED
+                change.reason = f"cannot retire: {instance.plugin.cannot_retire or 'no retire operation'}"
+            changes.append(change)
+        return changes
+
+    # -- drift: live vs last applied ------------------------------------------------------------
+    def _drift(self) -> list[DriftEntry]:
+        drift = []
+        for key, resource in sorted(self.state.resources.items()):
+            view = self.live.get(resource.provider)
+            if view is None or not view.observable or view.error or resource.status != MANAGED:
+                continue
+            found = view.by_id.get(resource.id or "")
+            if found is None:
+                drift.append(DriftEntry(key, resource.provider, resource.id, "deleted"))
+                continue
+            campaign = self.workspace.campaigns.get(key)
+            plugin = self.workspace.providers[resource.provider].plugin
+            model = type(campaign.model) if campaign else plugin.campaign_model
+            diffs = field_diffs(resource.attrs, found.fields, model)
+            if diffs:  # reported as last applied -> live now
+                flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
+                drift.append(DriftEntry(key, resource.provider, resource.id, "changed", flipped))
+        return drift
+
+
+def capabilities_of(sessions: dict[str, Any]) -> dict[str, set[str]]:
+    caps: dict[str, set[str]] = {}
+    for name, session in sessions.items():
+        found = set()
+        if isinstance(session, (Updates, BatchUpdates)):
+            found.add("updates")
+        if isinstance(session, Retires):
+            found.add("retires")
+        caps[name] = found
+    return caps

@@ -1,0 +1,1 @@
+"""The plan as plain data (action, change, plan) and its one serialised form (planfile)."""

@@ -1,0 +1,80 @@
+"""One campaign's planned change and one drifted campaign, as plain data.
+
+`before` is the live value of the declared fields (None for a create), `after` the declared
+value from YAML (None for a retire). `reason` explains the plan to people; the applier never
+reads it (as Terraform's ActionReason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from provisioner.plans.action import Action
+
+
+@dataclass
+class FieldDiff:
+    path: str  # dotted, in the config vocabulary: "budget.amount"
+    before: Any
+    after: Any
+    blocked: str | None = None  # why this field cannot change in place, if it cannot
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ResourceChange:
+    key: str
+    provider: str  # provider instance name
+    provider_type: str
+    action: Action
+    id: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    diffs: list[FieldDiff] = field(default_factory=list)
+    reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    live_fingerprint: str | None = None
+    record_state: bool = False  # no-op on the platform, but state must learn the applied values
+
+    @property
+    def address(self) -> str:
+        return f"{self.provider}.{self.key}"
+
+    @property
+    def updatable(self) -> list[FieldDiff]:
+        return [d for d in self.diffs if d.blocked is None]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["action"] = self.action.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ResourceChange":
+        values = dict(data)
+        values["action"] = Action(values["action"])
+        values["diffs"] = [FieldDiff(**d) for d in values.get("diffs", [])]
+        return cls(**values)
+
+
+@dataclass
+class DriftEntry:
+    """A campaign changed outside provisioner: live differs from what was last applied."""
+
+    key: str
+    provider: str
+    id: str | None
+    kind: str  # "changed" | "deleted"
+    diffs: list[FieldDiff] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DriftEntry":
+        values = dict(data)
+        values["diffs"] = [FieldDiff(**d) for d in values.get("diffs", [])]
+        return cls(**values)

@@ -1,0 +1,65 @@
+"""The Plan: everything apply needs, and everything a reviewer reads, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioner.plans.action import Action
+from provisioner.plans.change import DriftEntry, ResourceChange
+
+FORMAT_VERSION = 1
+NORMAL, REFRESH_ONLY = "normal", "refresh-only"
+
+
+@dataclass
+class Plan:
+    mode: str
+    workspace: list[str]  # the paths the plan was made from (apply reloads them)
+    config_digest: str
+    state_digest: str
+    state_lineage: str
+    created_at: str
+    changes: list[ResourceChange] = field(default_factory=list)
+    drift: list[DriftEntry] = field(default_factory=list)
+    not_observable: dict[str, str] = field(default_factory=dict)  # instance → why
+    warnings: list[str] = field(default_factory=list)
+    prune: bool = False
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def actionable(self) -> list[ResourceChange]:
+        return [c for c in self.changes if c.action.is_change or c.record_state]
+
+    def has_changes(self) -> bool:
+        """True when config and platforms differ: a blocked change counts (it needs a human)."""
+        return any(c.action.is_change for c in self.changes)
+
+    def counts(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version, "mode": self.mode, "workspace": self.workspace,
+            "config_digest": self.config_digest, "state_digest": self.state_digest,
+            "state_lineage": self.state_lineage, "created_at": self.created_at, "prune": self.prune,
+            "summary": self.counts(),
+            "changes": [c.to_dict() for c in self.changes],
+            "drift": [d.to_dict() for d in self.drift],
+            "not_observable": self.not_observable, "warnings": self.warnings,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Plan":
+        return cls(
+            mode=data["mode"], workspace=list(data["workspace"]), config_digest=data["config_digest"],
+            state_digest=data["state_digest"], state_lineage=data["state_lineage"],
+            created_at=data["created_at"], prune=bool(data.get("prune")),
+            changes=[ResourceChange.from_dict(c) for c in data["changes"]],
+            drift=[DriftEntry.from_dict(d) for d in data.get("drift", [])],
+            not_observable=dict(data.get("not_observable", {})), warnings=list(data.get("warnings", [])),
+            format_version=data["format_version"],
+        )

@@ -1,0 +1,55 @@
+"""Plan ↔ versioned JSON file, the only serialiser; renderers and apply all read this form.
+
+The checksum catches accidental edits of a saved plan. It is not a signature: anyone who can
+write the file can recompute it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from provisioner.errors import PlanFileError
+from provisioner.plans.plan import FORMAT_VERSION, Plan
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    body = json.loads(json.dumps(plan.to_dict(), default=str))  # Decimals etc. → JSON forms
+    return {**body, "checksum": _checksum(body)}
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(plan_document(plan), indent=1, sort_keys=True) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+def read_plan(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except OSError as error:
+        raise PlanFileError(f"{path}: cannot read plan file ({error.strerror})") from None
+    except ValueError as error:
+        raise PlanFileError(f"{path}: not a plan file (invalid JSON: {error})") from None
+    if not isinstance(data, dict) or "checksum" not in data:
+        raise PlanFileError(f"{path}: not a provisioner plan file (no checksum)")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise PlanFileError(f"{path}: plan format {data.get('format_version')!r} is not {FORMAT_VERSION}; "
+                            "make a new plan with this version of provisioner")
+    checksum = data.pop("checksum")
+    if _checksum(data) != checksum:
+        raise PlanFileError(f"{path}: the plan file was modified after it was written (checksum mismatch); "
+                            "make a new plan instead of editing one")
+    try:
+        return Plan.from_dict(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise PlanFileError(f"{path}: malformed plan file ({error})") from None

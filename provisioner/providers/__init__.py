@@ -1,0 +1,1 @@
+"""Provider plugins: one small package per platform behind the interface in `base`."""

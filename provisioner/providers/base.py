@@ -1,0 +1,207 @@
+"""The provider contract: a small core every platform implements, plus optional capabilities.
+
+The planner and applier check capabilities (`isinstance(session, Updates)`) and plan accordingly;
+a platform that cannot update or read simply does not implement that Protocol, and never fakes it.
+Everything crossing this boundary is in the *config vocabulary*: the field names and value forms
+a user writes in YAML; each provider maps to and from its wire format in its `resources.py`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, ClassVar, Literal, Protocol, runtime_checkable
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from provisioner.errors import ProviderError
+
+SANDBOX = "sandbox"  # base_url value that runs the platform's emulator in-process
+
+
+class RateLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requests: int = Field(gt=0)
+    per_seconds: float = Field(gt=0)
+
+
+class ProviderSettings(BaseModel):
+    """Settings every provider instance takes; platforms subclass to add theirs."""
+
+    model_config = ConfigDict(extra="forbid")
+    # fields that identify us to the platform; the sandbox accepts any, so they may be omitted there
+    credentials: ClassVar[tuple[str, ...]] = ()
+
+    type: str
+    base_url: str
+    parallelism: int = Field(default=8, ge=1, le=64, description="concurrent requests for this instance")
+    rate_limit: RateLimit | None = None
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    max_retries: int = Field(default=5, ge=0, le=20)
+
+    @field_validator("base_url")
+    @classmethod
+    def _secure_base_url(cls, value: str) -> str:
+        if value == SANDBOX:
+            return value
+        url = urlparse(value)
+        if url.scheme not in ("https", "http") or not url.hostname:
+            raise ValueError(f"'{value}' is not an http(s) URL (or '{SANDBOX}')")
+        if url.scheme == "http" and not _is_loopback(url.hostname):
+            raise ValueError("plain http is only allowed to a loopback host; use https")
+        return value.rstrip("/")
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.base_url == SANDBOX
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class CampaignModel(BaseModel):
+    """A platform's campaign as users write it. Subclasses declare the platform's rules."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    # field → why it cannot change after creation (shown in the plan as "cannot update in place")
+    create_only: ClassVar[dict[str, str]] = {}
+    # fields sent on create and never compared afterwards (e.g. Topsort bids)
+    not_compared: ClassVar[frozenset[str]] = frozenset()
+
+    def declared(self) -> dict[str, Any]:
+        """The fields the YAML declares, as plain JSON-able values (Decimal kept exact)."""
+        return _plain(self.model_dump(exclude_unset=True, by_alias=True))
+
+    @classmethod
+    def update_blocker(cls, field_name: str, live: Any, desired: Any) -> str | None:
+        """Why `field_name` cannot change from `live` to `desired` in place, or None."""
+        return cls.create_only.get(field_name)
+
+    @classmethod
+    def live_equivalent(cls, field_name: str, desired: Any, live: Any) -> bool:
+        """True where the platform rewrote a value on purpose (not a diff). Default: never."""
+        return False
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text.replace("+00:00", "Z")
+    if hasattr(value, "get_secret_value"):
+        raise TypeError("secrets never belong in campaign bodies")
+    return value
+
+
+@dataclass
+class LiveCampaign:
+    """A campaign as read from the platform, in the config vocabulary."""
+
+    id: str
+    fields: dict[str, Any]
+    key: str | None = None  # our key, where the platform stores it (external id / permalink)
+    name: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)  # links etc. a user needs to see
+
+
+@dataclass
+class CreateRequest:
+    key: str
+    desired: dict[str, Any]
+
+
+@dataclass
+class CreateResult:
+    live: LiveCampaign
+    warnings: list[str] = field(default_factory=list)
+    adopted: bool = False  # create-or-retrieve platforms: it already existed
+
+
+@dataclass
+class UpdateRequest:
+    key: str
+    id: str
+    changes: dict[str, Any]  # top-level fields to send, with their desired values
+    desired: dict[str, Any]
+
+
+@dataclass
+class UpdateResult:
+    key: str
+    id: str
+    error: ProviderError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class ProviderSession(Protocol):
+    """A connected provider instance: the one thing every platform must do is create."""
+
+    def create_campaign(self, request: CreateRequest) -> CreateResult: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Lists(Protocol):
+    """Reads all live campaigns of the instance in as few calls as the API allows."""
+
+    def list_campaigns(self) -> list[LiveCampaign]: ...
+
+
+@runtime_checkable
+class Finds(Protocol):
+    """Finds the campaign a create may have made (after a crash or an ambiguous answer)."""
+
+    def find_campaign(self, key: str, desired: dict[str, Any]) -> LiveCampaign | None: ...
+
+
+@runtime_checkable
+class Updates(Protocol):
+    def update_campaign(self, request: UpdateRequest) -> UpdateResult: ...
+
+
+@runtime_checkable
+class BatchUpdates(Protocol):
+    """Updates many campaigns per request, with per-item results (partial failure)."""
+
+    def update_campaigns(self, requests: list[UpdateRequest]) -> list[UpdateResult]: ...
+
+
+@runtime_checkable
+class Retires(Protocol):
+    def retire_campaign(self, campaign_id: str, key: str) -> None: ...
+
+
+AdoptBy = Literal["key", "name", "none"]
+
+
+@dataclass(frozen=True)
+class ProviderPlugin:
+    """What a provider package exposes as `PROVIDER`, registered under the entry-point group
+    `provisioner.providers`."""
+
+    name: str
+    settings_model: type[ProviderSettings]
+    campaign_model: type[CampaignModel]
+    connect: Callable[..., ProviderSession]  # (settings, HttpContext) -> session
+    # how a live campaign with no state entry is recognised as ours
+    adopt_by: AdoptBy = "key"
+    # the scope within which names must be unique when adopt_by == "name" (e.g. the advertiser)
+    name_scope: Callable[[ProviderSettings], str] = lambda settings: ""
+    cannot_retire: str | None = None  # why --prune cannot retire on this platform
+    not_observable: str | None = None  # why live state cannot be read (drift is "unknown")
+    settings_doc: str = ""

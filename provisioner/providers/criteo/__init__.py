@@ -1,0 +1,18 @@
+"""Criteo Marketing Solutions campaigns: JSON:API documents, OAuth client credentials, batch PATCH."""
+
+from provisioner.providers.base import ProviderPlugin
+from provisioner.providers.criteo.resources import CriteoSession
+from provisioner.providers.criteo.schema import CriteoCampaign, CriteoSettings
+
+PROVIDER = ProviderPlugin(
+    name="criteo",
+    settings_model=CriteoSettings,
+    campaign_model=CriteoCampaign,
+    connect=CriteoSession,
+    adopt_by="name",  # Criteo has no external id: the platform id is kept in state
+    name_scope=lambda settings: str(getattr(settings, "advertiser_id", "")),
+    cannot_retire="Criteo has no campaign-level pause or delete (only ad sets can be stopped)",
+    settings_doc="client_id, client_secret (OAuth client credentials), advertiser_id, api_version",
+)
+
+__all__ = ["PROVIDER"]

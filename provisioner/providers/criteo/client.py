@@ -1,0 +1,49 @@
+"""Criteo campaign endpoints (api-contracts.md §3): versioned paths, OAuth client credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from provisioner.providers.auth import OAuthClientCredentials
+from provisioner.providers.base import RateLimit
+from provisioner.providers.criteo.errors import raise_for_envelope
+from provisioner.providers.criteo.schema import CriteoSettings
+from provisioner.providers.http import ApiClient, HttpContext
+from provisioner.providers.wire import json_request, loads
+
+DEFAULT_RATE_LIMIT = RateLimit(requests=250, per_seconds=60)  # client credentials, per application
+
+
+class CriteoClient:
+    def __init__(self, settings: CriteoSettings, context: HttpContext) -> None:
+        secret = settings.client_secret.get_secret_value()
+        context.redactor.add(secret)
+        auth = OAuthClientCredentials("/oauth2/token", settings.client_id, secret, context.redactor.add)
+        self.settings = settings
+        self.campaigns_path = f"/{settings.api_version}/marketing-solutions/campaigns"
+        self.api = ApiClient(settings, "criteo", context, DEFAULT_RATE_LIMIT, auth=auth,
+                             sandbox_host="https://api.criteo.com")
+
+    def search_campaigns(self) -> list[dict[str, Any]]:
+        """All campaigns of the advertiser in one call (search has no paging)."""
+        body = {"filters": {"advertiserIds": [self.settings.advertiser_id]}}
+        response = self.api.request("POST", f"{self.campaigns_path}/search", idempotent=True,
+                                    **json_request(body))
+        return list(raise_for_envelope(response, "search campaigns").get("data") or [])
+
+    def create_campaign(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        document = {"data": {"type": "Campaign", "attributes": attributes}}
+        response = self.api.request("POST", self.campaigns_path, **json_request(document))
+        return raise_for_envelope(response, "create campaign")
+
+    def patch_campaigns(self, items: list[dict[str, Any]]) -> tuple[httpx.Response, dict[str, Any]]:
+        """One batch PATCH; returns the raw envelope so per-item problems can be mapped back."""
+        response = self.api.request("PATCH", self.campaigns_path, **json_request({"data": items}))
+        if response.status_code >= 400:
+            raise_for_envelope(response, "update campaigns")
+        return response, loads(response) or {}
+
+    def close(self) -> None:
+        self.api.close()

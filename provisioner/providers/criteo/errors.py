@@ -1,0 +1,40 @@
+"""Criteo's envelope: every answer carries errors[] and warnings[] of CommonProblem, even a 200."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from provisioner.errors import ProviderError
+from provisioner.providers.wire import loads
+
+
+def problem_text(problem: dict[str, Any]) -> str:
+    title = problem.get("title") or problem.get("detail") or "error"
+    return f"{problem.get('code', 'unknown')}: {title}"
+
+
+def raise_for_envelope(response: httpx.Response, action: str) -> dict[str, Any]:
+    """Return the body; raise for an HTTP error or a document-level error."""
+    body = loads(response)
+    problems = body.get("errors", []) if isinstance(body, dict) else []
+    if response.status_code >= 400 or (problems and not body.get("data")):
+        first = problems[0] if problems and isinstance(problems[0], dict) else {}
+        code = first.get("code") or f"http_{response.status_code}"
+        detail = problem_text(first) if first else response.reason_phrase
+        if response.status_code == 403:
+            detail += " (Criteo answers 403 for a campaign that does not exist or is not consented)"
+        raise ProviderError(f"{action}: HTTP {response.status_code} {detail}", code=code,
+                            status=response.status_code)
+    return body if isinstance(body, dict) else {}
+
+
+def item_index(problem: dict[str, Any]) -> int | None:
+    """'@data/3' → 3: the 0-based position of the request item a problem is about."""
+    instance = str(problem.get("instance") or "")
+    if instance.startswith("@data/"):
+        head = instance[len("@data/"):].split("/", 1)[0]
+        if head.isdigit():
+            return int(head)
+    return None

@@ -1,0 +1,67 @@
+"""Criteo settings and campaign as users write them: spend limits in decimal advertiser currency,
+create-time casing for goal, and the capped/uncapped rules of CreateCampaignSpendLimit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from provisioner.providers.base import CampaignModel, ProviderSettings
+
+
+class CriteoSettings(ProviderSettings):
+    credentials: ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
+    client_id: str = Field(min_length=1, description="OAuth client id (may be ${env:NAME})")
+    client_secret: SecretStr = Field(description="OAuth client secret, as ${env:NAME}")
+    advertiser_id: str = Field(pattern=r"^[0-9]+$", description="string-encoded integer")
+    api_version: str = Field(default="2026-07", pattern=r"^(\d{4}-\d{2}|preview)$")
+    batch_size: int = Field(default=50, ge=1, le=50, description="campaigns per PATCH request")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SpendLimit(_Strict):
+    spendLimitType: Literal["capped", "uncapped"]
+    spendLimitRenewal: Literal["undefined", "daily", "monthly", "lifetime"] | None = None
+    spendLimitAmount: Annotated[Decimal, Field(ge=0, description="decimal, advertiser currency")] | None = None
+
+    @model_validator(mode="after")
+    def _capped_rules(self) -> "SpendLimit":
+        if self.spendLimitType == "capped":
+            if self.spendLimitAmount is None:
+                raise ValueError("a capped spend limit needs spendLimitAmount")
+            if self.spendLimitRenewal in (None, "undefined"):
+                raise ValueError("a capped spend limit needs spendLimitRenewal daily, monthly or lifetime")
+        else:
+            if self.spendLimitAmount is not None:
+                raise ValueError("spendLimitAmount is only allowed when spendLimitType is capped")
+            if self.spendLimitRenewal not in (None, "undefined"):
+                raise ValueError("an uncapped spend limit has spendLimitRenewal undefined")
+        return self
+
+
+class BudgetConfiguration(_Strict):
+    adSetObjectives: Literal["conversions", "revenue", "visits", "videoViews"]
+
+
+class BudgetAutomation(_Strict):
+    enabled: bool = False
+    budgetConfiguration: BudgetConfiguration | None = None
+
+
+class CriteoCampaign(CampaignModel):
+    """One Criteo campaign of the instance's advertiser."""
+
+    create_only: ClassVar[dict[str, str]] = {
+        "name": "Criteo's PatchCampaign has no name: it is fixed at creation",
+        "goal": "Criteo's PatchCampaign has no goal: it is fixed at creation",
+    }
+
+    name: str = Field(min_length=1, max_length=255)
+    goal: Literal["Acquisition", "Retention"]
+    spendLimit: SpendLimit
+    budgetAutomation: BudgetAutomation | None = None

@@ -1,0 +1,193 @@
+"""The one HTTP client every provider uses: TLS on, short timeouts, retries with backoff and
+jitter, the platforms' rate-limit headers, a client-side rate limit, and secret redaction.
+
+Requests that are not safe to repeat (creates) are never retried once they may have reached the
+platform; the caller gets AmbiguousOutcomeError and looks the campaign up instead.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+
+from provisioner.errors import AmbiguousOutcomeError, ProviderError
+from provisioner.providers.base import ProviderSettings, RateLimit
+
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH"})
+MAX_RATE_LIMIT_WAIT = 60.0
+BACKOFF_BASE, BACKOFF_CAP = 0.2, 8.0
+REDACTED = "***"
+
+
+class Redactor:
+    """Replaces every registered secret value in text: used on all messages that leave a provider."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, value: str | None) -> None:
+        if value and len(value) >= 4:  # shorter values would redact ordinary words
+            with self._lock:
+                self._secrets.add(value)
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+@dataclass
+class RequestStats:
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, outcome: str, retry: bool) -> None:
+        with self._lock:
+            self.requests += 1
+            self.retries += int(retry)
+            self.rate_limited += int(outcome == "429")
+            self.by_status[outcome] = self.by_status.get(outcome, 0) + 1
+
+
+@dataclass
+class HttpContext:
+    """What providers get from the engine: where sandbox state lives, the redactor, counters."""
+
+    sandbox_dir: Path | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+    stats: RequestStats = field(default_factory=RequestStats)
+    sleep: Callable[[float], None] = time.sleep
+    sandbox_emulators: dict[str, Any] = field(default_factory=dict)
+    max_total_seconds: float = 120.0  # a single logical request never retries past this
+
+    def sandbox_transport(self, platform: str) -> httpx.BaseTransport:
+        # Imported here: the sandbox is a platform we talk to, not part of the provider code.
+        from provisioner.sandbox.registry import make_emulator
+        from provisioner.sandbox.transport import EmulatorTransport
+
+        if platform not in self.sandbox_emulators:
+            state_dir = self.sandbox_dir / "sandbox" if self.sandbox_dir else None
+            self.sandbox_emulators[platform] = make_emulator(platform, state_dir)
+        return EmulatorTransport(self.sandbox_emulators[platform])
+
+
+class ClientRateLimiter:
+    """Spaces requests so at most `requests` start in any `per_seconds` window (shared by threads)."""
+
+    def __init__(self, limit: RateLimit, sleep: Callable[[float], None]) -> None:
+        self._interval = limit.per_seconds / limit.requests
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+        self._sleep = sleep
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            self._sleep(start - now)
+
+
+class ApiClient:
+    """httpx.Client plus the retry policy; one per provider instance, shared by its threads."""
+
+    def __init__(self, settings: ProviderSettings, platform: str, context: HttpContext,
+                 default_rate_limit: RateLimit, auth: httpx.Auth | None = None,
+                 sandbox_host: str = "") -> None:
+        self.context = context
+        self.platform = platform
+        self.max_retries = settings.max_retries
+        limit = settings.rate_limit or default_rate_limit
+        self.limiter = ClientRateLimiter(limit, context.sleep)
+        timeout = httpx.Timeout(settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds))
+        if settings.is_sandbox:
+            base_url = sandbox_host or f"https://{platform}.sandbox.invalid"
+            transport: httpx.BaseTransport = context.sandbox_transport(platform)
+        else:
+            base_url = settings.base_url
+            transport = httpx.HTTPTransport(verify=True, retries=0)
+        self.http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout,
+                                 auth=auth, follow_redirects=False,
+                                 headers={"user-agent": "provisioner/0.1"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def request(self, method: str, path: str, *, idempotent: bool | None = None,
+                **kwargs: Any) -> httpx.Response:
+        """Send with retries; returns any response that is not a retryable failure."""
+        safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        deadline = time.monotonic() + self.context.max_total_seconds
+        attempt = 0
+        while True:
+            self.limiter.acquire()
+            try:
+                response = self.http.request(method, path, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+                # The request never reached the platform: repeating it is always safe.
+                self.context.stats.count("connect-error", attempt > 0)
+                if attempt >= self.max_retries or time.monotonic() > deadline:
+                    raise ProviderError(self._describe(method, path, error)) from None
+            except httpx.TransportError as error:
+                self.context.stats.count("no-answer", attempt > 0)
+                if not safe:
+                    raise AmbiguousOutcomeError(self._describe(method, path, error)) from None
+                if attempt >= self.max_retries or time.monotonic() > deadline:
+                    raise ProviderError(self._describe(method, path, error)) from None
+            else:
+                self.context.stats.count(str(response.status_code), attempt > 0)
+                if not self._should_retry(response, safe, attempt, deadline):
+                    if response.status_code in RETRYABLE_STATUS and not safe:
+                        raise AmbiguousOutcomeError(
+                            f"{method} {self._redact_path(path)}: HTTP {response.status_code}; the "
+                            "platform may or may not have applied it", status=response.status_code)
+                    return response
+                if response.status_code == 429:
+                    self.context.sleep(self._rate_limit_wait(response, attempt))
+                    attempt += 1
+                    continue
+            self.context.sleep(self._backoff(attempt))
+            attempt += 1
+
+    def _should_retry(self, response: httpx.Response, safe: bool, attempt: int, deadline: float) -> bool:
+        if attempt >= self.max_retries or time.monotonic() > deadline:
+            return False
+        if response.status_code == 429:
+            return True  # the platform refused before doing anything
+        return safe and response.status_code in RETRYABLE_STATUS
+
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt))  # full jitter
+
+    def _rate_limit_wait(self, response: httpx.Response, attempt: int) -> float:
+        retry_after = response.headers.get("retry-after")
+        if retry_after and retry_after.strip().isdigit():
+            return min(float(retry_after), MAX_RATE_LIMIT_WAIT)
+        reset = response.headers.get("x-ratelimit-reset")
+        if reset:
+            try:
+                wait = float(reset) - time.time()
+            except ValueError:
+                wait = -1
+            if wait >= 0:
+                return min(wait + random.uniform(0, 0.1), MAX_RATE_LIMIT_WAIT)
+        return self._backoff(attempt)
+
+    def _redact_path(self, path: str) -> str:
+        return self.context.redactor(path)
+
+    def _describe(self, method: str, path: str, error: Exception) -> str:
+        return self.context.redactor(f"{method} {path}: {type(error).__name__}: {error}")

@@ -1,0 +1,64 @@
+"""Topsort campaign-service endpoints (api-contracts.md §5); paths never end in '/' (that is a 404)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import httpx
+
+from provisioner.providers.base import RateLimit
+from provisioner.providers.http import ApiClient, HttpContext
+from provisioner.providers.topsort.errors import raise_for_error
+from provisioner.providers.topsort.schema import TopsortSettings
+from provisioner.providers.wire import json_request, loads
+
+CAMPAIGNS = "/public/v1/campaign-service/campaigns"
+DEFAULT_RATE_LIMIT = RateLimit(requests=45, per_seconds=2)  # "Other Advanced APIs", production
+
+
+class _BearerKey(httpx.Auth):
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Bearer {self._key}"
+        yield request
+
+
+class TopsortClient:
+    def __init__(self, settings: TopsortSettings, context: HttpContext) -> None:
+        key = settings.api_key.get_secret_value()
+        context.redactor.add(key)
+        self.settings = settings
+        self.api = ApiClient(settings, "topsort", context, DEFAULT_RATE_LIMIT, auth=_BearerKey(key),
+                             sandbox_host="https://api.topsort.com")
+
+    def list_campaigns(self) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            params = {"vendor_id": self.settings.vendor_id, "offset": offset, "limit": self.settings.page_size}
+            response = self.api.request("GET", CAMPAIGNS, params=params)
+            raise_for_error(response, "list campaigns")
+            page = loads(response)
+            yield from page.get("campaigns", [])
+            if not page.get("hasMore"):
+                return
+            offset = page.get("next", {}).get("offset", offset + len(page.get("campaigns", [])))
+
+    def create_campaign(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.request("POST", CAMPAIGNS, params={"vendor_id": self.settings.vendor_id},
+                                    **json_request(body))
+        raise_for_error(response, "create campaign")
+        return loads(response)
+
+    def update_campaign(self, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.request("PATCH", f"{CAMPAIGNS}/{campaign_id}", **json_request(body))
+        raise_for_error(response, f"update campaign {campaign_id}")
+        return loads(response)
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        response = self.api.request("DELETE", f"{CAMPAIGNS}/{campaign_id}")
+        raise_for_error(response, f"delete campaign {campaign_id}")
+
+    def close(self) -> None:
+        self.api.close()

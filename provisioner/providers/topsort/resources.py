@@ -1,0 +1,67 @@
+"""Topsort campaigns through the provider capabilities: Lists, Finds, Updates, Retires.
+
+The workspace key is written to externalCampaignId, so identity survives a lost state file.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from provisioner.providers.base import (CreateRequest, CreateResult, LiveCampaign, UpdateRequest,
+                                        UpdateResult)
+from provisioner.errors import ProviderError
+from provisioner.providers.http import HttpContext
+from provisioner.providers.topsort.client import TopsortClient
+from provisioner.providers.topsort.schema import TopsortSettings
+
+SERVER_MANAGED_BUDGET = ("amountRemaining", "amountCarryover", "amountUsed")
+
+
+def to_live(campaign: dict[str, Any]) -> LiveCampaign:
+    fields = dict(campaign)
+    if isinstance(fields.get("budget"), dict):
+        fields["budget"] = {k: v for k, v in fields["budget"].items() if k not in SERVER_MANAGED_BUDGET}
+    return LiveCampaign(id=str(campaign["campaignId"]), fields=fields,
+                        key=campaign.get("externalCampaignId"), name=campaign.get("name"))
+
+
+def _wire(values: dict[str, Any]) -> dict[str, Any]:
+    """Config values → request body: targetRoas is a JSON number (a ratio, not money)."""
+    body = dict(values)
+    if body.get("targetRoas") is not None:
+        body["targetRoas"] = Decimal(str(body["targetRoas"]))
+    return body
+
+
+class TopsortSession:
+    def __init__(self, settings: TopsortSettings, context: HttpContext) -> None:
+        self.client = TopsortClient(settings, context)
+        self.settings = settings
+
+    def list_campaigns(self) -> list[LiveCampaign]:
+        return [to_live(c) for c in self.client.list_campaigns()]
+
+    def find_campaign(self, key: str, desired: dict[str, Any]) -> LiveCampaign | None:
+        # No lookup-by-external-id endpoint exists: list the vendor's campaigns and match.
+        return next((c for c in self.list_campaigns() if c.key == key), None)
+
+    def create_campaign(self, request: CreateRequest) -> CreateResult:
+        body = _wire(request.desired) | {"externalCampaignId": request.key}
+        return CreateResult(to_live(self.client.create_campaign(body)))
+
+    def update_campaign(self, request: UpdateRequest) -> UpdateResult:
+        try:
+            self.client.update_campaign(request.id, _wire(request.changes))
+        except ProviderError as error:
+            return UpdateResult(request.key, request.id, error=error)
+        return UpdateResult(request.key, request.id)
+
+    def retire_campaign(self, campaign_id: str, key: str) -> None:
+        if self.settings.retire_with_delete:
+            self.client.delete_campaign(campaign_id)
+        else:
+            self.client.update_campaign(campaign_id, {"isActive": False})
+
+    def close(self) -> None:
+        self.client.close()

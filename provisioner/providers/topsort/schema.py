@@ -1,0 +1,109 @@
+"""Topsort settings and campaign as users write them: money in integer minor units, the
+platform's own field names, and the documented ranges and cross-field rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
+
+from provisioner.providers.base import CampaignModel, ProviderSettings
+
+MinorUnits = Annotated[StrictInt, Field(ge=0, lt=2_000_000_000, description="integer minor currency units")]
+
+
+class TopsortSettings(ProviderSettings):
+    credentials: ClassVar[tuple[str, ...]] = ("api_key",)
+    api_key: SecretStr = Field(description="Advanced API key, as ${env:NAME}")
+    vendor_id: str = Field(min_length=1, description="the vendor campaigns are created for")
+    page_size: int = Field(default=100, ge=1, le=500)
+    retire_with_delete: bool = Field(default=False, description="--prune DELETEs instead of isActive: false")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Budget(_Strict):
+    amount: MinorUnits
+    type: Literal["daily", "weekly", "monthly", "total"]
+
+
+class BidTarget(_Strict):
+    type: Literal["product", "vendor"]
+    id: str = Field(min_length=1)
+
+
+class Bid(_Strict):
+    amount: Annotated[StrictInt, Field(ge=1, description="integer minor currency units")]
+    target: BidTarget
+    trigger: dict[str, Any] | None = None
+    location: dict[str, Any] | None = None
+    formatProperties: dict[str, Any] | None = None
+
+
+class SegmentRule(_Strict):
+    type: str
+    segmentId: int
+    multiplier: Decimal | None = None
+
+
+class TopsortCampaign(CampaignModel):
+    """One Topsort campaign; its workspace key becomes externalCampaignId."""
+
+    create_only: ClassVar[dict[str, str]] = {
+        "adFormat": "Topsort cannot change a campaign's adFormat after creation",
+        "walletId": "the update endpoint does not accept walletId",
+    }
+    not_compared: ClassVar[frozenset[str]] = frozenset({"bids"})
+
+    name: str = Field(min_length=1)
+    budget: Budget | None = None
+    startDate: AwareDatetime
+    endDate: AwareDatetime
+    bids: list[Bid] = Field(min_length=1, description="sent on create only; managed later via bids endpoints")
+    isActive: bool | None = None
+    isSmart: bool | None = None
+    isAutoTrigger: bool | None = None
+    campaignType: Literal["manual", "autobidding", "exclusive"] | None = None
+    adFormat: Literal["listing", "banner"] | None = None
+    chargeType: Literal["CPM", "CPC"] | None = None
+    targetRoas: Annotated[Decimal, Field(ge=Decimal("0.5"), le=Decimal("20"))] | None = None
+    productIds: Annotated[list[str], Field(min_length=1, max_length=200)] | None = None
+    autobiddingObjective: Literal["impressions", "clicks", "conversions", "revenue"] | None = None
+    walletId: str | None = None
+    multiplierConfig: dict[str, Any] | None = None
+    targetingFilters: dict[str, Any] | None = None
+    exclusionFilters: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> "TopsortCampaign":
+        if self.endDate <= self.startDate:
+            raise ValueError("endDate must be after startDate")
+        if self.productIds is not None and self.adFormat != "banner":
+            raise ValueError("productIds is only allowed for banner campaigns (adFormat: banner)")
+        return self
+
+    @classmethod
+    def update_blocker(cls, field_name: str, live: Any, desired: Any) -> str | None:
+        if field_name == "campaignType" and desired != "autobidding":
+            return "Topsort can only change campaignType to autobidding"
+        return super().update_blocker(field_name, live, desired)
+
+    @classmethod
+    def live_equivalent(cls, field_name: str, desired: Any, live: Any) -> bool:
+        # Topsort sets a start date in the past to "now": a later live start is not a change.
+        if field_name != "startDate" or not isinstance(desired, str) or not isinstance(live, str):
+            return False
+        wanted, actual = _parse(desired), _parse(live)
+        return wanted is not None and actual is not None and wanted <= datetime.now(timezone.utc) \
+            and actual >= wanted
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -1,0 +1,102 @@
+"""Read live state in bulk: one list/search pass per provider instance, instances in parallel."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioner.config.workspace import Workspace
+from provisioner.errors import ProvisionerError
+from provisioner.hooks import Hook
+from provisioner.providers.base import Finds, LiveCampaign, Lists, ProviderSession
+from provisioner.providers.http import HttpContext
+from provisioner.states.state import PENDING, State
+
+
+@dataclass
+class LiveView:
+    """What one provider instance looks like right now (or why we cannot know)."""
+
+    instance: str
+    observable: bool = True
+    reason: str | None = None  # why not observable
+    error: str | None = None  # reading failed
+    campaigns: list[LiveCampaign] = field(default_factory=list)
+    pending_matches: dict[str, LiveCampaign] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.id: c for c in self.campaigns}
+        self.by_key = {c.key: c for c in self.campaigns if c.key}
+        self.by_name: dict[str, list[LiveCampaign]] = {}
+        for campaign in self.campaigns:
+            if campaign.name is not None:
+                self.by_name.setdefault(campaign.name, []).append(campaign)
+
+
+class Sessions:
+    """Connected provider sessions, opened on first use and closed together."""
+
+    def __init__(self, workspace: Workspace, context: HttpContext) -> None:
+        self.workspace = workspace
+        self.context = context
+        self._open: dict[str, ProviderSession] = {}
+        self._lock = threading.Lock()
+
+    def get(self, instance: str) -> ProviderSession:
+        with self._lock:
+            if instance not in self._open:
+                provider = self.workspace.providers[instance]
+                self._open[instance] = provider.plugin.connect(provider.settings, self.context)
+            return self._open[instance]
+
+    def close(self) -> None:
+        for session in self._open.values():
+            session.close()
+        self._open.clear()
+
+
+def refresh(workspace: Workspace, state: State, sessions: Sessions, hook: Hook | None = None,
+            instances: list[str] | None = None) -> dict[str, LiveView]:
+    hook = hook or Hook()
+    names = instances if instances is not None else sorted(workspace.providers)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
+        views = list(pool.map(lambda name: _read_instance(workspace, state, sessions, name, hook), names))
+    return {view.instance: view for view in views}
+
+
+def _read_instance(workspace: Workspace, state: State, sessions: Sessions, instance: str,
+                   hook: Hook) -> LiveView:
+    plugin = workspace.providers[instance].plugin
+    hook.pre_refresh(instance)
+    try:
+        session = sessions.get(instance)
+        if not isinstance(session, Lists):
+            view = LiveView(instance, observable=False,
+                            reason=plugin.not_observable or "the platform cannot list campaigns")
+            hook.post_refresh(instance, 0, None)
+            return view
+        view = LiveView(instance, campaigns=session.list_campaigns())
+        if plugin.adopt_by == "none" and isinstance(session, Finds):
+            view.pending_matches = _resolve_pending(workspace, state, session, instance)
+    except ProvisionerError as error:
+        message = sessions.context.redactor(str(error))
+        hook.post_refresh(instance, 0, message)
+        return LiveView(instance, error=message)
+    hook.post_refresh(instance, len(view.campaigns), None)
+    return view
+
+
+def _resolve_pending(workspace: Workspace, state: State, session: Any, instance: str) -> dict[str, LiveCampaign]:
+    """Platforms with no identity field: look up each interrupted create by its attributes."""
+    found: dict[str, LiveCampaign] = {}
+    for resource in state.of_provider(instance):
+        if resource.status != PENDING:
+            continue
+        campaign = workspace.campaigns.get(resource.key)
+        desired = campaign.desired if campaign else resource.attrs
+        match = session.find_campaign(resource.key, desired)
+        if match is not None:
+            found[resource.key] = match
+    return found

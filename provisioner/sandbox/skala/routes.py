@@ -1,0 +1,63 @@
+"""The Skala gateway emulator: route table under /api and `{"error": ...}` answers for 404/429/5xx."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from provisioner.sandbox.core import Emulator, PlatformRequest, PlatformResponse
+from provisioner.sandbox.faults import FaultInjector, RateLimiter
+from provisioner.sandbox.skala.backend import SkalaBackend
+from provisioner.sandbox.skala.handlers import SkalaHandlers
+from provisioner.sandbox.store import Store
+
+ID = r"(?P<{}>\d+)"
+ORDER = r"/api/campaign-order/" + ID.format("order_id")
+
+
+class SkalaEmulator(Emulator):
+    name = "skala"
+
+    def __init__(self, store: Store | None = None, faults: FaultInjector | None = None,
+                 rate_limiter: RateLimiter | None = None, clock=time.time) -> None:
+        self.clock = clock  # order status follows the dates; a test may replace it after construction
+        super().__init__(store=store, faults=faults, rate_limiter=rate_limiter)
+
+    def register_routes(self) -> None:
+        self.backend = SkalaBackend(self.store, lambda: self.clock())
+        h = SkalaHandlers(self.backend)
+        add = self.router.add
+        add("POST", r"/api/login", h.login, "Login")
+        add("POST", r"/api/logout", h.logout, "Logout")
+        add("GET", r"/api/user/me", h.me, "User: get self")
+        add("GET", r"/api/brand/all", h.brands, "Brand: get all")
+        add("GET", r"/api/brand/" + ID.format("brand_id"), h.brand, "Brand: get by ID")
+        add("GET", r"/api/company/" + ID.format("company_id"), h.company, "Company: get by ID")
+        add("GET", r"/api/campaign-type/all", h.campaign_types, "CampaignType: get all")
+        add("GET", r"/api/campaign-type/" + ID.format("type_id"), h.campaign_type, "CampaignType: get by ID")
+        add("POST", r"/api/campaign-order", h.create_order, "CampaignOrder: create")
+        add("PUT", ORDER, h.update_order, "CampaignOrder: update")
+        add("PUT", ORDER + r"/cancel", h.cancel_order, "CampaignOrder: cancel")
+        add("GET", ORDER, h.get_order, "CampaignOrder: get with report")
+        add("GET", ORDER + r"/ad", h.order_ad, "CampaignOrder: get one (no login required)")
+        add("GET", r"/api/campaign-order/by-brand/" + ID.format("brand_id"), h.orders_by_brand,
+            "CampaignOrder: get by brand")
+
+    def not_found(self, request: PlatformRequest) -> PlatformResponse:
+        return PlatformResponse(404, {"error": f"No endpoint {request.method} {request.path}"})
+
+    def rate_limited(self, reset_epoch: int, limit: int) -> PlatformResponse:
+        # The gateway documents no rate limit or headers; Retry-After is the plain HTTP way to say "later".
+        wait = max(1, math.ceil(reset_epoch - self.clock()))
+        return PlatformResponse(429, {"error": "Too many requests"}, {"Retry-After": str(wait)})
+
+    def server_error(self, status: int) -> PlatformResponse:
+        return PlatformResponse(status, {"error": "Internal server error" if status == 500 else "Service unavailable"})
+
+    @classmethod
+    def default_rate_limiter(cls) -> RateLimiter:
+        return RateLimiter(limit=10, window_seconds=1)  # api-contracts §8: 10 requests/s
+
+    def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self.backend.ui_edit(object_id, changes)

@@ -1,0 +1,58 @@
+"""Markdown for pull-request comments and nightly drift reports."""
+
+from __future__ import annotations
+
+from provisioner.plans.action import Action
+from provisioner.plans.plan import Plan
+from provisioner.views.common import show, summary_line
+
+
+def _cell(value: object) -> str:
+    return show(value).replace("|", "\\|")
+
+
+def render_plan(plan: Plan) -> str:
+    lines = ["## provisioner plan", ""]
+    changes = [c for c in plan.changes if c.action.is_change]
+    if not changes:
+        lines.append("No changes. Your campaigns match the configuration.")
+    else:
+        lines += [summary_line(plan), "", "| | campaign | action | field | before | after |",
+                  "|---|---|---|---|---|---|"]
+        for change in changes:
+            rows = change.diffs or [None]
+            for diff in rows:
+                field = diff.path if diff else ""
+                before = _cell(diff.before) if diff else ""
+                after = _cell(diff.after) if diff else ("(new)" if change.action is Action.CREATE else "")
+                note = f" — cannot update in place: {diff.blocked}" if diff and diff.blocked else ""
+                lines.append(f"| `{change.action.symbol}` | `{change.address}` | {change.action.value} | "
+                             f"{field} | {before} | {after}{note} |")
+    lines += _notes(plan)
+    return "\n".join(lines) + "\n"
+
+
+def render_drift(plan: Plan) -> str:
+    lines = ["## provisioner drift report", ""]
+    if not plan.drift:
+        lines.append("No drift: every observable campaign matches what was last applied.")
+    else:
+        lines += [f"**{len(plan.drift)} campaign(s) changed outside provisioner.**", "",
+                  "| campaign | id | field | last applied | live now |", "|---|---|---|---|---|"]
+        for entry in plan.drift:
+            if entry.kind == "deleted":
+                lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | (deleted on the platform) | | |")
+            for diff in entry.diffs:
+                lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | {diff.path} | "
+                             f"{_cell(diff.before)} | {_cell(diff.after)} |")
+    lines += _notes(plan)
+    return "\n".join(lines) + "\n"
+
+
+def _notes(plan: Plan) -> list[str]:
+    lines = []
+    for instance, reason in sorted(plan.not_observable.items()):
+        lines.append(f"- **{instance}**: not observable ({reason}); drift unknown.")
+    for warning in plan.warnings:
+        lines.append(f"- ⚠ {warning}")
+    return ([""] + lines) if lines else []
