@@ -112,6 +112,11 @@ class Applier:
         desired = change.after or {}
         campaign = self.workspace.campaigns[change.key]
         wanted = {k: v for k, v in desired.items() if k not in campaign.model.not_compared}
+        if self.workspace.providers[change.provider].plugin.lookup_before_create and isinstance(session, Finds):
+            found = session.find_campaign(change.key, desired)
+            if found is not None:
+                self._created(change, found, wanted, ["already existed on the platform: recorded, not created"])
+                return
         self._write(ResourceState(change.key, change.provider, change.provider_type, PENDING, attrs=wanted))
         try:
             result = session.create_campaign(CreateRequest(change.key, desired))

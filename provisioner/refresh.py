@@ -10,7 +10,7 @@ from typing import Any
 from provisioner.config.workspace import Workspace
 from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
-from provisioner.providers.base import Finds, LiveCampaign, Lists, ProviderSession
+from provisioner.providers.base import Finds, LiveCampaign, Lists, Prepares, ProviderSession
 from provisioner.providers.http import HttpContext
 from provisioner.states.state import PENDING, State
 
@@ -72,6 +72,8 @@ def _read_instance(workspace: Workspace, state: State, sessions: Sessions, insta
     hook.pre_refresh(instance)
     try:
         session = sessions.get(instance)
+        if isinstance(session, Prepares):
+            session.prepare({c.key: c.desired for c in workspace.campaigns_of(instance)})
         if not isinstance(session, Lists):
             view = LiveView(instance, observable=False,
                             reason=plugin.not_observable or "the platform cannot list campaigns")

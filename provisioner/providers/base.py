@@ -170,6 +170,14 @@ class Finds(Protocol):
 
 
 @runtime_checkable
+class Prepares(Protocol):
+    """Called at plan time with the declared campaigns of the instance, before listing: resolve
+    names to ids, check rights. Raise ProviderError to stop the plan with a clear message."""
+
+    def prepare(self, declared: dict[str, dict[str, Any]]) -> None: ...
+
+
+@runtime_checkable
 class Updates(Protocol):
     def update_campaign(self, request: UpdateRequest) -> UpdateResult: ...
 
@@ -204,4 +212,7 @@ class ProviderPlugin:
     name_scope: Callable[[ProviderSettings], str] = lambda settings: ""
     cannot_retire: str | None = None  # why --prune cannot retire on this platform
     not_observable: str | None = None  # why live state cannot be read (drift is "unknown")
+    # look the campaign up by its identity (Finds) right before each create: for platforms whose
+    # list may not show every campaign (SessionM lists active ones; a permalink lookup is cheap)
+    lookup_before_create: bool = False
     settings_doc: str = ""
