@@ -18,7 +18,7 @@ from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_ya
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
 from provisioner.providers.base import SANDBOX, CampaignModel, ProviderPlugin, ProviderSettings
-from provisioner.providers.registry import providers
+from provisioner.providers.registry import broken_providers, providers
 
 TOP_LEVEL = ("providers", "campaigns", "state")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -178,6 +178,10 @@ class _Loader:
             return None
         type_name = body.get("type", name)
         plugin = providers().get(type_name)
+        if plugin is None and type_name in broken_providers():
+            self.error(f"provider plugin {type_name!r} failed to load: {broken_providers()[type_name]}",
+                       file, body.lines.get("type", line), where)
+            return None
         if plugin is None:
             known = sorted(providers())
             self.error(f"unknown provider type {type_name!r}{_did_you_mean(type_name, known)} "

@@ -1,4 +1,7 @@
-"""Provider discovery through entry points: built-ins come in through the same door as plugins."""
+"""Provider discovery through entry points: built-ins come in through the same door as plugins.
+
+A plugin that fails to import does not break the others; using it reports why it failed.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +14,25 @@ GROUP = "provisioner.providers"
 
 
 @lru_cache(maxsize=1)
-def providers() -> dict[str, ProviderPlugin]:
+def _discover() -> tuple[dict[str, ProviderPlugin], dict[str, str]]:
     found: dict[str, ProviderPlugin] = {}
+    broken: dict[str, str] = {}
     for entry in entry_points(group=GROUP):
-        plugin = entry.load()
+        try:
+            plugin = entry.load()
+        except Exception as error:  # noqa: BLE001 - any import failure of a plugin is reported, not fatal
+            broken[entry.name] = f"{type(error).__name__}: {error}"
+            continue
         if not isinstance(plugin, ProviderPlugin):
-            raise TypeError(f"entry point {entry.value} is not a ProviderPlugin")
+            broken[entry.name] = f"entry point {entry.value} is not a ProviderPlugin"
+            continue
         found[entry.name] = plugin
-    return found
+    return found, broken
 
 
-def get_provider(name: str) -> ProviderPlugin | None:
-    return providers().get(name)
+def providers() -> dict[str, ProviderPlugin]:
+    return _discover()[0]
+
+
+def broken_providers() -> dict[str, str]:
+    return _discover()[1]
