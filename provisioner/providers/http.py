@@ -83,21 +83,26 @@ class HttpContext:
 
 
 class ClientRateLimiter:
-    """Spaces requests so at most `requests` start in any `per_seconds` window (shared by threads)."""
+    """A token bucket shared by an instance's threads: bursts up to `requests`, then refills at
+    `requests / per_seconds`, so a window never carries more than the platform allows."""
 
     def __init__(self, limit: RateLimit, sleep: Callable[[float], None]) -> None:
-        self._interval = limit.per_seconds / limit.requests
-        self._next = time.monotonic()
+        self._capacity = float(limit.requests)
+        self._rate = limit.requests / limit.per_seconds
+        self._tokens = self._capacity
+        self._updated = time.monotonic()
         self._lock = threading.Lock()
         self._sleep = sleep
 
     def acquire(self) -> None:
         with self._lock:
             now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self._interval
-        if start > now:
-            self._sleep(start - now)
+            self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
+            self._updated = now
+            self._tokens -= 1  # may go negative: later callers queue behind this one
+            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
+        if wait > 0:
+            self._sleep(wait)
 
 
 class ApiClient:

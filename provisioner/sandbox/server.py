@@ -52,7 +52,8 @@ class EmulatorServer:
         self.emulator = emulator
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(emulator))
         self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def url(self) -> str:
