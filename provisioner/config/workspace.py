@@ -92,15 +92,15 @@ class _Loader:
         root = paths[0] if paths and paths[0].is_dir() else (paths[0].parent if paths else Path("."))
         workspace = Workspace(root=root, files=files)
         documents = [(f, doc) for f in files if (doc := self._parse(f)) is not None]
-        provider_docs: dict[str, tuple[Path, MarkedDict]] = {}
+        provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         for file, doc in documents:
             self._merge(file, doc, "providers", provider_docs)
             self._merge(file, doc, "campaigns", campaign_docs)
             if "state" in doc:
                 workspace.state = self._state(file, doc)
-        for name, (file, body) in provider_docs.items():
-            instance = self._provider(name, file, body)
+        for name, (file, body, line) in provider_docs.items():
+            instance = self._provider(name, file, body, line)
             if instance:
                 workspace.providers[name] = instance
         for key, (file, body, line) in campaign_docs.items():
@@ -158,7 +158,7 @@ class _Loader:
                 self.error(f"{section[:-1]} {name!r} is declared twice (also in {first_file})", file, line,
                            f"{section}.{name}")
                 continue
-            into[name] = (file, value, line) if section == "campaigns" else (file, value)
+            into[name] = (file, value, line)
 
     def _state(self, file: Path, doc: MarkedDict) -> StateSettings:
         body = doc["state"]
@@ -170,9 +170,8 @@ class _Loader:
                        doc.lines["state"], "state.backend")
         return StateSettings(path=str(body.get("path", ".provisioner")))
 
-    def _provider(self, name: str, file: Path, body: Any) -> ProviderInstance | None:
+    def _provider(self, name: str, file: Path, body: Any, line: int) -> ProviderInstance | None:
         where = f"providers.{name}"
-        line = getattr(body, "line", None)
         if not isinstance(body, MarkedDict):
             self.error("provider settings must be a mapping", file, line, where)
             return None

@@ -1,0 +1,22 @@
+"""SessionM Campaigns API: HTTP Basic with the API key also in every path, errors inside HTTP 200
+answers, and no update or delete endpoint: campaigns are created, listed and looked up by permalink."""
+
+from provisioner.providers.base import ProviderPlugin
+from provisioner.providers.sessionm.resources import SessionMSession
+from provisioner.providers.sessionm.schema import SessionMCampaign, SessionMSettings
+
+PROVIDER = ProviderPlugin(
+    name="sessionm",
+    settings_model=SessionMSettings,
+    campaign_model=SessionMCampaign,
+    connect=SessionMSession,
+    adopt_by="key",  # the campaign key is sent as external_id (the permalink)
+    name_scope=lambda settings: settings.base_url,  # names are unique per tenant
+    cannot_retire="SessionM's Campaigns API has no delete, pause or status-change endpoint",
+    # the list shows active campaigns; a permalink lookup before each create avoids a duplicate
+    lookup_before_create=True,
+    settings_doc="api_key, api_secret (HTTP Basic, as ${env:NAME}; the key is also in every path), "
+                 "create_path, list_path, info_path, lookup_path",
+)
+
+__all__ = ["PROVIDER"]

@@ -1,0 +1,55 @@
+"""SessionM errors: HTTP 200 with `{"status": "error", "errors": {"code", "message"}}`, or 401/404/5xx
+with the same envelope. Codes come in upper or lower case, so they are compared case-insensitively."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from provisioner.errors import ProviderError
+from provisioner.providers.wire import loads
+
+# What the info endpoints answer for an unknown id or permalink (a 200), and the generic 404 code.
+NOT_FOUND = frozenset({"no_active_campaign_found", "not_found"})
+
+
+class SessionMError(ProviderError):
+    """A request SessionM refused; `code` is the platform's own, as it sent it."""
+
+    def has_code(self, *codes: str) -> bool:
+        return (self.code or "").lower() in {c.lower() for c in codes}
+
+    @property
+    def not_found(self) -> bool:
+        return (self.code or "").lower() in NOT_FOUND
+
+
+def checked(response: httpx.Response, action: str) -> dict[str, Any]:
+    """The body of an answer whose `status` is "ok"; anything else raises SessionMError.
+
+    A 200 is not a success by itself: SessionM reports method errors inside a 200.
+    """
+    body = loads(response)
+    if response.status_code < 300 and isinstance(body, dict) and str(body.get("status", "")).lower() == "ok":
+        return body
+    code, message = _problem(body)
+    if code is None:
+        code = f"http_{response.status_code}" if response.status_code >= 300 else "malformed_response"
+        message = message or "the answer has no status \"ok\" and no error code"
+    raise SessionMError(f"{action}: HTTP {response.status_code} {code}: {message or 'error'}", code=code,
+                        status=response.status_code)
+
+
+def _problem(body: Any) -> tuple[str | None, str | None]:
+    if not isinstance(body, dict):
+        return None, None
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:  # the docs say object; tolerate an array of them
+        errors = errors[0]
+    if isinstance(errors, dict):
+        code = errors.get("code")
+        return (str(code) if code else None), (str(errors["message"]) if errors.get("message") else None)
+    if isinstance(errors, str):
+        return errors, None
+    return None, None

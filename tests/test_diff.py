@@ -1,0 +1,43 @@
+"""Normalisation and field diffs: wire spellings of the same value are never a change."""
+
+from __future__ import annotations
+
+from provisioner.diff import canon, field_diffs
+from provisioner.providers.criteo.schema import CriteoCampaign
+from provisioner.providers.topsort.schema import TopsortCampaign
+
+
+def test_equal_values_in_any_spelling() -> None:
+    assert canon("12345") == canon(12345)
+    assert canon("123.450") == canon(123.45) == canon("1.2345E2")
+    assert canon("2027-03-01T00:00:00Z") == canon("2027-03-01T01:00:00+01:00") == canon("2027-03-01 00:00:00")
+    assert canon({"a": None, "b": 1}) == canon({"b": "1"})
+    assert canon([1, 2]) != canon([2, 1])
+    assert canon(True) != canon(1)
+
+
+def test_only_declared_fields_are_compared() -> None:
+    desired = {"budget": {"amount": 100, "type": "daily"}, "name": "A"}
+    live = {"budget": {"amount": 100, "type": "daily", "amountUsed": 55}, "name": "A", "bidCount": 3}
+    assert field_diffs(desired, live, TopsortCampaign) == []
+
+
+def test_nested_leaf_paths_and_create_only_reason() -> None:
+    desired = {"name": "New", "spendLimit": {"spendLimitType": "capped", "spendLimitAmount": "10"}}
+    live = {"name": "Old", "spendLimit": {"spendLimitType": "capped", "spendLimitAmount": 12}}
+    diffs = [(d.path, d.before, d.after, d.blocked is not None) for d in field_diffs(desired, live, CriteoCampaign)]
+    assert diffs == [("name", "Old", "New", True), ("spendLimit.spendLimitAmount", 12, "10", False)]
+
+
+def test_topsort_past_start_date_rewrite_is_not_a_diff() -> None:
+    desired = {"startDate": "2020-01-01T00:00:00Z"}
+    assert field_diffs(desired, {"startDate": "2026-11-23T10:00:00Z"}, TopsortCampaign) == []
+    future = {"startDate": "2030-01-01T00:00:00Z"}
+    assert len(field_diffs(future, {"startDate": "2030-02-01T00:00:00Z"}, TopsortCampaign)) == 1
+
+
+def test_campaign_type_may_only_change_to_autobidding() -> None:
+    to_manual = field_diffs({"campaignType": "manual"}, {"campaignType": "autobidding"}, TopsortCampaign)
+    assert to_manual[0].blocked == "Topsort can only change campaignType to autobidding"
+    to_auto = field_diffs({"campaignType": "autobidding"}, {"campaignType": "manual"}, TopsortCampaign)
+    assert to_auto[0].blocked is None

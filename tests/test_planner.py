@@ -1,0 +1,117 @@
+"""Planner decisions as compact tuples (Alembic's as_diffs style), with no I/O at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provisioner.config.workspace import load_workspace
+from provisioner.planner import Planner
+from provisioner.providers.base import LiveCampaign
+from provisioner.refresh import LiveView
+from provisioner.states.state import PENDING, ResourceState, State
+
+WORKSPACE = """\
+providers:
+  topsort: {base_url: sandbox, vendor_id: v}
+  criteo: {base_url: sandbox, advertiser_id: "1"}
+campaigns:
+  t1:
+    provider: topsort
+    name: T1
+    budget: {amount: 100, type: daily}
+    startDate: 2030-03-01T00:00:00Z
+    endDate: 2030-03-31T00:00:00Z
+    bids: [{amount: 5, target: {type: product, id: p1}}]
+  c1:
+    provider: criteo
+    name: C1
+    goal: Retention
+    spendLimit: {spendLimitType: capped, spendLimitRenewal: daily, spendLimitAmount: 10}
+"""
+T1_LIVE = {"name": "T1", "budget": {"amount": 100, "type": "daily", "amountUsed": 7},
+           "startDate": "2030-03-01T00:00:00Z", "endDate": "2030-03-31T00:00:00Z"}
+C1_LIVE = {"name": "C1", "goal": "Retention",
+           "spendLimit": {"spendLimitType": "capped", "spendLimitRenewal": "daily", "spendLimitAmount": 10}}
+ALL_CAPS = {"topsort": {"updates", "retires"}, "criteo": {"updates"}}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
+    (tmp_path / "ws.yaml").write_text(WORKSPACE)
+    return load_workspace([tmp_path], environ={})
+
+
+def _plan(workspace, state, topsort=(), criteo=(), prune=False, **view):  # type: ignore[no-untyped-def]
+    live = {"topsort": LiveView("topsort", campaigns=list(topsort), **view),
+            "criteo": LiveView("criteo", campaigns=list(criteo))}
+    plan = Planner(workspace, state, live, ALL_CAPS, prune=prune).plan()
+    return [(c.action.value, c.key, tuple(d.path for d in c.diffs)) for c in plan.changes], plan
+
+
+def test_nothing_live_means_creates(workspace) -> None:  # type: ignore[no-untyped-def]
+    assert _plan(workspace, State())[0] == [("create", "c1", ()), ("create", "t1", ())]
+
+
+def test_adopt_by_external_id_and_by_unique_name(workspace) -> None:  # type: ignore[no-untyped-def]
+    topsort = [LiveCampaign("u-1", dict(T1_LIVE), key="t1", name="T1")]
+    criteo = [LiveCampaign("9", dict(C1_LIVE), name="C1")]
+    assert _plan(workspace, State(), topsort, criteo)[0] == [("adopt", "c1", ()), ("adopt", "t1", ())]
+
+
+def test_name_claimed_by_another_state_entry_is_not_adopted(workspace) -> None:  # type: ignore[no-untyped-def]
+    state = State(resources={"other": ResourceState("other", "criteo", "criteo", id="9")})
+    criteo = [LiveCampaign("9", dict(C1_LIVE), name="C1")]
+    changes, _ = _plan(workspace, state, criteo=criteo)
+    assert ("create", "c1", ()) in changes
+
+
+def test_two_live_campaigns_with_the_name_block_adoption(workspace) -> None:  # type: ignore[no-untyped-def]
+    criteo = [LiveCampaign("8", dict(C1_LIVE), name="C1"), LiveCampaign("9", dict(C1_LIVE), name="C1")]
+    changes, plan = _plan(workspace, State(), criteo=criteo)
+    assert ("cannot-update", "c1", ()) in changes
+    assert "2 live campaigns are named 'C1'" in [c for c in plan.changes if c.key == "c1"][0].reason
+
+
+def test_update_noop_and_server_counters(workspace) -> None:  # type: ignore[no-untyped-def]
+    state = State(resources={"t1": ResourceState("t1", "topsort", "topsort", id="u-1", attrs={}),
+                             "c1": ResourceState("c1", "criteo", "criteo", id="9", attrs={})})
+    changed = dict(T1_LIVE, budget={"amount": 90, "type": "daily", "amountUsed": 99})
+    changes, plan = _plan(workspace, state, [LiveCampaign("u-1", changed, key="t1")], [LiveCampaign("9", dict(C1_LIVE))])
+    assert changes == [("no-op", "c1", ()), ("update", "t1", ("budget.amount",))]
+    assert plan.has_changes()
+
+
+def test_pending_create_found_is_adopted_not_recreated(workspace) -> None:  # type: ignore[no-untyped-def]
+    state = State(resources={"t1": ResourceState("t1", "topsort", "topsort", status=PENDING)})
+    changes, plan = _plan(workspace, state, [LiveCampaign("u-1", dict(T1_LIVE), key="t1")])
+    assert ("adopt", "t1", ()) in changes
+    assert "interrupted" in [c for c in plan.changes if c.key == "t1"][0].reason
+
+
+def test_removed_from_config_retires_only_with_prune(workspace) -> None:  # type: ignore[no-untyped-def]
+    state = State(resources={"gone": ResourceState("gone", "topsort", "topsort", id="u-9"),
+                             "gone-c": ResourceState("gone-c", "criteo", "criteo", id="7")})
+    changes, plan = _plan(workspace, state)
+    assert not any(key.startswith("gone") for _, key, _ in changes)
+    assert any("--prune" in w for w in plan.warnings)
+    pruned, _ = _plan(workspace, state, prune=True)
+    assert ("retire", "gone", ()) in pruned and ("cannot-update", "gone-c", ()) in pruned
+
+
+def test_drift_is_live_versus_last_applied(workspace) -> None:  # type: ignore[no-untyped-def]
+    applied = {"name": "T1", "budget": {"amount": 100, "type": "daily"}}
+    state = State(resources={"t1": ResourceState("t1", "topsort", "topsort", id="u-1", attrs=applied)})
+    edited = dict(T1_LIVE, budget={"amount": 150, "type": "daily"})
+    _, plan = _plan(workspace, state, [LiveCampaign("u-1", edited, key="t1")])
+    assert [(d.key, d.kind, [(f.path, f.before, f.after) for f in d.diffs]) for d in plan.drift] == [
+        ("t1", "changed", [("budget.amount", 100, 150)])]
+    _, gone = _plan(workspace, state, [])
+    assert [(d.key, d.kind) for d in gone.drift] == [("t1", "deleted")]
+
+
+def test_not_observable_provider_plans_from_state(workspace) -> None:  # type: ignore[no-untyped-def]
+    changes, plan = _plan(workspace, State(), observable=False, reason="no read API")
+    assert ("create", "t1", ()) in changes
+    assert plan.not_observable == {"topsort": "no read API"}
