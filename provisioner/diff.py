@@ -22,6 +22,7 @@ from provisioner.providers.base import CampaignModel
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
+_NUMERIC_START = frozenset("-0123456789")
 
 
 def _canon_number(value: Any) -> str:
@@ -35,6 +36,8 @@ def canon(value: Any) -> Any:
     if isinstance(value, (int, float, Decimal)):
         return ("n", _canon_number(value))
     if isinstance(value, str):
+        if not value or value[0] not in _NUMERIC_START:
+            return value  # cheap exit: most strings (names, enums) are neither numbers nor dates
         if _NUMBER.match(value):
             try:
                 return ("n", _canon_number(value))

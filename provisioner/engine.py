@@ -5,6 +5,7 @@ Commands call these; they return data and never print (progress goes through a H
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     state = run.statemgr.state
     instances = sorted(run.workspace.providers)
     run.live = refresh(run.workspace, state, run.sessions, hook, instances)
+    # Config, state and live data are long-lived and acyclic: moving them out of the cyclic GC's
+    # generations keeps planning linear (otherwise each collection rescans the growing heap).
+    gc.freeze()
     sessions = {name: run.sessions.get(name) for name in instances}
     planner = Planner(run.workspace, state, run.live, capabilities_of(sessions), prune=prune)
     return planner.plan(mode, run.paths)

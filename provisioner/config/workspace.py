@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -40,8 +41,9 @@ class CampaignConfig:
     model: CampaignModel
     source: SourceLocation
 
-    @property
+    @cached_property
     def desired(self) -> dict[str, Any]:
+        """The declared fields (computed once: the model is not changed after loading)."""
         return self.model.declared()
 
 

@@ -100,11 +100,11 @@ def test_secret_value_never_echoed_in_errors(tmp_path: Path) -> None:
 def test_binary_and_oversize_files(tmp_path: Path) -> None:
     (tmp_path / "providers.yaml").write_text(PROVIDERS)
     (tmp_path / "blob.yaml").write_bytes(b"campaigns:\x00\x01")
-    (tmp_path / "huge.yml").write_bytes(b"#" * 1_000_001)
+    (tmp_path / "huge.yml").write_bytes(b"#" * 8_000_001)
     with pytest.raises(ConfigError) as raised:
         load_workspace([tmp_path], environ={})
     text = str(raised.value)
-    assert "blob.yaml: error: file is binary" in text and "huge.yml: error: file is 1000001 bytes" in text
+    assert "blob.yaml: error: file is binary" in text and "huge.yml: error: file is 8000001 bytes" in text
 
 
 def test_duplicate_campaign_across_files(tmp_path: Path) -> None:

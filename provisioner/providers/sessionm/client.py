@@ -48,6 +48,7 @@ class SessionMClient:
         if not (settings.is_sandbox and secret == SANDBOX):
             context.redactor.add(secret)
         self.settings = settings
+        self._redact = context.redactor
         self._key = _segment(key)
         self._log_filter = _RedactLog(context.redactor)
         HTTPX_LOGGER.addFilter(self._log_filter)
@@ -59,12 +60,13 @@ class SessionMClient:
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         response = self.api.request("GET", self._path(self.settings.list_path))
-        return list(checked(response, "list campaigns").get("campaigns") or [])
+        return list(checked(response, "list campaigns", self._redact).get("campaigns") or [])
 
     def create_campaign(self, attributes: dict[str, Any]) -> dict[str, Any]:
         response = self.api.request("POST", self._path(self.settings.create_path),
                                     **json_request({"campaign": attributes}))
-        campaign = checked(response, f"create campaign {attributes.get('external_id')!r}").get("campaign")
+        action = f"create campaign {attributes.get('external_id')!r}"
+        campaign = checked(response, action, self._redact).get("campaign")
         if not isinstance(campaign, dict) or "id" not in campaign:
             raise SessionMError("create campaign: the answer is \"ok\" but carries no campaign id",
                                 code="malformed_response", status=response.status_code)
@@ -80,7 +82,7 @@ class SessionMClient:
 
     def _info(self, path: str, what: str) -> dict[str, Any] | None:
         try:
-            body = checked(self.api.request("GET", path), f"campaign info {what}")
+            body = checked(self.api.request("GET", path), f"campaign info {what}", self._redact)
         except SessionMError as error:
             if error.not_found:
                 return None

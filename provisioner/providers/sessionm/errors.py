@@ -3,7 +3,7 @@ with the same envelope. Codes come in upper or lower case, so they are compared 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -25,10 +25,12 @@ class SessionMError(ProviderError):
         return (self.code or "").lower() in NOT_FOUND
 
 
-def checked(response: httpx.Response, action: str) -> dict[str, Any]:
+def checked(response: httpx.Response, action: str,
+            redact: Callable[[str], str] = lambda text: text) -> dict[str, Any]:
     """The body of an answer whose `status` is "ok"; anything else raises SessionMError.
 
-    A 200 is not a success by itself: SessionM reports method errors inside a 200.
+    A 200 is not a success by itself: SessionM reports method errors inside a 200. `redact` cleans
+    the message, which may echo the request path and so the api_key.
     """
     body = loads(response)
     if response.status_code < 300 and isinstance(body, dict) and str(body.get("status", "")).lower() == "ok":
@@ -37,8 +39,8 @@ def checked(response: httpx.Response, action: str) -> dict[str, Any]:
     if code is None:
         code = f"http_{response.status_code}" if response.status_code >= 300 else "malformed_response"
         message = message or "the answer has no status \"ok\" and no error code"
-    raise SessionMError(f"{action}: HTTP {response.status_code} {code}: {message or 'error'}", code=code,
-                        status=response.status_code)
+    text = redact(f"{action}: HTTP {response.status_code} {code}: {message or 'error'}")
+    raise SessionMError(text, code=code, status=response.status_code)
 
 
 def _problem(body: Any) -> tuple[str | None, str | None]:

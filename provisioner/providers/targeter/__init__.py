@@ -13,8 +13,8 @@ PROVIDER = ProviderPlugin(
     connect=TargeterSession,
     adopt_by="key",  # the campaign key is sent as source.reference_id
     cannot_retire="the Targeter API has no pause, cancel or delete for campaigns",
-    not_observable=("the Targeter API cannot read campaigns back: its only campaign call is create-or-retrieve, "
-                    "which a plan must not send"),
+    not_observable=("the Targeter API cannot read campaigns back: its only campaign call is "
+                    "create-or-retrieve, which a plan must not send"),
     settings_doc="base_url (the client's host, https://{client_slug}.targeter.tech), api_key and api_secret "
                  "(issued partner credentials)",
 )

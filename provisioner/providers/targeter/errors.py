@@ -30,5 +30,5 @@ def raise_for_error(response: httpx.Response, action: str) -> None:
     texts = [t for t in map(_detail_text, details if isinstance(details, list) else []) if t]
     if texts:
         message += f" ({'; '.join(texts)})"
-    raise ProviderError(f"{action}: HTTP {response.status_code}: {message}", code=f"http_{response.status_code}",
-                        status=response.status_code)
+    status = response.status_code
+    raise ProviderError(f"{action}: HTTP {status}: {message}", code=f"http_{status}", status=status)

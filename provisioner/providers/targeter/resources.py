@@ -38,8 +38,8 @@ def to_result(key: str, name: str | None, status: int, body: dict[str, Any]) -> 
         return CreateResult(LiveCampaign(str(body["campaign_id"]), {}, key, name,
                                          outputs={k: v for k, v in outputs.items() if v}))
     if status == 201 and body.get("campaign_link"):  # prefilled form: no campaign (nor id) exists yet
-        live = LiveCampaign("", {}, key, name, outputs={"campaign_link": body["campaign_link"], "next_step": NEXT_STEP})
-        return CreateResult(live)
+        outputs = {"campaign_link": body["campaign_link"], "next_step": NEXT_STEP}
+        return CreateResult(LiveCampaign("", {}, key, name, outputs=outputs))
     raise ProviderError(f"create or retrieve campaign: unexpected HTTP {status} answer without a campaign link "
                         "or id (the next apply asks again; Targeter answers by reference_id)",
                         code="unexpected_response", status=status)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, HttpUrl, SecretStr, TypeAdapter, field_validator
+from pydantic_core import PydanticCustomError
 
 from provisioner.providers.base import CampaignModel, ProviderSettings
 
@@ -17,12 +18,19 @@ CANNOT_CHANGE = ("the Targeter API cannot change a campaign once it exists (post
 def _http_url(value: str) -> str:
     """Check with pydantic's HttpUrl but keep the user's exact text: it is what we send and compare."""
     if any(ch.isspace() for ch in value):
-        raise ValueError("a URL must not contain spaces (percent-encode them as %20)")
+        raise PydanticCustomError("url_spaces", "a URL must not contain spaces (percent-encode them as %20)")
     _HTTP_URL.validate_python(value)
     return value
 
 
-Url = Annotated[str, AfterValidator(_http_url)]
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be blank (Targeter requires a name)")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_http_url), Field(json_schema_extra={"format": "uri"})]
+Name = Annotated[str, AfterValidator(_not_blank)]
 
 
 class TargeterSettings(ProviderSettings):
@@ -45,6 +53,6 @@ class TargeterCampaign(CampaignModel):
     create_only: ClassVar[dict[str, str]] = {
         "name": CANNOT_CHANGE, "material": CANNOT_CHANGE, "target_url": CANNOT_CHANGE}
 
-    name: str = Field(min_length=1, pattern=r"\S", description="display name, e.g. the property address")
+    name: Name = Field(description="display name, e.g. the property address")
     material: list[Url] = Field(min_length=1, description="URLs of the campaign's images or videos")
     target_url: Url = Field(description="landing page URL")

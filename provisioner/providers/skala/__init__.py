@@ -1,0 +1,19 @@
+"""Skala Ads gateway campaign orders: JSON login for a `token` header, one order per campaign
+under a company and a campaign type, PUT updates that keep field-value ids, cancel to retire."""
+
+from provisioner.providers.base import ProviderPlugin
+from provisioner.providers.skala.resources import SkalaSession
+from provisioner.providers.skala.schema import SkalaCampaign, SkalaSettings
+
+PROVIDER = ProviderPlugin(
+    name="skala",
+    settings_model=SkalaSettings,
+    campaign_model=SkalaCampaign,
+    connect=SkalaSession,
+    # No external id exists: the order id is kept in state, and an interrupted create is found
+    # again by company, campaign type and dates (Finds).
+    adopt_by="none",
+    settings_doc="username, password (login for the `token` header), brand_id (whose orders are managed)",
+)
+
+__all__ = ["PROVIDER"]

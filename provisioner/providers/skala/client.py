@@ -1,0 +1,90 @@
+"""Skala gateway endpoints (api-contracts.md §2, §8): JSON login for the `token` header, the
+single-order create, PUT update and cancel, orders by brand, and the lookups names need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provisioner.errors import ProvisionerError
+from provisioner.providers.auth import JsonLogin
+from provisioner.providers.base import RateLimit
+from provisioner.providers.http import ApiClient, HttpContext
+from provisioner.providers.skala.errors import raise_for_error
+from provisioner.providers.skala.schema import SkalaSettings
+from provisioner.providers.wire import json_request, loads
+
+DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # §8: nothing documented
+ORDERS = "/api/campaign-order"
+COMPANY_USER = "CompanyUser for the order's company"
+
+
+class SkalaClient:
+    def __init__(self, settings: SkalaSettings, context: HttpContext) -> None:
+        password = settings.password.get_secret_value()
+        context.redactor.add(password)
+        context.redactor.add(settings.username)
+        self.settings = settings
+        self.auth = JsonLogin("/api/login", {"username": settings.username, "password": password},
+                              settings.token_field, context.redactor.add, header=settings.token_header)
+        self.api = ApiClient(settings, "skala", context, DEFAULT_RATE_LIMIT, auth=self.auth,
+                             sandbox_host="https://gateway.skalaads.com")
+
+    def _call(self, method: str, path: str, action: str, needs: str | None = None,
+              body: Any = None, idempotent: bool | None = None) -> Any:
+        kwargs = json_request(body) if body is not None else {}
+        response = self.api.request(method, path, idempotent=idempotent, **kwargs)
+        raise_for_error(response, action, needs)
+        return loads(response)
+
+    # -- campaign orders ------------------------------------------------------------------------
+    def orders_by_brand(self) -> list[dict[str, Any]]:
+        brand = self.settings.brand_id
+        body = self._call("GET", f"{ORDERS}/by-brand/{brand}", f"list campaign orders of brand {brand}",
+                          f"CompanyUser for at least one company under brand {brand}")
+        return [o for o in body or [] if isinstance(o, dict)]
+
+    def get_order(self, order_id: str) -> dict[str, Any]:
+        return self._call("GET", f"{ORDERS}/{order_id}", f"read campaign order {order_id}", COMPANY_USER) or {}
+
+    def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        # never retried once sent: an unanswered create becomes AmbiguousOutcomeError (ApiClient)
+        company = body["object"]["company"]["id"]
+        return self._call("POST", ORDERS, "create campaign order", f"CompanyUser for company {company}",
+                          body) or {}
+
+    def update_order(self, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("PUT", f"{ORDERS}/{order_id}", f"update campaign order {order_id}",
+                          COMPANY_USER, body) or {}
+
+    def cancel_order(self, order_id: str) -> None:
+        self._call("PUT", f"{ORDERS}/{order_id}/cancel", f"cancel campaign order {order_id}", COMPANY_USER)
+
+    # -- what names and ids refer to ------------------------------------------------------------
+    def campaign_types(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/campaign-type/all", "list campaign types", "Admin") or []
+
+    def brand(self) -> dict[str, Any]:
+        brand = self.settings.brand_id
+        return self._call("GET", f"/api/brand/{brand}", f"read brand {brand}", f"access to brand {brand}") or {}
+
+    def company(self, company_id: int) -> dict[str, Any]:
+        return self._call("GET", f"/api/company/{company_id}", f"read company {company_id}",
+                          f"CompanyUser for company {company_id}") or {}
+
+    # -- session ------------------------------------------------------------------------------
+    def logout(self) -> None:
+        """Delete the token, only if this session logged in; a failed logout never fails the run."""
+        token = self.auth.forget()
+        if token is None:
+            return
+        try:  # auth=None: logging in again just to log out would be absurd
+            self.api.request("POST", "/api/logout", idempotent=True, auth=None,
+                             headers={self.settings.token_header: token})
+        except ProvisionerError:
+            pass  # the run's outcome is already decided; the token dies with its lifetime
+
+    def close(self) -> None:
+        try:
+            self.logout()
+        finally:
+            self.api.close()

@@ -1,0 +1,280 @@
+"""Skala campaign orders through the capabilities Prepares, Lists, Finds, Updates and Retires.
+
+Config vocabulary ↔ wire: field values are a mapping keyed by reference in YAML and a list on the
+wire; the PUT replaces the whole order, so it resends dates, budget and every field value, with the
+ids of the existing values read from the live order just before (new values go without an id).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from provisioner.errors import AmbiguousOutcomeError, ProviderError
+from provisioner.providers.base import (CreateRequest, CreateResult, LiveCampaign, UpdateRequest,
+                                        UpdateResult)
+from provisioner.providers.http import HttpContext
+from provisioner.providers.skala.client import SkalaClient
+from provisioner.providers.skala.schema import SkalaSettings
+
+MEDIA = ("picture", "video", "audio")
+BUDGET = ("budgetOptionId", "customBudget", "customAdPlatformTypes")
+# ad texts are update-only on the gateway; the PUT resends what the order already has
+AD_TEXTS = ("fbCtaButton", "fbHeadline", "fbDescription", "fbPrimaryText", "scBrandName", "scHeadline",
+            "scCtaButton", "liTitle", "liDescription", "liCommentary", "liCtaButton")
+
+
+def _ref(value: Any) -> dict[str, Any] | None:
+    return {"id": value.get("id"), "name": value.get("name")} if isinstance(value, dict) else None
+
+
+def _entries(model: Any) -> list[dict[str, Any]]:
+    entries = model.get("selectedEntries") if isinstance(model, dict) else None
+    return [e for e in entries or [] if isinstance(e, dict)]
+
+
+def _live_value(value: dict[str, Any]) -> dict[str, Any]:
+    """A field value in the config vocabulary: its own id and reference are wire matters."""
+    out = {k: value[k] for k in ("type", "text", *MEDIA) if value.get(k) is not None}
+    if value.get("model") is not None:
+        out["model"] = {"selectedEntries": [
+            {"campaignFieldModelEntry": e.get("campaignFieldModelEntry"), "position": e.get("position")}
+            for e in _entries(value["model"])]}
+    return out
+
+
+def to_live(order: dict[str, Any]) -> LiveCampaign:
+    values = [v for v in order.get("campaignFieldValues") or [] if isinstance(v, dict)]
+    fields: dict[str, Any] = {
+        "company": _ref(order.get("company")), "campaignType": _ref(order.get("campaignType")),
+        "startDate": order.get("startDate"), "endDate": order.get("endDate"),
+        "landingPage": order.get("landingPage"),
+        "campaignFieldValues": {str(v.get("reference")): _live_value(v) for v in values},
+        **{name: order.get(name) for name in BUDGET},
+        "status": order.get("status"),  # read-only: never declared, so never compared
+    }
+    return LiveCampaign(id=str(order["id"]), fields=fields)
+
+
+def _wire_model(model: dict[str, Any], live: dict[str, Any] | None) -> dict[str, Any]:
+    existing = {(e.get("campaignFieldModelEntry") or {}).get("id"): e.get("id")
+                for e in _entries((live or {}).get("model"))}
+    entries = []
+    for entry in model.get("selectedEntries") or []:
+        wire = {"campaignFieldModelEntry": entry["campaignFieldModelEntry"], "position": entry["position"]}
+        if existing.get(entry["campaignFieldModelEntry"]["id"]) is not None:
+            wire["id"] = existing[entry["campaignFieldModelEntry"]["id"]]  # an existing selection
+        entries.append(wire)
+    return {"selectedEntries": entries}
+
+
+def wire_value(reference: str, value: dict[str, Any], live: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One campaignFieldValues item; `live` is the order's current value of this reference."""
+    wire: dict[str, Any] = {"reference": reference, "type": value["type"]}
+    if live is not None and live.get("id") is not None:
+        wire = {"id": live["id"], **wire}
+    for name in ("text", *MEDIA):
+        if value.get(name) is not None:
+            wire[name] = value[name]
+    if value.get("model") is not None:
+        wire["model"] = _wire_model(value["model"], live)
+    return wire
+
+
+def _budget(desired: dict[str, Any]) -> dict[str, Any]:
+    body = {name: desired[name] for name in BUDGET if desired.get(name) is not None}
+    if "customBudget" in body:
+        body["customBudget"] = Decimal(str(body["customBudget"]))  # exact, never a float
+    return body
+
+
+def update_body(order: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """The PUT body: what the order should be, keeping what the YAML does not declare."""
+    obj: dict[str, Any] = {"startDate": desired["startDate"], "endDate": desired["endDate"]}
+    landing = desired.get("landingPage", order.get("landingPage"))
+    if landing is not None:
+        obj["landingPage"] = landing
+    declared = desired.get("campaignFieldValues") or {}
+    values, seen = [], set()
+    for live in (v for v in order.get("campaignFieldValues") or [] if isinstance(v, dict)):
+        reference = str(live.get("reference"))
+        seen.add(reference)
+        value = declared.get(reference) or _live_value(live)  # undeclared values are kept as they are
+        values.append(wire_value(reference, value, live))
+    values += [wire_value(ref, value) for ref, value in declared.items() if ref not in seen]
+    texts = {name: order[name] for name in AD_TEXTS if order.get(name) is not None}
+    return {"object": obj, "campaignFieldValues": values, **_budget(desired), **texts}
+
+
+class NameResolver:
+    """Company and campaign-type names → ids, checked at plan time with the rights the login has:
+    campaign types are listed for Admins only, and companies only through their brand."""
+
+    def __init__(self, client: SkalaClient, brand_id: int) -> None:
+        self.client, self.brand_id = client, brand_id
+        self.type_ids: dict[str, int] = {}
+        self.company_ids: dict[str, int] = {}
+        self.checked: set[int] = set()
+
+    def prepare(self, declared: dict[str, dict[str, Any]]) -> None:
+        types, companies = _named(declared, "campaignType"), _named(declared, "company")
+        if set(types) - set(self.type_ids):
+            self._resolve_types(types)
+        if set(companies) - set(self.company_ids):
+            self._resolve_companies(companies)
+        used: dict[int, list[str]] = {}
+        for key, desired in declared.items():
+            company = desired.get("company") or {}
+            company_id = company.get("id") or self.company_ids.get(company.get("name"))
+            if company_id is not None:
+                used.setdefault(int(company_id), []).append(key)
+        for company_id, keys in sorted(used.items()):
+            if company_id not in self.checked:
+                self._check_company(company_id, keys)
+
+    def ids(self, key: str, desired: dict[str, Any]) -> tuple[int, int]:
+        """The (company id, campaign type id) of a declared campaign."""
+        company, ctype = desired["company"], desired["campaignType"]
+        if company.get("name") not in (None, *self.company_ids) or ctype.get("name") not in (None, *self.type_ids):
+            self.prepare({key: desired})
+        return (int(company.get("id") or self.company_ids[company["name"]]),
+                int(ctype.get("id") or self.type_ids[ctype["name"]]))
+
+    def _resolve_types(self, names: dict[str, list[str]]) -> None:
+        try:
+            types = self.client.campaign_types()
+        except ProviderError as error:
+            if error.status == 403:
+                raise ProviderError("campaign type names need an Admin login; give campaignType.id instead "
+                                    f"(GET /api/campaign-type/all is Admin-only; {_where(names)})",
+                                    code="forbidden", status=403) from None
+            raise
+        ours = [t for t in types if isinstance(t, dict)
+                and (t.get("brand") or {}).get("id") in (None, self.brand_id)]
+        self.type_ids.update(self._match("campaign type", "campaign types", "campaignType.id", names, ours))
+
+    def _resolve_companies(self, names: dict[str, list[str]]) -> None:
+        try:
+            companies = self.client.brand().get("companies")
+        except ProviderError as error:
+            if error.status in (403, 404):
+                raise ProviderError(f"company names are looked up in brand {self.brand_id}, which this login "
+                                    f"cannot read ({error}); give company.id instead ({_where(names)})",
+                                    code=error.code, status=error.status) from None
+            raise
+        if not isinstance(companies, list):
+            raise ProviderError(f"Skala has no company list endpoint and brand {self.brand_id}'s answer lists "
+                                f"no companies; give company.id instead ({_where(names)})", code="unresolvable")
+        found = [c for c in companies if isinstance(c, dict)]
+        self.company_ids.update(self._match("company", "companies", "company.id", names, found))
+
+    def _match(self, what: str, plural: str, field: str, names: dict[str, list[str]],
+               objects: list[dict[str, Any]]) -> dict[str, int]:
+        resolved = {}
+        for name, keys in sorted(names.items()):
+            matches = [o for o in objects if o.get("name") == name]
+            if len(matches) != 1:
+                known = ", ".join(f"{o.get('name')!r} (id {o.get('id')})" for o in objects) or "none"
+                problem = "is not one of" if not matches else "names several of"
+                raise ProviderError(f"{what} {name!r} ({', '.join(keys)}) {problem} the {plural} of brand "
+                                    f"{self.brand_id} this login can read ({known}); give {field} instead",
+                                    code="unknown-name")
+            resolved[name] = int(matches[0]["id"])
+        return resolved
+
+    def _check_company(self, company_id: int, keys: list[str]) -> None:
+        try:
+            company = self.client.company(company_id)
+        except ProviderError as error:
+            if error.status in (403, 404):
+                raise ProviderError(f"{error}, used by {', '.join(keys)}", code=error.code,
+                                    status=error.status) from None
+            raise
+        brand = (company.get("brand") or {}).get("id")
+        if brand is not None and int(brand) != self.brand_id:
+            raise ProviderError(f"company {company_id} ({', '.join(keys)}) belongs to brand {brand}, but this "
+                                f"provider instance manages brand {self.brand_id}: its orders would never be "
+                                "listed; use another provider instance for that brand", code="wrong-brand")
+        self.checked.add(company_id)
+
+
+def _named(declared: dict[str, dict[str, Any]], field: str) -> dict[str, list[str]]:
+    """name → the campaign keys that refer to `field` by that name."""
+    names: dict[str, list[str]] = {}
+    for key, desired in sorted(declared.items()):
+        name = (desired.get(field) or {}).get("name")
+        if name is not None:
+            names.setdefault(str(name), []).append(key)
+    return names
+
+
+def _where(names: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name!r} in {', '.join(keys)}" for name, keys in sorted(names.items()))
+
+
+class SkalaSession:
+    def __init__(self, settings: SkalaSettings, context: HttpContext) -> None:
+        self.client = SkalaClient(settings, context)
+        self.settings = settings
+        self.names = NameResolver(self.client, settings.brand_id)
+
+    def prepare(self, declared: dict[str, dict[str, Any]]) -> None:
+        self.names.prepare(declared)
+
+    def list_campaigns(self) -> list[LiveCampaign]:
+        return [to_live(o) for o in self.client.orders_by_brand()]
+
+    def find_campaign(self, key: str, desired: dict[str, Any]) -> LiveCampaign | None:
+        """§8: match on company, campaign type and dates (plus landingPage when set); several
+        matches are narrowed by the declared field values, and a tie is an error, never a guess."""
+        company, ctype = self.names.ids(key, desired)
+        wanted = {"startDate": desired.get("startDate"), "endDate": desired.get("endDate")}
+        if desired.get("landingPage") is not None:
+            wanted["landingPage"] = desired["landingPage"]
+        matches = [c for c in self.list_campaigns() if c.fields.get("status") != "CANCELLED"
+                   and (c.fields["company"] or {}).get("id") == company
+                   and (c.fields["campaignType"] or {}).get("id") == ctype
+                   and all(c.fields.get(k) == v for k, v in wanted.items())]
+        if len(matches) > 1:
+            values = desired.get("campaignFieldValues") or {}
+            matches = [c for c in matches if _has_values(c.fields["campaignFieldValues"], values)]
+        if len(matches) > 1:
+            raise ProviderError(f"{key}: {len(matches)} campaign orders match its company, campaign type, "
+                                f"dates and field values (ids {', '.join(c.id for c in matches)}); cannot "
+                                "tell which one an interrupted create made", code="ambiguous-match")
+        return matches[0] if matches else None
+
+    def create_campaign(self, request: CreateRequest) -> CreateResult:
+        desired = request.desired
+        company, ctype = self.names.ids(request.key, desired)
+        obj: dict[str, Any] = {"company": {"id": company}, "campaignType": {"id": ctype},
+                               "startDate": desired["startDate"], "endDate": desired["endDate"]}
+        if desired.get("landingPage") is not None:
+            obj["landingPage"] = desired["landingPage"]
+        values = [wire_value(ref, v) for ref, v in (desired.get("campaignFieldValues") or {}).items()]
+        order = self.client.create_order({"object": obj, "campaignFieldValues": values, **_budget(desired)})
+        if order.get("id") is None:  # the answer's shape is undocumented: look the order up instead
+            raise AmbiguousOutcomeError("create campaign order: the answer carries no order id")
+        return CreateResult(to_live(order))
+
+    def update_campaign(self, request: UpdateRequest) -> UpdateResult:
+        try:
+            order = self.client.get_order(request.id)
+            self.client.update_order(request.id, update_body(order, request.desired))
+        except ProviderError as error:
+            return UpdateResult(request.key, request.id, error=error)
+        return UpdateResult(request.key, request.id)
+
+    def retire_campaign(self, campaign_id: str, key: str) -> None:
+        self.client.cancel_order(campaign_id)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _has_values(live: dict[str, Any], declared: dict[str, Any]) -> bool:
+    def narrowed(value: Any, like: Any) -> Any:
+        if isinstance(value, dict) and isinstance(like, dict):
+            return {k: narrowed(value.get(k), v) for k, v in like.items()}
+        return value
+    return all(narrowed(live.get(ref), value) == value for ref, value in declared.items())

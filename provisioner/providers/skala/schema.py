@@ -1,0 +1,124 @@
+"""Skala settings and campaign orders as users write them: company and campaign type by id (or
+name where the login may read them), ISO dates, field values keyed by their field's reference,
+and one of the three budget modes with customBudget in decimal major units."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
+
+from provisioner.providers.base import CampaignModel, ProviderSettings
+
+FieldType = Literal["FREETEXT", "SELECT", "PICTURE", "VIDEO", "MODEL"]
+AdPlatform = Literal["FACEBOOK", "ADFORM", "LINKEDIN", "SNAPCHAT"]
+Id = Annotated[StrictInt, Field(ge=1)]
+
+
+class SkalaSettings(ProviderSettings):
+    credentials: ClassVar[tuple[str, ...]] = ("username", "password")
+    username: str = Field(min_length=1, description="Skala login (may be ${env:NAME})")
+    password: SecretStr = Field(description="Skala password, as ${env:NAME}")
+    brand_id: Id = Field(description="the brand whose campaign orders this instance manages")
+    # api-contracts.md §8 choices for what the gateway leaves undocumented, kept configurable
+    token_header: str = Field(default="token", min_length=1, description="header carrying the user token")
+    token_field: str = Field(default="token", min_length=1, description="login answer field holding it")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Ref(_Strict):
+    """A referenced object by id, or by name where this login can read the list (see prepare)."""
+
+    id: Id | None = None
+    name: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "Ref":
+        if (self.id is None) == (self.name is None):
+            raise ValueError("give exactly one of id or name")
+        return self
+
+
+class MediaRef(_Strict):
+    id: Id
+
+
+class ModelEntryRef(_Strict):
+    id: Id
+
+
+class SelectedEntry(_Strict):
+    campaignFieldModelEntry: ModelEntryRef
+    position: int = Field(ge=0)
+
+
+class ModelValue(_Strict):
+    selectedEntries: list[SelectedEntry]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_positions(cls, data: Any) -> Any:
+        # Positions are stored by the platform: fill them in so the list compares equal to live.
+        if isinstance(data, dict) and isinstance(data.get("selectedEntries"), list):
+            entries = [dict(e, position=e.get("position", index)) if isinstance(e, dict) else e
+                       for index, e in enumerate(data["selectedEntries"])]
+            data = {**data, "selectedEntries": entries}
+        return data
+
+
+class FieldValue(_Strict):
+    """One campaign field's value; which member is set follows the field's type."""
+
+    type: FieldType
+    text: str | None = None
+    picture: MediaRef | None = None
+    video: MediaRef | None = None
+    audio: MediaRef | None = None
+    model: ModelValue | None = None
+
+    @model_validator(mode="after")
+    def _member_for_type(self) -> "FieldValue":
+        needed = {"FREETEXT": "text", "SELECT": "text", "PICTURE": "picture", "VIDEO": "video",
+                  "MODEL": "model"}[self.type]
+        if getattr(self, needed) is None:
+            raise ValueError(f"a {self.type} field value needs {needed}")
+        return self
+
+
+class SkalaCampaign(CampaignModel):
+    """One campaign order under the instance's brand. There is no external id: the order id
+    is kept in state, and an interrupted create is found again by its attributes."""
+
+    create_only: ClassVar[dict[str, str]] = {
+        "company": "Skala's update (PUT /api/campaign-order/{id}) cannot change an order's company",
+        "campaignType": "Skala's update (PUT /api/campaign-order/{id}) cannot change an order's campaign type",
+    }
+
+    company: Ref
+    campaignType: Ref
+    startDate: date
+    endDate: date
+    landingPage: str | None = Field(default=None, min_length=1)
+    campaignFieldValues: dict[str, FieldValue] = Field(
+        default_factory=dict, description="keyed by the campaign field's reference, e.g. headline")
+    budgetOptionId: Id | None = Field(default=None, description="budgetOption / budgetOptionCustom")
+    customBudget: Annotated[Decimal, Field(gt=0, description="decimal, brand currency, major units")] | None = None
+    customAdPlatformTypes: list[AdPlatform] | None = Field(default=None, description="full custom budget only")
+
+    @model_validator(mode="after")
+    def _rules(self) -> "SkalaCampaign":
+        if self.endDate < self.startDate:
+            raise ValueError("endDate must not be before startDate")
+        if self.budgetOptionId is None and self.customBudget is None:
+            raise ValueError("a budget is needed: budgetOptionId, customBudget, or both")
+        if self.budgetOptionId is not None and self.customAdPlatformTypes:
+            raise ValueError("customAdPlatformTypes is only for a full custom budget (no budgetOptionId)")
+        if self.budgetOptionId is None and not self.customAdPlatformTypes:
+            raise ValueError("a full custom budget (customBudget without budgetOptionId) needs "
+                             "customAdPlatformTypes")
+        return self
