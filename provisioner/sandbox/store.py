@@ -45,7 +45,6 @@ class Store:
             return
         with open(self.path, "a", encoding="utf-8") as journal:
             journal.write(json.dumps(record, separators=(",", ":")) + "\n")
-            journal.flush()
 
     def _load_and_compact(self) -> None:
         assert self.path is not None

@@ -21,7 +21,7 @@ class SkalaSettings(ProviderSettings):
     credentials: ClassVar[tuple[str, ...]] = ("username", "password")
     username: str = Field(min_length=1, description="Skala login (may be ${env:NAME})")
     password: SecretStr = Field(description="Skala password, as ${env:NAME}")
-    brand_id: Id = Field(description="the brand whose campaign orders this instance manages")
+    brand_id: int = Field(ge=1, description="the brand whose campaign orders this instance manages")
     # api-contracts.md §8 choices for what the gateway leaves undocumented, kept configurable
     token_header: str = Field(default="token", min_length=1, description="header carrying the user token")
     token_field: str = Field(default="token", min_length=1, description="login answer field holding it")
