@@ -77,7 +77,7 @@ def _read_instance(workspace: Workspace, state: State, sessions: Sessions, insta
         if not isinstance(session, Lists):
             view = LiveView(instance, observable=False,
                             reason=plugin.not_observable or "the platform cannot list campaigns")
-            hook.post_refresh(instance, 0, None)
+            hook.post_refresh(instance, 0, None, not_observable=view.reason)
             return view
         view = LiveView(instance, campaigns=session.list_campaigns())
         if plugin.adopt_by == "none" and isinstance(session, Finds):

@@ -32,10 +32,13 @@ class ProgressHook(Hook):
         self.redact = redact
         self.quiet = quiet
 
-    def post_refresh(self, instance: str, count: int, error: str | None) -> None:
+    def post_refresh(self, instance: str, count: int, error: str | None,
+                     not_observable: str | None = None) -> None:
         if self.quiet:
             return
-        if error:
+        if not_observable:
+            err(f"{instance}: live state is not observable ({not_observable}); planning from state")
+        elif error:
             err(f"{instance}: reading live state failed: {self.redact(error)}")
         else:
             err(f"{instance}: read {count} live campaign(s)")
