@@ -15,6 +15,10 @@ from provisioner.providers.wire import loads
 EXPIRY_MARGIN_SECONDS = 30  # renew a little early so a token never expires mid-request
 
 
+class TransientLoginError(ProviderError):
+    """The token endpoint was rate limited or failed: retry the whole request later."""
+
+
 class TokenLogin(httpx.Auth):
     """Base flow. Subclasses say how to ask for a token and how to attach it."""
 
@@ -56,6 +60,10 @@ class TokenLogin(httpx.Auth):
     def _login(self, origin: str) -> Iterator[httpx.Request]:
         response = yield self.token_request(origin)
         body = loads(response)
+        if response.status_code == 429 or response.status_code >= 500:
+            # Nothing was done for us: the request this login was for may be sent again.
+            raise TransientLoginError(f"login failed: HTTP {response.status_code}", code="login-unavailable",
+                                      status=response.status_code)
         if response.status_code >= 400 or not isinstance(body, dict):
             raise ProviderError(f"login failed: HTTP {response.status_code}", code="authentication",
                                 status=response.status_code)

@@ -7,9 +7,11 @@ platform; the caller gets AmbiguousOutcomeError and looks the campaign up instea
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +19,7 @@ from typing import Any, Callable
 import httpx
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
+from provisioner.providers.auth import TransientLoginError
 from provisioner.providers.base import ProviderSettings, RateLimit
 
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
@@ -34,7 +37,9 @@ class Redactor:
         self._lock = threading.Lock()
 
     def add(self, value: str | None) -> None:
-        if value and len(value) >= 4:  # shorter values would redact ordinary words
+        # Shorter values would redact ordinary words; "sandbox" is the placeholder credential of
+        # the in-process emulators, not a secret.
+        if value and len(value) >= 4 and value != "sandbox":
             with self._lock:
                 self._secrets.add(value)
 
@@ -70,16 +75,27 @@ class HttpContext:
     sleep: Callable[[float], None] = time.sleep
     sandbox_emulators: dict[str, Any] = field(default_factory=dict)
     max_total_seconds: float = 120.0  # a single logical request never retries past this
+    # "RATE[:kinds]" for in-process emulators (e.g. "0.2:429,500,drop-after"); seeded for replay.
+    sandbox_faults: str | None = field(default_factory=lambda: os.environ.get("PROVISIONER_SANDBOX_FAULTS"))
+    sandbox_seed: int | None = field(default_factory=lambda: _int_env("PROVISIONER_SANDBOX_SEED"))
 
     def sandbox_transport(self, platform: str) -> httpx.BaseTransport:
         # Imported here: the sandbox is a platform we talk to, not part of the provider code.
+        from provisioner.sandbox.faults import FaultInjector
         from provisioner.sandbox.registry import make_emulator
         from provisioner.sandbox.transport import EmulatorTransport
 
         if platform not in self.sandbox_emulators:
             state_dir = self.sandbox_dir / "sandbox" if self.sandbox_dir else None
-            self.sandbox_emulators[platform] = make_emulator(platform, state_dir)
+            seed = None if self.sandbox_seed is None else self.sandbox_seed ^ zlib.crc32(platform.encode())
+            faults = FaultInjector.parse(self.sandbox_faults, seed=seed) if self.sandbox_faults else None
+            self.sandbox_emulators[platform] = make_emulator(platform, state_dir, faults)
         return EmulatorTransport(self.sandbox_emulators[platform])
+
+
+def _int_env(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value and value.lstrip("-").isdigit() else None
 
 
 class ClientRateLimiter:
@@ -140,6 +156,12 @@ class ApiClient:
             self.limiter.acquire()
             try:
                 response = self.http.request(method, path, **kwargs)
+            except TransientLoginError as error:
+                # The login failed, so the request itself was never sent: always safe to repeat.
+                self.context.stats.count("login-retry", attempt > 0)
+                if attempt >= self.max_retries or time.monotonic() > deadline:
+                    raise ProviderError(self.context.redactor(str(error)), code=error.code,
+                                        status=error.status) from None
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                 # The request never reached the platform: repeating it is always safe.
                 self.context.stats.count("connect-error", attempt > 0)
