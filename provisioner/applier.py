@@ -23,7 +23,7 @@ from provisioner.providers.base import (BatchUpdates, CreateRequest, Finds, Live
                                         UpdateRequest, UpdateResult, Updates)
 from provisioner.refresh import Sessions
 from provisioner.states.state import MANAGED, PENDING, ResourceState
-from provisioner.states.statemgr import LocalStateManager
+from provisioner.states.backend import StateBackend
 
 
 @dataclass
@@ -53,7 +53,7 @@ class ApplyReport:
 
 
 class Applier:
-    def __init__(self, workspace: Workspace, state: LocalStateManager, sessions: Sessions,
+    def __init__(self, workspace: Workspace, state: StateBackend, sessions: Sessions,
                  hook: Hook | None = None) -> None:
         self.workspace, self.statemgr, self.sessions = workspace, state, sessions
         self.hook = hook or Hook()

@@ -13,6 +13,7 @@ from provisioner.commands import apply as apply_cmd
 from provisioner.commands import plan as plan_cmd
 from provisioner.commands import sandbox as sandbox_cmd
 from provisioner.commands import show as show_cmd
+from provisioner.commands import state as state_cmd
 from provisioner.commands import validate as validate_cmd
 from provisioner.commands.output import err, out, report_config_error
 from provisioner.errors import ConfigError, ProvisionerError
@@ -30,6 +31,10 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
                              default="text", show_default=True, help="How to render the result.")
 prune_option = click.option("--prune", is_flag=True,
                             help="Retire (deactivate) campaigns that are in state but no longer in config.")
+lock_timeout_option = click.option("--lock-timeout", type=float, default=0.0, show_default=True,
+                                   help="Seconds to wait for another run's state lock before giving up.")
+force_option = click.option("--force", is_flag=True,
+                            help="Overwrite a destination that holds another lineage or a newer serial.")
 
 
 def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -80,8 +85,7 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
 @main.command(epilog=EXIT_CODES)
 @click.argument("target", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
-@click.option("--lock-timeout", type=float, default=0.0, show_default=True,
-              help="Seconds to wait for another run's state lock before giving up.")
+@lock_timeout_option
 @format_option
 @prune_option
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> None:
@@ -122,16 +126,32 @@ def schema(out_path: str | None) -> None:
 @main.command("force-unlock")
 @paths_argument
 def force_unlock(paths: tuple[str, ...]) -> None:
-    """Forget the recorded holder of the state lock (the lock itself dies with its process)."""
-    def run() -> int:
-        from provisioner.config.workspace import load_workspace
-        from provisioner.states.statemgr import state_manager_for
+    """Forget a stale record of the state lock's holder. The lock itself dies with its holder (a
+    local flock with its process; a PostgreSQL advisory lock with its connection)."""
+    _run(state_cmd.force_unlock, list(paths))
 
-        workspace = load_workspace(list(paths))
-        holder = state_manager_for(workspace.root, workspace.state.path).force_unlock()
-        out(f"Removed lock record: {holder}" if holder else "No lock record was present.")
-        return 0
-    _run(run)
+
+@main.group("state")
+def state_group() -> None:
+    """Move a workspace's state between the local file and the shared backend (PostgreSQL)."""
+
+
+@state_group.command("push")
+@paths_argument
+@force_option
+@lock_timeout_option
+def state_push(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None:
+    """Copy the local state file (state.path) into the configured shared backend."""
+    _run(state_cmd.push, list(paths), force, lock_timeout)
+
+
+@state_group.command("pull")
+@paths_argument
+@force_option
+@lock_timeout_option
+def state_pull(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None:
+    """Copy the workspace's state from the shared backend into the local state file (state.path)."""
+    _run(state_cmd.pull, list(paths), force, lock_timeout)
 
 
 @main.group()

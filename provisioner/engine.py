@@ -16,7 +16,7 @@ from provisioner.plans.plan import NORMAL, Plan
 from provisioner.planner import Planner, capabilities_of
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import LiveView, Sessions, refresh
-from provisioner.states.statemgr import LocalStateManager, state_manager_for
+from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Run:
 
     workspace: Workspace
     paths: list[str]
-    statemgr: LocalStateManager
+    statemgr: StateBackend
     sessions: Sessions
     context: HttpContext
     live: dict[str, LiveView] = field(default_factory=dict)
@@ -36,10 +36,12 @@ class Run:
 
 def open_run(paths: list[str], context: HttpContext | None = None) -> Run:
     workspace = load_workspace(paths)
-    statemgr = state_manager_for(workspace.root, workspace.state.path)
+    statemgr = state_backend_for(workspace.root, workspace.state)
     context = context or HttpContext()
+    context.redactor.add(workspace.state.dsn)
     if context.sandbox_dir is None:
-        context.sandbox_dir = statemgr.directory  # in-process emulators keep their data beside state
+        # in-process emulators keep their data in the local state folder, whatever the backend
+        context.sandbox_dir = local_state_dir(workspace.root, workspace.state.path)
     statemgr.load()
     return Run(workspace, [str(Path(p)) for p in paths], statemgr, Sessions(workspace, context), context)
 

@@ -7,12 +7,12 @@ import json
 from provisioner.commands.output import out
 from provisioner.config.workspace import load_workspace
 from provisioner.states.state import PENDING
-from provisioner.states.statemgr import state_manager_for
+from provisioner.states.backend import state_backend_for
 
 
 def show(paths: list[str], fmt: str) -> int:
     workspace = load_workspace(paths)
-    state = state_manager_for(workspace.root, workspace.state.path).load()
+    state = state_backend_for(workspace.root, workspace.state).load()
     resources = sorted(state.resources.values(), key=lambda r: (r.provider, r.key))
     if fmt == "json":
         out(json.dumps([r.to_dict() for r in resources], indent=1, default=str))

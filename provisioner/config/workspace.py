@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,11 @@ from provisioner.providers.base import SANDBOX, CampaignModel, ProviderPlugin, P
 from provisioner.providers.registry import broken_providers, providers
 
 TOP_LEVEL = ("providers", "campaigns", "state")
+STATE_BACKENDS = ("local", "postgres")
+STATE_KEYS = ("backend", "path", "dsn", "workspace")
+# CI sets these to point a workspace at shared state without editing its YAML; they win over it.
+STATE_ENV = {"backend": "PROVISIONER_STATE_BACKEND", "dsn": "PROVISIONER_STATE_DSN",
+             "workspace": "PROVISIONER_STATE_WORKSPACE"}
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -50,7 +56,9 @@ class CampaignConfig:
 @dataclass
 class StateSettings:
     backend: str = "local"
-    path: str = ".provisioner"
+    path: str = ".provisioner"  # local state; with postgres, still where sandbox data and `state pull` go
+    dsn: str | None = field(default=None, repr=False)  # a secret: never printed
+    workspace: str | None = None  # the name of this workspace's state in a shared backend
 
 
 @dataclass
@@ -96,11 +104,13 @@ class _Loader:
         documents = [(f, doc) for f in files if (doc := self._parse(f)) is not None]
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
+        state_doc: tuple[Path, MarkedDict] | None = None
         for file, doc in documents:
             self._merge(file, doc, "providers", provider_docs)
             self._merge(file, doc, "campaigns", campaign_docs)
             if "state" in doc:
-                workspace.state = self._state(file, doc)
+                state_doc = (file, doc)
+        workspace.state = self._state(state_doc, root)
         for name, (file, body, line) in provider_docs.items():
             instance = self._provider(name, file, body, line)
             if instance:
@@ -162,15 +172,48 @@ class _Loader:
                 continue
             into[name] = (file, value, line)
 
-    def _state(self, file: Path, doc: MarkedDict) -> StateSettings:
-        body = doc["state"]
-        if not isinstance(body, dict) or set(body) - {"backend", "path"}:
-            self.error("state takes {backend: local, path: DIR}", file, doc.lines["state"], "state")
-            return StateSettings()
-        if body.get("backend", "local") != "local":
-            self.error(f"unknown state backend {body.get('backend')!r} (known: local)", file,
-                       doc.lines["state"], "state.backend")
-        return StateSettings(path=str(body.get("path", ".provisioner")))
+    def _state(self, found: tuple[Path, MarkedDict] | None, root: Path) -> StateSettings:
+        """The `state:` section, then the PROVISIONER_STATE_* overrides from the environment."""
+        environ = os.environ if self.environ is None else self.environ
+        file, line, body = Path("(environment)"), None, {}
+        if found is not None:
+            file, doc = found
+            line, body = doc.lines["state"], doc["state"]
+            if not isinstance(body, dict) or set(body) - set(STATE_KEYS):
+                self.error("state takes {backend: local|postgres, path: DIR, dsn: ${env:NAME}, workspace: NAME}",
+                           file, line, "state")
+                return StateSettings()
+        yaml_backend = body.get("backend", "local")
+        if yaml_backend == "local" and ({"dsn", "workspace"} & set(body)):
+            self.error("dsn and workspace need `backend: postgres`", file, line, "state.backend")
+        backend = environ.get(STATE_ENV["backend"]) or yaml_backend
+        if backend not in STATE_BACKENDS:
+            self.error(f"unknown state backend {backend!r}{_did_you_mean(backend, STATE_BACKENDS)} "
+                       f"(known: {', '.join(STATE_BACKENDS)})", file, line, "state.backend")
+            backend = "local"
+        settings = StateSettings(backend, str(body.get("path", ".provisioner")))
+        if backend == "postgres":
+            settings.dsn = self._state_dsn(body, environ, file, line)
+            settings.workspace = str(environ.get(STATE_ENV["workspace"]) or body.get("workspace")
+                                     or root.resolve().name)
+            if not KEY_PATTERN.match(settings.workspace):
+                self.error(f"state workspace {settings.workspace!r} must be 1-64 letters, digits, '.', '_' or '-'",
+                           file, line, "state.workspace")
+        return settings
+
+    def _state_dsn(self, body: dict[str, Any], environ: Mapping[str, str], file: Path,
+                   line: int | None) -> str | None:
+        if environ.get(STATE_ENV["dsn"]):
+            return environ[STATE_ENV["dsn"]]
+        if "dsn" not in body:
+            self.error(f"the postgres state backend needs dsn: ${{env:NAME}} (or {STATE_ENV['dsn']} set)",
+                       file, line, "state.dsn")
+            return None
+        try:
+            return str(resolve_reference(body["dsn"], "dsn", environ, secret=True))
+        except SecretReferenceError as error:
+            self.error(str(error), file, line, "state.dsn")
+            return None
 
     def _provider(self, name: str, file: Path, body: Any, line: int) -> ProviderInstance | None:
         where = f"providers.{name}"

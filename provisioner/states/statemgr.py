@@ -1,4 +1,5 @@
-"""Local state storage: a snapshot plus an append-only journal, under an exclusive lock.
+"""Local state storage (the embedded default backend): a snapshot plus an append-only journal,
+under an exclusive lock.
 
 Every outcome is one flushed journal line (O(1) per campaign, so 10,000 creates cost 10,000
 small appends, not 10,000 rewrites); `compact()` folds the journal into a new snapshot written
@@ -11,30 +12,30 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
 from provisioner.errors import StateLockedError
+from provisioner.states.backend import holder_info, local_state_dir, locked_message, now_iso
 from provisioner.states.state import ResourceState, State
 from provisioner.states.statefile import dump_state, journal_put, journal_remove, load_state, replay
 
 SNAPSHOT, JOURNAL, LOCK, LOCK_INFO = "state.json", "state.journal", "state.lock", "state.lock.json"
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 class LocalStateManager:
+    """A `StateBackend` in a local folder."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._lock_file: IO[str] | None = None
         self._journal: IO[str] | None = None
         self.state = State()
+
+    def describe(self) -> str:
+        return f"in {self.directory}"
 
     # -- reading -------------------------------------------------------------------------------
     def load(self) -> State:
@@ -60,8 +61,7 @@ class LocalStateManager:
                     raise StateLockedError(self._held_by_message()) from None
                 time.sleep(0.1)
         self._lock_file = handle
-        info = {"host": socket.gethostname(), "pid": os.getpid(), "command": command, "since": _now()}
-        (self.directory / LOCK_INFO).write_text(json.dumps(info), "utf-8")
+        (self.directory / LOCK_INFO).write_text(json.dumps(holder_info(command)), "utf-8")
 
     def holder(self) -> dict[str, object] | None:
         try:
@@ -70,11 +70,8 @@ class LocalStateManager:
             return None
 
     def _held_by_message(self) -> str:
-        info = self.holder() or {}
-        return (f"state in {self.directory} is locked by {info.get('command', '?')!r} "
-                f"(host {info.get('host', '?')}, pid {info.get('pid', '?')}, since {info.get('since', '?')}); "
-                "wait with --lock-timeout SECONDS, or if that process is gone run "
-                "`provisioner force-unlock`")
+        return locked_message(self.describe(), self.holder(),
+                              "if that process is gone run `provisioner force-unlock`")
 
     def unlock(self) -> None:
         if self._journal:
@@ -94,7 +91,7 @@ class LocalStateManager:
 
     # -- writing (lock held) -------------------------------------------------------------------
     def record(self, resource: ResourceState) -> None:
-        resource.updated_at = _now()
+        resource.updated_at = now_iso()
         self.state.resources[resource.key] = resource
         self._append(journal_put(resource))
 
@@ -115,6 +112,15 @@ class LocalStateManager:
         """Fold the journal into a new snapshot (atomic), then start an empty journal."""
         assert self._lock_file is not None, "compaction needs the lock"
         self.state.serial += 1
+        self._write_snapshot()
+
+    def replace(self, state: State) -> None:
+        """Write `state` as the snapshot (atomic) and drop the journal: state push/pull."""
+        assert self._lock_file is not None, "replacing the state needs the lock"
+        self.state = state
+        self._write_snapshot()
+
+    def _write_snapshot(self) -> None:
         snapshot = self.directory / SNAPSHOT
         tmp = snapshot.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as out:
@@ -129,8 +135,8 @@ class LocalStateManager:
 
 
 def state_manager_for(root: Path, path: str) -> LocalStateManager:
-    directory = Path(path)
-    return LocalStateManager(directory if directory.is_absolute() else root / directory)
+    """The local backend for a workspace folder (`state_backend_for` picks by configuration)."""
+    return LocalStateManager(local_state_dir(root, path))
 
 
 if sys.platform == "win32":  # pragma: no cover

@@ -1,0 +1,94 @@
+"""`provisioner state push/pull` and `force-unlock`: move a workspace's state between the local
+file and the configured shared backend, and clear a stale lock record."""
+
+from __future__ import annotations
+
+from provisioner.commands.output import err, out
+from provisioner.config.workspace import Workspace, load_workspace
+from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
+from provisioner.states.state import State
+from provisioner.states.statemgr import LocalStateManager
+
+
+def push(paths: list[str], force: bool, lock_timeout: float) -> int:
+    """Local file → shared backend."""
+    workspace = load_workspace(paths)
+    remote = _remote(workspace)
+    if remote is None:
+        return 1
+    return _copy(_local(workspace), remote, "push", force, lock_timeout)
+
+
+def pull(paths: list[str], force: bool, lock_timeout: float) -> int:
+    """Shared backend → local file."""
+    workspace = load_workspace(paths)
+    remote = _remote(workspace)
+    if remote is None:
+        return 1
+    return _copy(remote, _local(workspace), "pull", force, lock_timeout)
+
+
+def _local(workspace: Workspace) -> LocalStateManager:
+    return LocalStateManager(local_state_dir(workspace.root, workspace.state.path))
+
+
+def _remote(workspace: Workspace) -> StateBackend | None:
+    if workspace.state.backend == "local":
+        err("This workspace's state backend is local, so there is nothing to push to or pull from: set "
+            "`state: {backend: postgres, dsn: ${env:PROVISIONER_STATE_DSN}, workspace: NAME}` or "
+            "PROVISIONER_STATE_BACKEND=postgres.")
+        return None
+    return state_backend_for(workspace.root, workspace.state)
+
+
+def _copy(source: StateBackend, target: StateBackend, verb: str, force: bool, lock_timeout: float) -> int:
+    # The local lock is always taken first, so a push and a pull never wait on each other in turn.
+    first, second = (source, target) if isinstance(source, LocalStateManager) else (target, source)
+    first.lock(f"state {verb}", timeout=lock_timeout)
+    try:
+        second.lock(f"state {verb}", timeout=lock_timeout)
+        try:
+            state, current = source.load(), target.load()
+            problems = _conflicts(state, current)
+            if problems and not force:
+                for problem in problems:
+                    err(f"Refusing to {verb}: {problem}.")
+                err("Pass --force to overwrite the destination anyway.")
+                return 1
+            target.replace(state)
+        finally:
+            second.unlock()
+    finally:
+        first.unlock()
+    out(f"Copied {len(state.resources)} resource(s) (lineage {state.lineage}, serial {state.serial}) "
+        f"from the state {source.describe()} to the state {target.describe()}.")
+    return 0
+
+
+def _conflicts(state: State, current: State) -> list[str]:
+    problems = []
+    if not state.resources and current.resources:
+        problems.append(f"the source is empty and the destination holds {len(current.resources)} resource(s)")
+    elif current.resources and current.lineage != state.lineage:
+        problems.append(f"the destination holds another workspace lineage ({current.lineage}, "
+                        f"{len(current.resources)} resource(s))")
+    elif current.resources and current.serial > state.serial:
+        problems.append(f"the destination is newer (serial {current.serial} > {state.serial})")
+    return problems
+
+
+def force_unlock(paths: list[str]) -> int:
+    workspace = load_workspace(paths)
+    holder = state_backend_for(workspace.root, workspace.state).force_unlock()
+    if holder and holder.get("alive"):
+        out(f"The lock is held by a live session ({_who(holder)}); it is not broken from here. It is "
+            "released when that process exits or its database connection ends (a DBA can end it with "
+            "pg_terminate_backend).")
+        return 1
+    out(f"Removed lock record: {_who(holder)}." if holder else "No lock record was present.")
+    return 0
+
+
+def _who(holder: dict[str, object]) -> str:
+    return (f"{holder.get('command', '?')!r} on host {holder.get('host', '?')}, pid {holder.get('pid', '?')}, "
+            f"since {holder.get('since', '?')}")

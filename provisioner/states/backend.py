@@ -1,0 +1,94 @@
+"""The state backend interface every storage satisfies (local file, PostgreSQL, a later one), and the
+factory that picks one from the workspace's `state:` settings.
+
+A new backend (object storage, HTTP) is one module with a class of this shape, plus a branch in
+`state_backend_for`; the engine, the applier and the commands see only `StateBackend`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from provisioner.states.state import ResourceState, State
+
+if TYPE_CHECKING:
+    from provisioner.config.workspace import StateSettings
+
+
+@runtime_checkable
+class StateBackend(Protocol):
+    """Storage of one workspace's State, with a lock held for a whole plan-for-apply and apply.
+
+    Guarantees every implementation keeps: `record` and `remove` are durable when they return (a
+    crash of this process afterwards loses nothing), each costs O(1) whatever the state's size,
+    and writes are refused unless the lock is held. `state` is the in-memory copy kept in step.
+    """
+
+    state: State
+
+    def describe(self) -> str:
+        """Where the state lives, for messages (never a secret such as a DSN)."""
+
+    def load(self) -> State:
+        """Read the stored state (no lock needed) and make it `self.state`."""
+
+    def lock(self, command: str, timeout: float = 0.0) -> None:
+        """Take the workspace's lock, waiting up to `timeout` seconds; StateLockedError names the holder."""
+
+    def unlock(self) -> None:
+        """Release the lock (also released by the process's or the connection's death)."""
+
+    def holder(self) -> dict[str, object] | None:
+        """Who holds (or last held) the lock: host, pid, command, since."""
+
+    def force_unlock(self) -> dict[str, object] | None:
+        """Forget a stale holder record; returns it (with `"alive": True` if a live holder remains)."""
+
+    def record(self, resource: ResourceState) -> None:
+        """Store one resource's entry (lock held)."""
+
+    def remove(self, key: str) -> None:
+        """Forget one resource (lock held)."""
+
+    def compact(self) -> None:
+        """End of an apply: fold pending writes into the stored snapshot and bump the serial."""
+
+    def replace(self, state: State) -> None:
+        """Store `state` as a whole, atomically, keeping its lineage (lock held; state push/pull)."""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def holder_info(command: str) -> dict[str, object]:
+    return {"host": socket.gethostname(), "pid": os.getpid(), "command": command, "since": now_iso()}
+
+
+def locked_message(where: str, info: dict[str, object] | None, hint: str) -> str:
+    info = info or {}
+    return (f"state {where} is locked by {info.get('command', '?')!r} "
+            f"(host {info.get('host', '?')}, pid {info.get('pid', '?')}, since {info.get('since', '?')}); "
+            f"wait with --lock-timeout SECONDS, or {hint}")
+
+
+def local_state_dir(root: Path, path: str) -> Path:
+    """The workspace's local state folder (also where in-process sandbox data lives)."""
+    directory = Path(path)
+    return directory if directory.is_absolute() else root / directory
+
+
+def state_backend_for(root: Path, settings: "StateSettings") -> StateBackend:
+    """The backend the workspace's (already validated) state settings name."""
+    if settings.backend == "postgres":
+        from provisioner.states.postgres import PostgresStateManager  # psycopg only when used
+
+        assert settings.dsn and settings.workspace, "validated by the config loader"
+        return PostgresStateManager(settings.dsn, settings.workspace)
+    from provisioner.states.statemgr import LocalStateManager
+
+    return LocalStateManager(local_state_dir(root, settings.path))
