@@ -171,10 +171,15 @@ def sandbox() -> None:
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
 @click.option("--rate-limits", is_flag=True, help="Enforce each platform's documented rate limit.")
 @click.option("--ready-file", type=click.Path(dir_okay=False), help="Write the base URLs here once serving.")
+@click.option("--stats-file", type=click.Path(dir_okay=False),
+              help="On exit, write requests served and faults injected per platform here.")
+@click.option("--hang-seconds", type=float, help="How long an injected timeout holds the answer (default 60).")
 def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults: str | None, seed: int | None,
-                  latency: float, rate_limits: bool, ready_file: str | None) -> None:
-    """Serve the emulators on 127.0.0.1 until interrupted."""
-    _run(sandbox_cmd.serve, state_dir, port, list(platforms), faults, seed, latency, rate_limits, ready_file)
+                  latency: float, rate_limits: bool, ready_file: str | None, stats_file: str | None,
+                  hang_seconds: float | None) -> None:
+    """Serve the emulators on 127.0.0.1 until interrupted (SIGTERM or Ctrl-C)."""
+    _run(sandbox_cmd.serve, state_dir, port, list(platforms), faults, seed, latency, rate_limits, ready_file,
+         stats_file, hang_seconds)
 
 
 @sandbox.command("edit")

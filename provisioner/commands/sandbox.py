@@ -15,13 +15,15 @@ from provisioner.sandbox.server import EmulatorServer
 
 
 def serve(state_dir: str, port: int, platforms: list[str], faults: str | None, seed: int | None,
-          latency: float, rate_limits: bool, ready_file: str | None = None) -> int:
+          latency: float, rate_limits: bool, ready_file: str | None = None,
+          stats_file: str | None = None, hang_seconds: float | None = None) -> int:
     servers = []
     for offset, name in enumerate(platforms or list(EMULATOR_NAMES)):
-        injector = FaultInjector.parse(faults, seed=seed, latency=latency) if faults else \
+        platform_seed = None if seed is None else seed + offset  # each platform its own sequence
+        injector = FaultInjector.parse(faults, seed=platform_seed, latency=latency) if faults else \
             FaultInjector(latency=latency)
         emulator = make_emulator(name, state_dir, injector, rate_limited=rate_limits)
-        server = EmulatorServer(emulator, port=port + offset if port else 0).start()
+        server = EmulatorServer(emulator, port=port + offset if port else 0, hang_seconds=hang_seconds).start()
         servers.append(server)
         out(f"{name}: base_url {server.url}")
     if ready_file:
@@ -35,6 +37,9 @@ def serve(state_dir: str, port: int, platforms: list[str], faults: str | None, s
         pass
     for server in servers:
         server.stop()
+    if stats_file:
+        Path(stats_file).write_text(json.dumps({s.emulator.name: {
+            "requests": len(s.emulator.requests), "faults": s.emulator.faults.counts} for s in servers}), "utf-8")
     return 0
 
 

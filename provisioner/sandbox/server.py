@@ -13,7 +13,7 @@ from provisioner.sandbox.faults import FaultKind
 HANG_SECONDS = 60.0
 
 
-def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+def _handler_for(emulator: Emulator, hang_seconds: float) -> type[BaseHTTPRequestHandler]:
     class EmulatorHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -28,8 +28,8 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             if emulator.faults.latency:
                 time.sleep(emulator.faults.latency)
             if outcome.fault in (FaultKind.TIMEOUT_BEFORE, FaultKind.TIMEOUT_AFTER):
-                time.sleep(HANG_SECONDS)
-            if outcome.response is None:
+                time.sleep(hang_seconds)
+            if outcome.response is None or outcome.fault in (FaultKind.TIMEOUT_BEFORE, FaultKind.TIMEOUT_AFTER):
                 self.close_connection = True
                 return  # drop: close the socket without an answer
             payload = outcome.response.encoded()
@@ -48,9 +48,10 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 class EmulatorServer:
     """One emulator on http://127.0.0.1:PORT (port 0 picks a free one)."""
 
-    def __init__(self, emulator: Emulator, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, emulator: Emulator, port: int = 0, host: str = "127.0.0.1",
+                 hang_seconds: float | None = None) -> None:
         self.emulator = emulator
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(emulator))
+        self.httpd = ThreadingHTTPServer((host, port), _handler_for(emulator, hang_seconds or HANG_SECONDS))
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)

@@ -83,6 +83,7 @@ def test_kill9_at_random_points_loses_nothing_and_duplicates_nothing(
         monkeypatch.setenv(name, value)
     rng = random.Random(20261123)
     killed_mid_apply = partial = 0
+    outputs = ""
     for point in range(POINTS):
         prefix = f"k{point:02d}-"
         root = workspace_gen.write(tmp_path / prefix, PER_PLATFORM, urls, prefix, extra=", parallelism: 2")
@@ -112,10 +113,14 @@ def test_kill9_at_random_points_loses_nothing_and_duplicates_nothing(
                                             f"{on_platform} on the platform"
 
         finished = cli("apply", str(root), "--auto-approve")
+        outputs += planned.output + finished.output
         assert finished.exit_code == 0, finished.stdout + finished.stderr
         for platform in COLLECTIONS:
             assert live_matching(data, platform, prefix) == PER_PLATFORM, f"point {point}: {platform} duplicates"
         final = cli("plan", str(root), "--no-save", "--detailed-exitcode")
         assert final.exit_code == 0, final.stdout
+    written = "\n".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
+    secrets = [v for k, v in ENV.items() if "SECRET" in k or "PASSWORD" in k or k.endswith("_KEY")]
+    assert not [s for s in secrets if s in written + outputs], "a secret reached state or output"
     assert killed_mid_apply >= POINTS // 2, "most kills must land before apply finished"
     assert partial >= POINTS // 4, f"only {partial} kills landed half way through an apply"

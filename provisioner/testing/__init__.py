@@ -1,0 +1,1 @@
+"""Helpers for tests, soak runs and benchmarks that drive the engine repeatedly."""
