@@ -285,6 +285,7 @@ class _Loader:
                   model: type[BaseModel]) -> None:
         for item in error.errors():
             loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = loc or _field_named_in(item["msg"], body)
             path = ".".join([where, *map(str, loc)]) if loc else where
             message = item["msg"]
             if item["type"] == "extra_forbidden" and loc:
@@ -307,6 +308,17 @@ class _Loader:
                            Path(campaign.source.file), campaign.source.line, f"campaigns.{campaign.key}.name")
             else:
                 seen[scope] = campaign.key
+
+
+def _field_named_in(message: str, body: Any) -> tuple[str, ...]:
+    """A cross-field rule has no location; point at the first field its message names
+    ("endDate must be after startDate" → endDate), so the error still has a useful line."""
+    if not isinstance(body, MarkedDict):
+        return ()
+    for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", message):
+        if word in body:
+            return (word,)
+    return ()
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:

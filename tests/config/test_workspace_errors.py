@@ -47,7 +47,7 @@ def _errors(tmp_path: Path, campaigns: str, providers: str = PROVIDERS) -> list[
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("type: daily", "type: hourly"),
      "campaigns.yaml:5: error: campaigns.spring.budget.type: Input should be 'daily', 'weekly', 'monthly' or 'total'"),
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("2027-03-31", "2027-02-01"),
-     "campaigns.yaml:3: error: campaigns.spring: Value error, endDate must be after startDate"),
+     "campaigns.yaml:7: error: campaigns.spring.endDate: Value error, endDate must be after startDate"),
     ("campaigns:\n" + GOOD_CAMPAIGN + GOOD_CAMPAIGN,
      "campaigns.yaml:9: error: duplicate key 'spring' (first written on line 2)"),
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("provider: topsort", "provider: topsrot"),

@@ -1,0 +1,80 @@
+"""A corpus of bad workspaces: each gets the exact error a user sees (file, line, field) from
+`plan`, and not one request reaches any platform — not even a login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Platforms, cli, quickstart_providers
+
+SPRING = """\
+  spring:
+    provider: topsort
+    name: Spring
+    budget: {amount: 100, type: daily}
+    startDate: 2027-03-01T00:00:00Z
+    endDate: 2027-03-31T00:00:00Z
+    bids: [{amount: 5, target: {type: product, id: p1}}]
+"""
+CORPUS = {
+    "malformed YAML": ("campaigns:\n  spring: {name: [\n", "campaigns.yaml:3: error: invalid YAML"),
+    "duplicate key in a mapping": ("campaigns:\n" + SPRING.replace("    name: Spring\n", "    name: A\n    name: B\n"),
+                                   "campaigns.yaml:5: error: duplicate key 'name' (first written on line 4)"),
+    "unknown field": ("campaigns:\n" + SPRING.replace("    name:", "    nam:"),
+                      "campaigns.yaml:4: error: campaigns.spring.nam: unknown field 'nam' (did you mean 'name'?)"),
+    "wrong type": ("campaigns:\n" + SPRING.replace("amount: 100,", "amount: lots,"),
+                   "campaigns.yaml:5: error: campaigns.spring.budget.amount: Input should be a valid integer"),
+    "bad enum": ("campaigns:\n" + SPRING.replace("type: daily", "type: yearly"),
+                 "campaigns.yaml:5: error: campaigns.spring.budget.type: Input should be 'daily'"),
+    "out of range": ("campaigns:\n" + SPRING.replace("amount: 100,", "amount: 2000000000,"),
+                     "campaigns.yaml:5: error: campaigns.spring.budget.amount: Input should be less than 2000000000"),
+    "end before start": ("campaigns:\n" + SPRING.replace("2027-03-31", "2027-01-31"),
+                         "campaigns.yaml:7: error: campaigns.spring.endDate: Value error, endDate must be after startDate"),
+    "unknown provider": ("campaigns:\n" + SPRING.replace("provider: topsort", "provider: tiktok"),
+                         "campaigns.yaml:3: error: campaigns.spring.provider: no provider instance 'tiktok'"),
+    "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00", "campaigns.yaml: error: file is binary"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS))
+def test_bad_workspace_is_refused_before_any_request(case: str, tmp_path: Path, platforms: Platforms,
+                                                     secret_env: dict[str, str]) -> None:
+    content, expected = CORPUS[case]
+    (tmp_path / "providers.yaml").write_text(quickstart_providers(platforms))
+    target = tmp_path / "campaigns.yaml"
+    target.write_bytes(content) if isinstance(content, bytes) else target.write_text(content)
+    result = cli("plan", str(tmp_path), "--no-save")
+    assert result.exit_code == 1
+    assert expected in result.stderr, result.stderr
+    assert "nothing was sent to any platform" in result.stderr
+    assert platforms.requests("topsort") == [] and platforms.requests("criteo") == []
+
+
+def test_duplicate_campaign_keys_across_files(tmp_path: Path, platforms: Platforms, secret_env: dict[str, str]) -> None:
+    (tmp_path / "providers.yaml").write_text(quickstart_providers(platforms))
+    (tmp_path / "a.yaml").write_text("campaigns:\n" + SPRING)
+    (tmp_path / "b.yaml").write_text("campaigns:\n" + SPRING)
+    result = cli("plan", str(tmp_path), "--no-save")
+    assert result.exit_code == 1
+    assert "b.yaml:2: error: campaigns.spring: campaign 'spring' is declared twice (also in" in result.stderr
+    assert platforms.requests("topsort") == []
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda p: p.replace("${env:TOPSORT_API_KEY}", "tsk-pasted-in-yaml"),
+     "providers.yaml:4: error: providers.topsort.api_key: 'api_key' holds a secret and must reference the environment"),
+    (lambda p: p.replace("${env:CRITEO_CLIENT_SECRET}", "${env:NOT_EXPORTED}"),
+     "providers.yaml:9: error: providers.criteo.client_secret: environment variable NOT_EXPORTED"),
+    (lambda p: p.replace("http://127.0.0.1", "http://ads.example.com", 1),
+     "providers.yaml:3: error: providers.topsort.base_url: Value error, plain http is only allowed to a loopback host"),
+])
+def test_bad_provider_settings(edit, expected: str, tmp_path: Path, platforms: Platforms,  # type: ignore[no-untyped-def]
+                               secret_env: dict[str, str]) -> None:
+    (tmp_path / "providers.yaml").write_text(edit(quickstart_providers(platforms)))
+    (tmp_path / "campaigns.yaml").write_text("campaigns:\n" + SPRING)
+    result = cli("plan", str(tmp_path), "--no-save")
+    assert result.exit_code == 1 and expected in result.stderr, result.stderr
+    assert "tsk-pasted-in-yaml" not in result.output
+    assert platforms.requests("topsort") == [] and platforms.requests("criteo") == []
