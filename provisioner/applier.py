@@ -175,8 +175,11 @@ class Applier:
             return
         for change in changes:
             self.hook.pre_apply(change)
-        results = session.update_campaigns(self._update_requests(changes))
-        for change, result in zip(changes, results):
+        results = {r.key: r for r in session.update_campaigns(self._update_requests(changes))}
+        for change in changes:
+            # A provider that drops an item must not make it look applied.
+            result = results.get(change.key) or UpdateResult(
+                change.key, change.id or "", error=ProviderError("the provider returned no result", code="no-result"))
             self._updated(change, result)
 
     def _update_one(self, session: Any, change: ResourceChange) -> None:

@@ -106,7 +106,7 @@ class Planner:
         change.id = found.id
         change.before = project(found.fields, wanted)
         change.live_fingerprint = fingerprint(change.before)
-        change.diffs = field_diffs(wanted, found.fields, campaign.model)
+        change.diffs = field_diffs(wanted, found.fields, type(campaign.model))
         if "updates" not in self.capabilities.get(campaign.instance, set()):
             for diff in change.diffs:
                 diff.blocked = diff.blocked or f"{change.provider_type} has no update endpoint"
@@ -131,7 +131,7 @@ class Planner:
         wanted = compared(campaign)
         change.id, change.before = resource.id, project(resource.attrs, wanted)
         change.live_fingerprint = None  # nothing live to compare: the plan rests on state
-        change.diffs = field_diffs(wanted, resource.attrs, campaign.model)
+        change.diffs = field_diffs(wanted, resource.attrs, type(campaign.model))
         for diff in change.diffs:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from pydantic import BaseModel, ValidationError
 
@@ -303,8 +303,10 @@ class _Loader:
             name = campaign.desired.get("name")
             scope = (instance.plugin.name, instance.plugin.name_scope(instance.settings), str(name))
             if scope in seen:
-                self.error(f"name {name!r} is also used by campaign {seen[scope]!r}: {instance.plugin.name} "
-                           "campaigns are matched by name, so names must be unique per account",
+                why = ("campaigns with no state entry are matched by name" if instance.plugin.adopt_by == "name"
+                       else "the platform refuses duplicate names")
+                self.error(f"name {name!r} is also used by campaign {seen[scope]!r}: {why}, so "
+                           f"{instance.plugin.name} names must be unique per account",
                            Path(campaign.source.file), campaign.source.line, f"campaigns.{campaign.key}.name")
             else:
                 seen[scope] = campaign.key
@@ -349,6 +351,6 @@ def _did_you_mean(word: Any, candidates: Any) -> str:
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
-def load_workspace(paths: list[str | Path], environ: Mapping[str, str] | None = None) -> Workspace:
+def load_workspace(paths: Sequence[str | Path], environ: Mapping[str, str] | None = None) -> Workspace:
     """Read, merge and validate a workspace; raises ConfigError with every problem found."""
     return _Loader(environ).load([Path(p) for p in paths])

@@ -62,8 +62,7 @@ def load_yaml_text(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise YamlError(f"file is not UTF-8 text ({error.reason})", line) from None
+        raise YamlError(f"file is not UTF-8 text ({error.reason})", raw[: error.start].count(b"\n") + 1) from None
     try:
         return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - _MarkedLoader is a SafeLoader
     except yaml.MarkedYAMLError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator
 
 import httpx
 
@@ -39,7 +39,7 @@ class TokenLogin(httpx.Auth):
     def attach(self, request: httpx.Request, token: str) -> None:
         request.headers["Authorization"] = f"Bearer {token}"
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"
         token = self._current()
         if token is None:
@@ -57,7 +57,7 @@ class TokenLogin(httpx.Auth):
                 return self._token
             return None
 
-    def _login(self, origin: str) -> Iterator[httpx.Request]:
+    def _login(self, origin: str) -> Generator[httpx.Request, httpx.Response, str]:
         response = yield self.token_request(origin)
         body = loads(response)
         if response.status_code == 429 or response.status_code >= 500:

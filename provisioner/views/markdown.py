@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from provisioner.plans.action import Action
+from provisioner.plans.change import FieldDiff
 from provisioner.plans.plan import Plan
 from provisioner.views.common import show, summary_line
 
@@ -20,7 +21,7 @@ def render_plan(plan: Plan) -> str:
         lines += [summary_line(plan), "", "| | campaign | action | field | before | after |",
                   "|---|---|---|---|---|---|"]
         for change in changes:
-            rows = change.diffs or [None]
+            rows: list[FieldDiff | None] = list(change.diffs) or [None]
             for diff in rows:
                 field = diff.path if diff else ""
                 before = _cell(diff.before) if diff else ""

@@ -85,8 +85,8 @@ class CriteoSession:
         items = [{"type": "Campaign", "id": r.id, "attributes": self._patch_attributes(r.changes)} for r in batch]
         try:
             _, envelope = self.client.patch_campaigns(items)
-        except ProviderError as error:
-            return [UpdateResult(r.key, r.id, error=error) for r in batch]
+        except ProviderError as failure:
+            return [UpdateResult(r.key, r.id, error=failure) for r in batch]
         errors: dict[int, ProviderError] = {}
         warnings: dict[int, list[str]] = {}
         for problem in envelope.get("errors") or []:
