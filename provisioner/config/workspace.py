@@ -4,12 +4,8 @@ validated against its provider's models, and every problem reported with file, l
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import os
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -19,7 +15,8 @@ from provisioner.config.secrets import SecretReferenceError, is_secret_field, re
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
-from provisioner.providers.base import SANDBOX, CampaignModel, ProviderPlugin, ProviderSettings
+from provisioner.config.models import (CampaignConfig, ProviderInstance, StateSettings, Workspace)
+from provisioner.providers.base import SANDBOX
 from provisioner.providers.registry import broken_providers, providers
 
 TOP_LEVEL = ("providers", "campaigns", "state")
@@ -30,61 +27,6 @@ STATE_ENV = {"backend": "PROVISIONER_STATE_BACKEND", "dsn": "PROVISIONER_STATE_D
              "workspace": "PROVISIONER_STATE_WORKSPACE"}
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass
-class ProviderInstance:
-    name: str
-    plugin: ProviderPlugin
-    settings: ProviderSettings
-    source: SourceLocation
-
-
-@dataclass
-class CampaignConfig:
-    key: str
-    instance: str
-    model: CampaignModel
-    source: SourceLocation
-
-    @cached_property
-    def desired(self) -> dict[str, Any]:
-        """The declared fields (computed once: the model is not changed after loading)."""
-        return self.model.declared()
-
-
-@dataclass
-class StateSettings:
-    backend: str = "local"
-    path: str = ".provisioner"  # local state; with postgres, still where sandbox data and `state pull` go
-    dsn: str | None = field(default=None, repr=False)  # a secret: never printed
-    workspace: str | None = None  # the name of this workspace's state in a shared backend
-
-
-@dataclass
-class Workspace:
-    root: Path
-    files: list[Path]
-    providers: dict[str, ProviderInstance] = field(default_factory=dict)
-    campaigns: dict[str, CampaignConfig] = field(default_factory=dict)
-    state: StateSettings = field(default_factory=StateSettings)
-
-    def campaigns_of(self, instance: str) -> list[CampaignConfig]:
-        return [c for c in self.campaigns.values() if c.instance == instance]
-
-    def digest(self) -> str:
-        """Hash of everything that shapes a plan; secrets are excluded (they never shape one)."""
-        content = {
-            "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
-                          for n, p in sorted(self.providers.items())},
-            "campaigns": {k: {"provider": c.instance, "desired": c.desired}
-                          for k, c in sorted(self.campaigns.items())},
-        }
-        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _secret_fields(settings: BaseModel) -> set[str]:
-    return {name for name in type(settings).model_fields if is_secret_field(name)}
 
 
 class _Loader:
