@@ -26,6 +26,12 @@ Exit codes:
   apply     0 everything succeeded, 1 anything failed or was refused
   drift     0 in sync, 2 drift found, 1 error"""
 
+
+
+def _exit_codes(line: str) -> str:
+    return f"\b\nExit codes:\n  {line}\n  usage errors exit 1"
+
+
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
                              default="text", show_default=True, help="How to render the result.")
@@ -35,6 +41,22 @@ lock_timeout_option = click.option("--lock-timeout", type=float, default=0.0, sh
                                    help="Seconds to wait for another run's state lock before giving up.")
 force_option = click.option("--force", is_flag=True,
                             help="Overwrite a destination that holds another lineage or a newer serial.")
+
+
+class _Group(click.Group):
+    """Usage errors exit 1, not click's 2: in CI, 2 means "changes" or "drift"."""
+
+    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as error:
+            error.show()
+            sys.exit(1)
+        except click.Abort:
+            err("Aborted.")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +71,7 @@ def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     sys.exit(code)
 
 
-@click.group(epilog=EXIT_CODES)
+@click.group(cls=_Group, epilog=EXIT_CODES + "\n  usage errors exit 1")
 @click.version_option(package_name="provisioner")
 def main() -> None:
     """Plan and apply advertising campaigns kept as YAML in git, like Terraform.
@@ -61,14 +83,14 @@ def main() -> None:
     """
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(short_help="Check a workspace offline: every problem with file, line and field.", epilog=_exit_codes("validate  0 valid, 1 invalid"))
 @paths_argument
 def validate(paths: tuple[str, ...]) -> None:
     """Check a workspace offline: YAML, schema, platform rules. Reports every problem with file:line."""
     _run(validate_cmd.validate, list(paths))
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(short_help="Show what apply would change on each platform, and save the plan.", epilog=_exit_codes("plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error"))
 @paths_argument
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Where to save the plan (default: plans/<workspace>.json).")
@@ -82,7 +104,7 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save)
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.", epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused"))
 @click.argument("target", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
 @lock_timeout_option
@@ -94,7 +116,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
     _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune)
 
 
-@main.command(epilog=EXIT_CODES)
+@main.command(short_help="Report campaigns changed outside provisioner since the last apply.", epilog=_exit_codes("drift     0 in sync, 2 drift found, 1 error"))
 @paths_argument
 @format_option
 def drift(paths: tuple[str, ...], fmt: str) -> None:
@@ -102,7 +124,7 @@ def drift(paths: tuple[str, ...], fmt: str) -> None:
     _run(plan_cmd.drift, list(paths), fmt)
 
 
-@main.command()
+@main.command(short_help="List what state records: ids, pending creates, links.")
 @paths_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show(paths: tuple[str, ...], fmt: str) -> None:
@@ -110,7 +132,7 @@ def show(paths: tuple[str, ...], fmt: str) -> None:
     _run(show_cmd.show, list(paths), fmt)
 
 
-@main.command()
+@main.command(short_help="Write the JSON Schema of workspace files for editors.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 def schema(out_path: str | None) -> None:
     """Write the JSON Schema of workspace files (for editor completion and checking)."""

@@ -112,3 +112,6 @@ def assert_no_secrets(*texts: str) -> None:
 
 
 os.environ.setdefault("PROVISIONER_TESTING", "1")
+# A developer's shell may point at shared state (README: CI override); tests choose their own.
+for _name in ("PROVISIONER_STATE_BACKEND", "PROVISIONER_STATE_DSN", "PROVISIONER_STATE_WORKSPACE"):
+    os.environ.pop(_name, None)

@@ -4,7 +4,8 @@ file and the configured shared backend, and clear a stale lock record."""
 from __future__ import annotations
 
 from provisioner.commands.output import err, out
-from provisioner.config.workspace import Workspace, load_workspace
+from provisioner.config.models import Workspace
+from provisioner.config.workspace import load_workspace
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 from provisioner.states.state import State
 from provisioner.states.statemgr import LocalStateManager

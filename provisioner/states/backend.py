@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from provisioner.states.state import ResourceState, State
 
 if TYPE_CHECKING:
-    from provisioner.config.workspace import StateSettings
+    from provisioner.config.models import StateSettings
 
 
 @runtime_checkable

@@ -168,7 +168,7 @@ class PostgresStateManager:
             while not conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]:
                 if time.monotonic() >= deadline:
                     raise StateLockedError(locked_message(
-                        self.describe(), self._holder(conn),
+                        self.describe(), self._current_holder(conn),
                         "if that process is gone, its connection's death has already freed the lock"))
                 time.sleep(0.2)
             info = holder_info(command)
@@ -203,15 +203,29 @@ class PostgresStateManager:
         return self._run("read the lock holder", self._holder)  # type: ignore[no-any-return]
 
     def _holder(self, conn: Any) -> dict[str, object] | None:
-        row = conn.execute("SELECT host, pid, command, since FROM provisioner.locks WHERE workspace = %s",
-                           (self.workspace,)).fetchone()
-        alive = conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-            "AND classid::bigint = %s AND objid::bigint = %s)",
-            ((self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF)).fetchone()[0]
+        row = conn.execute("SELECT host, pid, command, since, backend_pid FROM provisioner.locks "
+                           "WHERE workspace = %s", (self.workspace,)).fetchone()
+        # Advisory locks are per database: the same key in another database is another lock.
+        held_by = conn.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid::bigint = %s AND objid::bigint = %s",
+            ((self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF)).fetchone()
         if row is None:
-            return {"alive": True} if alive else None
-        return {"host": row[0], "pid": row[1], "command": row[2], "since": row[3], "alive": bool(alive)}
+            return {"alive": True, "current": False} if held_by else None
+        current = held_by is not None and held_by[0] == row[4]
+        return {"host": row[0], "pid": row[1], "command": row[2], "since": row[3], "alive": held_by is not None,
+                "current": current}
+
+    def _current_holder(self, conn: Any) -> dict[str, object] | None:
+        """The holder's record; a holder that has just taken the lock writes it a moment later."""
+        info = self._holder(conn)
+        for _ in range(20):
+            if not info or not info["alive"] or info["current"]:
+                break
+            time.sleep(0.05)
+            info = self._holder(conn)
+        return info
 
     def force_unlock(self) -> dict[str, object] | None:
         """Clear a stale holder record. A live lock cannot be broken from here: it is released

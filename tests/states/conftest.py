@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,7 +30,8 @@ def _unavailable(reason: str) -> None:
 
 
 def _binaries() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: [int(n) for n in re.findall(r"\d+", Path(p).parts[4])])
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
