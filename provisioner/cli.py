@@ -167,6 +167,15 @@ def state_push(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None
     _run(state_cmd.push, list(paths), force, lock_timeout)
 
 
+@state_group.command("rm")
+@paths_argument
+@click.option("--key", "keys", multiple=True, required=True, help="Campaign key to forget (repeatable).")
+@lock_timeout_option
+def state_rm(paths: tuple[str, ...], keys: tuple[str, ...], lock_timeout: float) -> None:
+    """Forget campaigns in state without touching them on their platforms."""
+    _run(state_cmd.rm, list(paths), list(keys), lock_timeout)
+
+
 @state_group.command("pull")
 @paths_argument
 @force_option
@@ -208,7 +217,7 @@ def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults:
 @click.argument("platform", type=click.Choice(EMULATOR_NAMES))
 @click.argument("object_id")
 @click.argument("assignments", nargs=-1, required=True)
-@click.option("--state-dir", required=True, type=click.Path(file_okay=False),
+@click.option("--state-dir", required=True, type=click.Path(file_okay=False, exists=True),
               help="The emulator's data: for `base_url: sandbox`, WORKSPACE/.provisioner/sandbox.")
 def sandbox_edit(platform: str, object_id: str, assignments: tuple[str, ...], state_dir: str) -> None:
     """Change a campaign as a person would in the platform's UI, e.g. `budget.amount=60000`."""

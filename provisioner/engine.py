@@ -11,11 +11,13 @@ from pathlib import Path
 
 from provisioner.applier import Applier, ApplyReport
 from provisioner.config.workspace import Workspace, load_workspace
+from provisioner.diff import canon
 from provisioner.hooks import Hook
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.planner import Planner, capabilities_of
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import LiveView, Sessions, refresh
+from provisioner.views.common import show
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 
 
@@ -100,10 +102,9 @@ def _live_change(change, now) -> str:  # type: ignore[no-untyped-def]
         return f"campaign {change.key}: no longer planned"
     if now.action != change.action:
         return f"campaign {change.key}: planned {change.action.value}, now it would be {now.action.value}"
-    fields = sorted({f for f in set(change.before or {}) | set(now.before or {})
-                     if (change.before or {}).get(f) != (now.before or {}).get(f)})
-    detail = ", ".join(f"{f} was {(change.before or {}).get(f)!r}, now {(now.before or {}).get(f)!r}"
-                       for f in fields)
+    old, new = change.before or {}, now.before or {}
+    fields = sorted(f for f in set(old) | set(new) if canon(old.get(f)) != canon(new.get(f)))
+    detail = ", ".join(f"{f} was {show(old.get(f))}, now {show(new.get(f))}" for f in fields)
     return f"campaign {change.key}: live campaign changed since the plan ({detail or 'fingerprint differs'})"
 
 

@@ -18,7 +18,9 @@ from provisioner.providers.base import BatchUpdates, LiveCampaign, Retires, Upda
 from provisioner.refresh import LiveView
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
 
-ABSENT = "absent"  # fingerprint of "no live campaign": a create goes stale if one appears
+ABSENT = "absent"
+BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platform's UI first), or give the "
+                "campaign a new key to create a new one")  # fingerprint of "no live campaign": a create goes stale if one appears
 
 
 def compared(campaign: CampaignConfig) -> dict[str, Any]:
@@ -117,6 +119,8 @@ class Planner:
             change.record_state = resource is None or canon(resource.attrs) != canon(wanted)
         else:
             change.action = Action.UPDATE if change.updatable else Action.BLOCKED
+        if any(d.blocked for d in change.diffs):
+            change.reason = change.reason or BLOCKED_HINT
         for diff in change.diffs:
             if diff.blocked:
                 change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
@@ -136,6 +140,8 @@ class Planner:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
         change.action = Action.BLOCKED if change.diffs else Action.NOOP
+        if change.diffs:
+            change.reason = BLOCKED_HINT
         return change
 
     # -- campaigns removed from config ----------------------------------------------------------
@@ -150,14 +156,20 @@ class Planner:
                                 "it is left alone")
                 continue
             if not self.prune:
-                warnings.append(f"{key}: no longer in config; run plan with --prune to retire it on "
-                                f"{resource.provider_type}")
+                if instance.plugin.cannot_retire:
+                    warnings.append(f"{key}: no longer in config; {resource.provider_type} cannot retire it "
+                                    f"({instance.plugin.cannot_retire}): stop it in the platform, then "
+                                    f"`provisioner state rm WORKSPACE --key {key}` to forget it")
+                else:
+                    warnings.append(f"{key}: no longer in config; run plan with --prune to retire it on "
+                                    f"{resource.provider_type}, or `provisioner state rm WORKSPACE --key {key}` to forget it")
                 continue
             change = ResourceChange(key, resource.provider, resource.provider_type, Action.RETIRE,
                                     id=resource.id, before=resource.attrs, reason="removed from config (--prune)")
             if instance.plugin.cannot_retire or "retires" not in self.capabilities.get(resource.provider, set()):
                 change.action = Action.BLOCKED
-                change.reason = f"cannot retire: {instance.plugin.cannot_retire or 'no retire operation'}"
+                change.reason = (f"cannot retire: {instance.plugin.cannot_retire or 'no retire operation'}; stop it "
+                                 f"in the platform, then `provisioner state rm WORKSPACE --key {key}`")
             changes.append(change)
         return changes
 

@@ -82,7 +82,7 @@ def workspace(tmp_path: Path, platforms: Platforms, secret_env: dict[str, str]) 
     """The quickstart campaigns, with providers pointed at the HTTP emulators."""
     root = tmp_path / "ws"
     root.mkdir()
-    shutil.copy(REPO / "examples" / "quickstart" / "campaigns.yaml", root / "campaigns.yaml")
+    shutil.copy(REPO / "examples" / "quickstart" / "campaigns.yaml", root / "campaigns.yaml")  # YAML only
     (root / "providers.yaml").write_text(quickstart_providers(platforms))
     return root
 

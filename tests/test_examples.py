@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import REPO
 
+# What a user's own runs leave in the working tree (state, sandbox data) is not part of an example.
+LOCAL_STATE = shutil.ignore_patterns(".provisioner")
+
 
 def _provisioner(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "provisioner", *args], cwd=cwd, capture_output=True,
@@ -19,7 +22,7 @@ def _provisioner(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("example", ["quickstart", "mixed"])
 def test_example_plan_apply_replan_drift(tmp_path: Path, example: str) -> None:
-    shutil.copytree(REPO / "examples" / example, tmp_path / "examples" / example)
+    shutil.copytree(REPO / "examples" / example, tmp_path / "examples" / example, ignore=LOCAL_STATE)
     ws = f"examples/{example}"
     assert _provisioner(tmp_path, "validate", ws).returncode == 0
     planned = _provisioner(tmp_path, "plan", ws, "--detailed-exitcode")
@@ -35,10 +38,10 @@ def test_example_plan_apply_replan_drift(tmp_path: Path, example: str) -> None:
 
 
 def test_shipped_example_plan_applies_on_a_fresh_sandbox(tmp_path: Path) -> None:
-    """plans/quickstart.json was made from an empty account, so it applies to a fresh checkout."""
-    shutil.copytree(REPO / "examples" / "quickstart", tmp_path / "examples" / "quickstart")
-    shutil.copytree(REPO / "plans", tmp_path / "plans")
-    applied = _provisioner(tmp_path, "apply", "plans/quickstart.json")
+    """plans/examples/quickstart.json was made from an empty account, so it applies to a fresh checkout."""
+    shutil.copytree(REPO / "examples" / "quickstart", tmp_path / "examples" / "quickstart", ignore=LOCAL_STATE)
+    shutil.copytree(REPO / "plans" / "examples", tmp_path / "plans" / "examples")
+    applied = _provisioner(tmp_path, "apply", "plans/examples/quickstart.json")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "4 succeeded" in applied.stdout
 

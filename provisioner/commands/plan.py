@@ -42,7 +42,10 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     if save:
         target = Path(out_path) if out_path else default_plan_path(paths)
         write_plan(result, target)
-        err(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
+        if result.actionable:
+            err(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
+        else:
+            err(f"Saved the plan to {target} (nothing to apply).")
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 

@@ -56,7 +56,13 @@ def edit(state_dir: str, platform: str, object_id: str, assignments: list[str]) 
             value = raw
         _assign(changes, name.split("."), value)
     emulator = make_emulator(platform, state_dir)
-    result = emulator.ui_edit(object_id, changes)
+    try:
+        result = emulator.ui_edit(object_id, changes)
+    except Exception as error:  # noqa: BLE001 - any refusal by the emulator is the user's input
+        detail = getattr(getattr(error, "response", None), "body", None) or error
+        err(f"Error: {platform} has no campaign {object_id!r} that accepts {changes} ({detail}); "
+            "the id is the platform's id, as `provisioner show WORKSPACE` lists it")
+        return 1
     out(json.dumps(result, indent=1, default=str))
     return 0
 

@@ -93,3 +93,26 @@ def force_unlock(paths: list[str]) -> int:
 def _who(holder: dict[str, object]) -> str:
     return (f"{holder.get('command', '?')!r} on host {holder.get('host', '?')}, pid {holder.get('pid', '?')}, "
             f"since {holder.get('since', '?')}")
+
+
+def rm(paths: list[str], keys: list[str], lock_timeout: float) -> int:
+    """Forget campaigns: they stay on their platforms, untouched, but provisioner stops managing
+    them (Terraform's `state rm`). The way out for a campaign a platform cannot retire."""
+    workspace = load_workspace(paths)
+    backend = state_backend_for(workspace.root, workspace.state)
+    backend.lock(f"state rm {' '.join(keys)}", timeout=lock_timeout)
+    try:
+        state = backend.load()
+        unknown = [key for key in keys if key not in state.resources]
+        if unknown:
+            err(f"Not in state: {', '.join(unknown)} (see `provisioner show`); nothing was removed.")
+            return 1
+        for key in keys:
+            resource = state.resources[key]
+            backend.remove(key)
+            out(f"Forgot {resource.provider}.{key} (id {resource.id or '-'}); it is unchanged on "
+                f"{resource.provider_type}.")
+        backend.compact()
+    finally:
+        backend.unlock()
+    return 0

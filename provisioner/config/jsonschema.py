@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioner.config.workspace import STATE_BACKENDS
 from provisioner.providers.registry import providers
 
 
@@ -32,9 +33,12 @@ def workspace_schema() -> dict[str, Any]:
             "providers": {"type": "object", "additionalProperties": {"anyOf": provider_variants}},
             "campaigns": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z0-9._-]{1,64}$"},
                           "additionalProperties": {"anyOf": campaign_variants}},
-            "state": {"type": "object", "properties": {"backend": {"enum": ["local"]},
-                                                       "path": {"type": "string"}},
-                      "additionalProperties": False},
+            "state": {"type": "object", "additionalProperties": False, "properties": {
+                "backend": {"enum": list(STATE_BACKENDS), "default": "local"},
+                "path": {"type": "string", "description": "local state folder, relative to the workspace"},
+                "dsn": {"type": "string", "pattern": r"^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$",
+                        "description": "PostgreSQL DSN, as ${env:NAME}"},
+                "workspace": {"type": "string", "description": "this workspace's name in shared state"}}},
         },
         "$defs": defs,
     }

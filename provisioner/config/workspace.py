@@ -225,11 +225,14 @@ class _Loader:
 
     def _pydantic(self, error: ValidationError, file: Path, body: MarkedDict, where: str,
                   model: type[BaseModel]) -> None:
+        reported = {d.field for d in self.diagnostics}
         for item in error.errors():
             loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             loc = loc or _field_named_in(item["msg"], body)
             path = ".".join([where, *map(str, loc)]) if loc else where
-            message = item["msg"]
+            if path in reported:
+                continue  # already explained (e.g. a secret that is not an ${env:} reference)
+            message = item["msg"].removeprefix("Value error, ")
             if item["type"] == "extra_forbidden" and loc:
                 message = f"unknown field {loc[-1]!r}{_did_you_mean(str(loc[-1]), _field_names(model))}"
             elif item["type"] == "missing":

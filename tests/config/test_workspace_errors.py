@@ -47,7 +47,7 @@ def _errors(tmp_path: Path, campaigns: str, providers: str = PROVIDERS) -> list[
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("type: daily", "type: hourly"),
      "campaigns.yaml:5: error: campaigns.spring.budget.type: Input should be 'daily', 'weekly', 'monthly' or 'total'"),
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("2027-03-31", "2027-02-01"),
-     "campaigns.yaml:7: error: campaigns.spring.endDate: Value error, endDate must be after startDate"),
+     "campaigns.yaml:7: error: campaigns.spring.endDate: endDate must be after startDate"),
     ("campaigns:\n" + GOOD_CAMPAIGN + GOOD_CAMPAIGN,
      "campaigns.yaml:9: error: duplicate key 'spring' (first written on line 2)"),
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("provider: topsort", "provider: topsrot"),
@@ -57,7 +57,7 @@ def _errors(tmp_path: Path, campaigns: str, providers: str = PROVIDERS) -> list[
      "campaigns.yaml:2: error: campaigns.bad key!: campaign key 'bad key!' must be 1-64 letters"),
     ("campaigns:\n  c1:\n    provider: criteo\n    name: X\n    goal: Retention\n"
      "    spendLimit: {spendLimitType: uncapped, spendLimitAmount: 5}\n",
-     "campaigns.yaml:6: error: campaigns.c1.spendLimit: Value error, spendLimitAmount is only allowed when"),
+     "campaigns.yaml:6: error: campaigns.c1.spendLimit: spendLimitAmount is only allowed when"),
     ("campaigns:\n" + GOOD_CAMPAIGN + "    targetRoas: 25\n",
      "campaigns.yaml:9: error: campaigns.spring.targetRoas: Input should be less than or equal to 20"),
 ])
@@ -82,7 +82,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
                        "    api_key: ${env:NOT_SET_ANYWHERE}\n    vendor_id"),
      "providers.yaml:4: error: providers.topsort.api_key: environment variable NOT_SET_ANYWHERE"),
     (PROVIDERS.replace("base_url: sandbox\n    vendor_id", "base_url: http://ads.example.com\n    vendor_id"),
-     "providers.yaml:3: error: providers.topsort.base_url: Value error, plain http is only allowed to a loopback host"),
+     "providers.yaml:3: error: providers.topsort.base_url: plain http is only allowed to a loopback host"),
     (PROVIDERS + "  fb:\n    base_url: sandbox\n",
      "providers.yaml:8: error: providers.fb: unknown provider type 'fb'"),
 ])

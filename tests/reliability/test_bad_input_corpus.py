@@ -31,7 +31,7 @@ CORPUS = {
     "out of range": ("campaigns:\n" + SPRING.replace("amount: 100,", "amount: 2000000000,"),
                      "campaigns.yaml:5: error: campaigns.spring.budget.amount: Input should be less than 2000000000"),
     "end before start": ("campaigns:\n" + SPRING.replace("2027-03-31", "2027-01-31"),
-                         "campaigns.yaml:7: error: campaigns.spring.endDate: Value error, endDate must be after startDate"),
+                         "campaigns.yaml:7: error: campaigns.spring.endDate: endDate must be after startDate"),
     "unknown provider": ("campaigns:\n" + SPRING.replace("provider: topsort", "provider: tiktok"),
                          "campaigns.yaml:3: error: campaigns.spring.provider: no provider instance 'tiktok'"),
     "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00", "campaigns.yaml: error: file is binary"),
@@ -68,7 +68,7 @@ def test_duplicate_campaign_keys_across_files(tmp_path: Path, platforms: Platfor
     (lambda p: p.replace("${env:CRITEO_CLIENT_SECRET}", "${env:NOT_EXPORTED}"),
      "providers.yaml:9: error: providers.criteo.client_secret: environment variable NOT_EXPORTED"),
     (lambda p: p.replace("http://127.0.0.1", "http://ads.example.com", 1),
-     "providers.yaml:3: error: providers.topsort.base_url: Value error, plain http is only allowed to a loopback host"),
+     "providers.yaml:3: error: providers.topsort.base_url: plain http is only allowed to a loopback host"),
 ])
 def test_bad_provider_settings(edit, expected: str, tmp_path: Path, platforms: Platforms,  # type: ignore[no-untyped-def]
                                secret_env: dict[str, str]) -> None:
