@@ -8,6 +8,7 @@ platform; the caller gets AmbiguousOutcomeError and looks the campaign up instea
 from __future__ import annotations
 
 import os
+from collections import deque
 import random
 import threading
 import time
@@ -99,26 +100,30 @@ def _int_env(name: str) -> int | None:
 
 
 class ClientRateLimiter:
-    """A token bucket shared by an instance's threads: bursts up to `requests`, then refills at
-    `requests / per_seconds`, so a window never carries more than the platform allows."""
+    """At most `requests` starts in any `per_seconds` window (a sliding log shared by an instance's
+    threads). Platforms count in fixed windows; a sliding window never exceeds any of them, where a
+    token bucket could put up to twice the limit in one."""
+
+    SAFETY = 1.02  # arrival times jitter on the way; keep a little clear of the platform's edge
 
     def __init__(self, limit: RateLimit, sleep: Callable[[float], None]) -> None:
-        self._capacity = float(limit.requests)
-        self._rate = limit.requests / limit.per_seconds
-        self._tokens = self._capacity
-        self._updated = time.monotonic()
+        self._limit = limit.requests
+        self._window = limit.per_seconds * self.SAFETY
+        self._starts: deque[float] = deque()
         self._lock = threading.Lock()
         self._sleep = sleep
 
     def acquire(self) -> None:
         with self._lock:
             now = time.monotonic()
-            self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
-            self._updated = now
-            self._tokens -= 1  # may go negative: later callers queue behind this one
-            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
+            start = now
+            if len(self._starts) >= self._limit:
+                start = max(now, self._starts[-self._limit] + self._window)
+            self._starts.append(start)  # reserve the slot; later callers queue behind it
+            while len(self._starts) > self._limit:
+                self._starts.popleft()
+        if start > now:
+            self._sleep(start - now)
 
 
 class ApiClient:

@@ -40,8 +40,11 @@ def test_create_then_empty_plan(workspace: Path, platforms: Platforms, tmp_path:
     state = state_of(workspace)
     assert set(state) == {"spring-sale", "summer-shoes", "retargeting-eu", "prospecting"}
     assert all(r["status"] == "managed" and r["id"] for r in state.values())
-    assert_no_secrets(first.output, applied.output, again.output, all_text_under(workspace),
-                      plan_file.read_text())
+    outputs = [first.output, applied.output, again.output, all_text_under(workspace), plan_file.read_text()]
+    assert_no_secrets(*outputs)
+    issued = {r.headers["authorization"].removeprefix("Bearer ") for r in platforms.requests("criteo")
+              if r.headers.get("authorization", "").startswith("Bearer ")}
+    assert issued and not [t for t in issued if any(t in text for text in outputs)]  # platform tokens too
 
 
 def _topsort_patch(platforms: Platforms, campaign_id: str, body: dict) -> None:
