@@ -7,6 +7,7 @@ platform; the caller gets AmbiguousOutcomeError and looks the campaign up instea
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 import random
@@ -48,6 +49,24 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
         return text
+
+
+class _RedactedLog(logging.Filter):
+    """httpx logs every request line at INFO, URL included; a key in a path must not reach a log."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+HTTPX_LOGGER = logging.getLogger("httpx")
 
 
 @dataclass
@@ -144,12 +163,15 @@ class ApiClient:
         else:
             base_url = settings.base_url
             transport = httpx.HTTPTransport(verify=True, retries=0)
+        self._log_filter = _RedactedLog(context.redactor)
+        HTTPX_LOGGER.addFilter(self._log_filter)
         self.http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout,
                                  auth=auth, follow_redirects=False,
                                  headers={"user-agent": "provisioner/0.1"})
 
     def close(self) -> None:
         self.http.close()
+        HTTPX_LOGGER.removeFilter(self._log_filter)
 
     def request(self, method: str, path: str, *, idempotent: bool | None = None,
                 **kwargs: Any) -> httpx.Response:

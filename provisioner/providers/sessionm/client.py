@@ -1,12 +1,11 @@
 """SessionM Campaigns API calls (api-contracts §4 and §8): HTTP Basic api_key:api_secret, paths under
-/priv/v1/apps/{api_key}. The key sits in every URL, so it is registered with the redactor and
-httpx's own request log is redacted too."""
+/priv/v1/apps/{api_key}. The key sits in every URL, so it is registered with the redactor (which
+ApiClient also applies to httpx's own request log)."""
 
 from __future__ import annotations
 
 import base64
-import logging
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -19,20 +18,6 @@ from provisioner.providers.wire import json_request
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # api-contracts §8: none documented
 SANDBOX_HOST = "https://api-sandbox.ent-sessionm.com"
-HTTPX_LOGGER = logging.getLogger("httpx")  # logs every request line, URL (and so api_key) included
-
-
-class _RedactLog(logging.Filter):
-    def __init__(self, redact: Callable[[str], str]) -> None:
-        super().__init__()
-        self._redact = redact
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self._redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
 
 
 def _segment(value: str) -> str:
@@ -50,8 +35,6 @@ class SessionMClient:
         self.settings = settings
         self._redact = context.redactor
         self._key = _segment(key)
-        self._log_filter = _RedactLog(context.redactor)
-        HTTPX_LOGGER.addFilter(self._log_filter)
         self.api = ApiClient(settings, "sessionm", context, DEFAULT_RATE_LIMIT,
                              auth=httpx.BasicAuth(key, secret), sandbox_host=SANDBOX_HOST)
 
@@ -92,4 +75,3 @@ class SessionMClient:
 
     def close(self) -> None:
         self.api.close()
-        HTTPX_LOGGER.removeFilter(self._log_filter)
