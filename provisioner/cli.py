@@ -85,9 +85,11 @@ def main() -> None:
 
 @main.command(short_help="Check a workspace offline: every problem with file, line and field.", epilog=_exit_codes("validate  0 valid, 1 invalid"))
 @paths_argument
-def validate(paths: tuple[str, ...]) -> None:
+@click.option("--skip-secrets", is_flag=True,
+              help="Accept ${env:NAME} references whose variable is unset (CI jobs without secrets).")
+def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
     """Check a workspace offline: YAML, schema, platform rules. Reports every problem with file:line."""
-    _run(validate_cmd.validate, list(paths))
+    _run(validate_cmd.validate, list(paths), skip_secrets)
 
 
 @main.command(short_help="Show what apply would change on each platform, and save the plan.", epilog=_exit_codes("plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error"))

@@ -7,9 +7,9 @@ from provisioner.config.workspace import load_workspace
 from provisioner.errors import ConfigError
 
 
-def validate(paths: list[str]) -> int:
+def validate(paths: list[str], skip_secrets: bool = False) -> int:
     try:
-        workspace = load_workspace(paths)
+        workspace = load_workspace(paths, require_secrets=not skip_secrets)
     except ConfigError as error:
         report_config_error(error)
         return 1

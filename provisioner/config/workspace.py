@@ -11,15 +11,21 @@ from typing import Any, Mapping, Sequence
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.secrets import SecretReferenceError, is_secret_field, resolve_reference
+from provisioner.config.secrets import (ENV_REFERENCE, SecretReferenceError, is_secret_field,
+                                        resolve_reference)
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
 from provisioner.config.models import (CampaignConfig, ProviderInstance, StateSettings, Workspace)
-from provisioner.providers.base import SANDBOX
+from provisioner.providers.base import SANDBOX, ProviderPlugin
 from provisioner.providers.registry import broken_providers, providers
 
 TOP_LEVEL = ("providers", "campaigns", "state")
+UNRESOLVED = "unresolved-secret-reference"
+
+
+def is_env_reference(value: object) -> bool:
+    return isinstance(value, str) and bool(ENV_REFERENCE.match(value))
 STATE_BACKENDS = ("local", "postgres")
 STATE_KEYS = ("backend", "path", "dsn", "workspace")
 # CI sets these to point a workspace at shared state without editing its YAML; they win over it.
@@ -32,8 +38,10 @@ YAML_SUFFIXES = (".yaml", ".yml")
 class _Loader:
     """Accumulates diagnostics while building the Workspace."""
 
-    def __init__(self, environ: Mapping[str, str] | None) -> None:
+    def __init__(self, environ: Mapping[str, str] | None, require_secrets: bool = True) -> None:
         self.environ = environ
+        self.require_secrets = require_secrets
+        self.plugins: dict[str, ProviderPlugin] = {}  # instance → plugin, even if its settings are bad
         self.diagnostics: list[Diagnostic] = []
 
     def error(self, summary: str, file: Path, line: int | None, field_path: str | None = None) -> None:
@@ -174,6 +182,7 @@ class _Loader:
                        f"(known: {', '.join(known)}; name an instance freely and set type:)",
                        file, body.lines.get("type", line), where)
             return None
+        self.plugins[name] = plugin
         values = dict(body)
         values["type"] = type_name
         sandbox = values.get("base_url") == SANDBOX
@@ -182,6 +191,9 @@ class _Loader:
             try:
                 values[key] = resolve_reference(value, str(key), self.environ, secret=secret)
             except SecretReferenceError as error:
+                if not self.require_secrets and is_env_reference(value):
+                    values[key] = UNRESOLVED  # `validate --skip-secrets`: the reference is well-formed
+                    continue
                 self.error(str(error), file, body.lines[key], f"{where}.{key}")
                 values.pop(key)
         if sandbox:
@@ -208,19 +220,22 @@ class _Loader:
             self.error("missing 'provider' (the provider instance this campaign belongs to)", file, line, where)
             return None
         instance = workspace.providers.get(instance_name)
-        if instance is None:
+        plugin = instance.plugin if instance else self.plugins.get(instance_name)
+        if plugin is None:
             if instance_name not in provider_docs:  # else its own error was already reported
                 self.error(f"no provider instance {instance_name!r}"
                            f"{_did_you_mean(instance_name, list(provider_docs))}",
                            file, body.lines["provider"], f"{where}.provider")
             return None
         fields = {k: v for k, v in body.items() if k != "provider"}
-        model = instance.plugin.campaign_model
+        model = plugin.campaign_model
         try:
             validated = model.model_validate(fields)
         except ValidationError as error:
             self._pydantic(error, file, body, where, model)
             return None
+        if instance is None:
+            return None  # checked against its platform's rules; its provider's own error is reported
         return CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line))
 
     def _pydantic(self, error: ValidationError, file: Path, body: MarkedDict, where: str,
@@ -296,6 +311,12 @@ def _did_you_mean(word: Any, candidates: Any) -> str:
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
-def load_workspace(paths: Sequence[str | Path], environ: Mapping[str, str] | None = None) -> Workspace:
-    """Read, merge and validate a workspace; raises ConfigError with every problem found."""
-    return _Loader(environ).load([Path(p) for p in paths])
+def load_workspace(paths: Sequence[str | Path], environ: Mapping[str, str] | None = None,
+                   require_secrets: bool = True) -> Workspace:
+    """Read, merge and validate a workspace; raises ConfigError with every problem found.
+
+    `require_secrets=False` accepts well-formed `${env:NAME}` references whose variable is unset
+    (validation in CI jobs that have no secrets, e.g. pull requests from forks); such a workspace
+    must never be used to talk to a platform.
+    """
+    return _Loader(environ, require_secrets).load([Path(p) for p in paths])

@@ -67,7 +67,8 @@ def load_yaml_text(raw: bytes) -> Any:
         return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - _MarkedLoader is a SafeLoader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
+        # at end of input the mark sits one past the last line; name the last line instead
+        line = min(mark.line + 1, max(1, text.count("\n"))) if mark else None
         raise YamlError(f"invalid YAML: {error.problem or error.context}", line) from None
 
 

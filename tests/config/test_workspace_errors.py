@@ -52,7 +52,7 @@ def _errors(tmp_path: Path, campaigns: str, providers: str = PROVIDERS) -> list[
      "campaigns.yaml:9: error: duplicate key 'spring' (first written on line 2)"),
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("provider: topsort", "provider: topsrot"),
      "campaigns.yaml:3: error: campaigns.spring.provider: no provider instance 'topsrot' (did you mean 'topsort'?)"),
-    ("campaigns:\n  spring: [\n", "campaigns.yaml:3: error: invalid YAML"),
+    ("campaigns:\n  spring: [\n", "campaigns.yaml:2: error: invalid YAML"),
     ("campaigns:\n  bad key!:\n    provider: topsort\n",
      "campaigns.yaml:2: error: campaigns.bad key!: campaign key 'bad key!' must be 1-64 letters"),
     ("campaigns:\n  c1:\n    provider: criteo\n    name: X\n    goal: Retention\n"
@@ -145,3 +145,30 @@ def test_invalid_workspace_sends_nothing(tmp_path: Path, platforms, secret_env) 
                     ["drift", str(tmp_path)]):
         assert cli(*command).exit_code == 1
     assert platforms.requests("topsort") == [] and platforms.requests("criteo") == []
+
+
+def test_validate_without_secrets_for_ci_jobs_that_have_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOPSORT_API_KEY", raising=False)
+    providers = PROVIDERS.replace("base_url: sandbox\n    vendor_id", "base_url: https://api.topsort.com\n"
+                                  "    api_key: ${env:TOPSORT_API_KEY}\n    vendor_id")
+    (tmp_path / "providers.yaml").write_text(providers)
+    (tmp_path / "campaigns.yaml").write_text("campaigns:\n" + GOOD_CAMPAIGN)
+    strict = cli("validate", str(tmp_path))
+    assert strict.exit_code == 1 and "environment variable TOPSORT_API_KEY" in strict.stderr
+    assert "required field is missing" not in strict.stderr  # one error per problem
+    assert cli("validate", str(tmp_path), "--skip-secrets").exit_code == 0
+    literal = providers.replace("${env:TOPSORT_API_KEY}", "tsk-literal")
+    (tmp_path / "providers.yaml").write_text(literal)
+    assert cli("validate", str(tmp_path), "--skip-secrets").exit_code == 1  # literals are never fine
+
+
+def test_campaigns_are_checked_even_when_their_provider_settings_are_bad(tmp_path: Path) -> None:
+    providers = PROVIDERS.replace("    vendor_id: v1\n", "    vendr_id: v1\n")
+    errors = _errors(tmp_path, "campaigns:\n" + GOOD_CAMPAIGN.replace("type: daily", "type: hourly"), providers)
+    assert any("providers.topsort.vendr_id: unknown field" in e for e in errors), errors
+    assert any("campaigns.spring.budget.type" in e for e in errors), errors
+
+
+def test_yaml_error_at_end_of_file_names_a_real_line(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, "campaigns:\n  spring: [\n    a,\n")
+    assert errors and all(":3: error: invalid YAML" in e or ":2: error" in e for e in errors), errors

@@ -19,7 +19,7 @@ SPRING = """\
     bids: [{amount: 5, target: {type: product, id: p1}}]
 """
 CORPUS = {
-    "malformed YAML": ("campaigns:\n  spring: {name: [\n", "campaigns.yaml:3: error: invalid YAML"),
+    "malformed YAML": ("campaigns:\n  spring: {name: [\n", "campaigns.yaml:2: error: invalid YAML"),
     "duplicate key in a mapping": ("campaigns:\n" + SPRING.replace("    name: Spring\n", "    name: A\n    name: B\n"),
                                    "campaigns.yaml:5: error: duplicate key 'name' (first written on line 4)"),
     "unknown field": ("campaigns:\n" + SPRING.replace("    name:", "    nam:"),
