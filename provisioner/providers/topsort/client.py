@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generator, Iterator
 
 import httpx
@@ -14,6 +15,7 @@ from provisioner.providers.wire import json_request, loads
 
 CAMPAIGNS = "/public/v1/campaign-service/campaigns"
 DEFAULT_RATE_LIMIT = RateLimit(requests=45, per_seconds=2)  # "Other Advanced APIs", production
+PAGE_WINDOW = 4
 
 
 class _BearerKey(httpx.Auth):
@@ -34,16 +36,30 @@ class TopsortClient:
                              sandbox_host="https://api.topsort.com")
 
     def list_campaigns(self) -> Iterator[dict[str, Any]]:
-        offset = 0
-        while True:
-            params = {"vendor_id": self.settings.vendor_id, "offset": offset, "limit": self.settings.page_size}
-            response = self.api.request("GET", CAMPAIGNS, params=params)
-            raise_for_error(response, "list campaigns")
-            page = loads(response)
-            yield from page.get("campaigns", [])
-            if not page.get("hasMore"):
-                return
-            offset = page.get("next", {}).get("offset", offset + len(page.get("campaigns", [])))
+        """All of the vendor's campaigns. Offsets are predictable (offset + limit), so after the
+        first page up to PAGE_WINDOW pages are fetched at once: at most PAGE_WINDOW - 1 requests
+        past the end, for a quarter of the round trips on a large account."""
+        first = self._page(0)
+        yield from first.get("campaigns", [])
+        if not first.get("hasMore"):
+            return
+        size = self.settings.page_size
+        offset = int(first.get("next", {}).get("offset", size))
+        window = max(1, min(PAGE_WINDOW, self.settings.parallelism))
+        with ThreadPoolExecutor(max_workers=window) as pool:
+            while True:
+                pages = list(pool.map(self._page, [offset + i * size for i in range(window)]))
+                for page in pages:
+                    yield from page.get("campaigns", [])
+                    if not page.get("hasMore"):
+                        return
+                offset += window * size
+
+    def _page(self, offset: int) -> dict[str, Any]:
+        params = {"vendor_id": self.settings.vendor_id, "offset": offset, "limit": self.settings.page_size}
+        response = self.api.request("GET", CAMPAIGNS, params=params)
+        raise_for_error(response, "list campaigns")
+        return loads(response) or {}
 
     def create_campaign(self, body: dict[str, Any]) -> dict[str, Any]:
         response = self.api.request("POST", CAMPAIGNS, params={"vendor_id": self.settings.vendor_id},
