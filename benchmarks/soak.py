@@ -24,7 +24,8 @@ from provisioner.engine import open_run  # noqa: E402
 from provisioner.providers.http import HttpContext  # noqa: E402
 from provisioner.testing.converge import converge  # noqa: E402
 from tests.reliability import workspace_gen  # noqa: E402
-from tests.reliability.test_kill9 import COLLECTIONS, ENV, live_matching  # noqa: E402
+from tests.reliability.platforms_process import COLLECTIONS, live_ids  # noqa: E402
+from tests.reliability.test_kill9 import ENV  # noqa: E402
 
 
 def main() -> int:
@@ -56,7 +57,7 @@ def main() -> int:
 
         # The platforms' own journals say what exists; state says what we recorded.
         declared = 5 * args.per_platform
-        counts = {name: live_matching(data, name, "") for name in COLLECTIONS}
+        counts = {name: len(live_ids(data, name, "", exact=False)) for name in COLLECTIONS}
         state = open_run([str(root)], HttpContext()).statemgr.state
         lost = declared - sum(1 for r in state.resources.values() if r.status == "managed" and r.id)
         rows = {

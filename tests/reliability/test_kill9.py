@@ -13,17 +13,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
 from tests.conftest import cli
 from tests.reliability import workspace_gen
+from tests.reliability.platforms_process import COLLECTIONS, identity, live_ids, serve_platforms
 
 PER_PLATFORM = 3
 POINTS = 20
-COLLECTIONS = {"topsort": "campaigns", "criteo": "campaigns", "sessionm": "campaigns",
-               "targeter": "campaigns", "skala": "campaign_orders"}
 ENV = {"TOPSORT_API_KEY": "k1-secret-topsort", "CRITEO_CLIENT_ID": "cid", "CRITEO_CLIENT_SECRET": "k1-secret-criteo",
        "SESSIONM_API_KEY": "k1-sessionm-key", "SESSIONM_API_SECRET": "k1-secret-sessionm",
        "TARGETER_API_KEY": "k1-targeter-key", "TARGETER_API_SECRET": "k1-secret-targeter",
@@ -33,31 +32,12 @@ ENV = {"TOPSORT_API_KEY": "k1-secret-topsort", "CRITEO_CLIENT_ID": "cid", "CRITE
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
     data = tmp_path_factory.mktemp("platforms")
-    ready = data / "ready.json"
-    server = subprocess.Popen([sys.executable, "-m", "provisioner", "sandbox", "serve", "--state-dir", str(data),
-                               "--port", "0", "--ready-file", str(ready), "--latency", "0.02"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while not ready.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert ready.exists(), "sandbox serve did not start"
-    yield json.loads(ready.read_text()), data
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=10)
+    with serve_platforms(data, latency=0.02) as urls:
+        yield urls, data
 
 
-def live_matching(data: Path, platform: str, prefix: str) -> int:
-    """Campaigns on a platform mentioning `prefix`, read from its journal without touching it."""
-    objects: dict[str, Any] = {}
-    path = data / f"{platform}.jsonl"
-    for line in path.read_text().splitlines() if path.exists() else []:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if record["c"] == COLLECTIONS[platform]:
-            objects[record["k"]] = record.get("v")
-    return sum(1 for value in objects.values() if value and prefix in json.dumps(value))
+def live_matching(data: Path, platform: str, marker: str) -> int:
+    return len(live_ids(data, platform, marker, exact=False))
 
 
 def wait_for_journal(root: Path, lines: int, process: subprocess.Popen[bytes]) -> None:
@@ -67,13 +47,6 @@ def wait_for_journal(root: Path, lines: int, process: subprocess.Popen[bytes]) -
         if journal.exists() and journal.read_bytes().count(b"\n") >= lines:
             return
         time.sleep(0.002)
-
-
-def identity(change: dict[str, Any]) -> str:
-    """What marks the campaign on its platform: our key where the platform stores it, else its
-    name (Criteo) or its landing page (Skala)."""
-    after = change["after"]
-    return {"criteo": after.get("name"), "skala": after.get("landingPage")}.get(change["provider"]) or change["key"]
 
 
 def test_kill9_at_random_points_loses_nothing_and_duplicates_nothing(

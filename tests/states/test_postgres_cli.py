@@ -19,10 +19,9 @@ import pytest
 
 from tests.conftest import cli
 from tests.reliability import workspace_gen
+from tests.reliability.platforms_process import identity, live_ids, serve_platforms
 from tests.states.conftest import PASSWORD
 
-COLLECTIONS = {"topsort": "campaigns", "criteo": "campaigns", "sessionm": "campaigns",
-               "targeter": "campaigns", "skala": "campaign_orders"}
 ENV = {"TOPSORT_API_KEY": "pg-secret-topsort", "CRITEO_CLIENT_ID": "cid", "CRITEO_CLIENT_SECRET": "pg-secret-criteo",
        "SESSIONM_API_KEY": "pg-sessionm-key", "SESSIONM_API_SECRET": "pg-secret-sessionm",
        "TARGETER_API_KEY": "pg-targeter-key", "TARGETER_API_SECRET": "pg-secret-targeter",
@@ -33,17 +32,8 @@ STATE_YAML = "state:\n  backend: postgres\n  dsn: ${{env:TEAM_STATE_DSN}}\n  wor
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
     data = tmp_path_factory.mktemp("platforms")
-    ready = data / "ready.json"
-    server = subprocess.Popen([sys.executable, "-m", "provisioner", "sandbox", "serve", "--state-dir", str(data),
-                               "--port", "0", "--ready-file", str(ready), "--latency", "0.05"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while not ready.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert ready.exists(), "sandbox serve did not start"
-    yield json.loads(ready.read_text()), data
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=10)
+    with serve_platforms(data, latency=0.05) as urls:
+        yield urls, data
 
 
 @pytest.fixture
@@ -69,23 +59,7 @@ def rows(dsn: str, workspace: str) -> dict[str, dict[str, Any]]:
 
 
 def live(data: Path, platform: str, marker: str) -> list[str]:
-    """Ids of the campaigns on a platform that carry `marker`, read from its journal (read-only)."""
-    objects: dict[str, Any] = {}
-    path = data / f"{platform}.jsonl"
-    for line in path.read_text().splitlines() if path.exists() else []:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if record["c"] == COLLECTIONS[platform]:
-            objects[record["k"]] = record.get("v")
-    return [k for k, value in objects.items() if value and f'"{marker}"' in json.dumps(value)]
-
-
-def identity(change: dict[str, Any]) -> str:
-    """What marks a campaign on its platform: our key, or its name (Criteo) or landing page (Skala)."""
-    after = change["after"]
-    return {"criteo": after.get("name"), "skala": after.get("landingPage")}.get(change["provider"]) or change["key"]
+    return live_ids(data, platform, marker)
 
 
 def provisioner(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
