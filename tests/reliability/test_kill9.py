@@ -19,7 +19,12 @@ import pytest
 
 from tests.conftest import cli
 from tests.reliability import workspace_gen
-from tests.reliability.platforms_process import COLLECTIONS, identity, live_ids, serve_platforms
+from tests.reliability.platforms_process import (
+    COLLECTIONS,
+    identity,
+    live_ids,
+    serve_platforms,
+)
 
 PER_PLATFORM = 3
 POINTS = 20

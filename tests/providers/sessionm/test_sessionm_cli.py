@@ -13,12 +13,11 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
-from provisioner.cli import main
 from provisioner.sandbox.faults import FaultInjector, FaultKind
 from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
+from tests.conftest import cli, state_of
 
 REPO = Path(__file__).resolve().parents[3]
 KEY, SECRET = "smk-SECRET-7b3e1f0a", "sms-SECRET-42d9c6"
@@ -43,12 +42,6 @@ campaigns:
 """
 
 
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def state_of(root: Path) -> dict[str, dict[str, Any]]:
-    return {r["key"]: r for r in json.loads(cli("show", str(root), "--format", "json").stdout)}
 
 
 def assert_no_secrets(*texts: str) -> None:

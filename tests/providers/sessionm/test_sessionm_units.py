@@ -14,7 +14,12 @@ from provisioner.providers.base import Finds, Lists, Retires, Updates
 from provisioner.providers.http import HttpContext
 from provisioner.providers.sessionm import PROVIDER
 from provisioner.providers.sessionm.errors import SessionMError, checked
-from provisioner.providers.sessionm.resources import create_attributes, info_to_live, to_live, utc_iso
+from provisioner.providers.sessionm.resources import (
+    create_attributes,
+    info_to_live,
+    to_live,
+    utc_iso,
+)
 from provisioner.providers.sessionm.schema import SessionMCampaign, SessionMSettings
 
 ENV = {"SM_KEY": "unit-key-1234", "SM_SECRET": "unit-secret-5678"}

@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from provisioner.cli import main
 from provisioner.sandbox.core import Emulator, PlatformRequest
 from provisioner.sandbox.faults import FaultInjector, FaultKind
 from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
 from provisioner.states.state import PENDING
 from provisioner.states.statemgr import state_manager_for
+from tests.conftest import cli, state_of
 
 USERNAME, PASSWORD = "ola.nordmann.7f3e", "pw-SECRET-51c2d9"
 ADMIN = "admin.kari.9b1d"
@@ -79,16 +79,10 @@ providers:
     return root
 
 
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
 
 def plan(root: Path, out: Path) -> Result:
     return cli("plan", str(root), "--out", str(out), "--detailed-exitcode")
 
-
-def state_of(root: Path) -> dict[str, dict[str, Any]]:
-    return {r["key"]: r for r in json.loads(cli("show", str(root), "--format", "json").stdout)}
 
 
 def calls(emulator: Emulator, method: str, path: str = "") -> list[Any]:

@@ -9,7 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import CreateRequest, Finds, Lists, Prepares, Retires, Updates
+from provisioner.providers.base import (
+    CreateRequest,
+    Finds,
+    Lists,
+    Prepares,
+    Retires,
+    Updates,
+)
 from provisioner.providers.http import HttpContext
 from provisioner.providers.skala.resources import SkalaSession, to_live, update_body
 from provisioner.providers.skala.schema import SkalaCampaign, SkalaSettings

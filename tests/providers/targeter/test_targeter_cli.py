@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from click.testing import CliRunner, Result
 
-from provisioner.cli import main
 from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
+from tests.conftest import cli, state_of
 
 SECRETS = {"TARGETER_API_KEY": "tgk-SECRET-7f3e21", "TARGETER_API_SECRET": "tgs-SECRET-0b9d44"}
 CAMPAIGNS = """\
@@ -57,16 +56,10 @@ providers:
     return root
 
 
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
 
 def posts(server: EmulatorServer) -> list[Any]:
     return [r for r in server.emulator.requests if r.path == "/api/campaign"]
 
-
-def state_of(root: Path) -> dict[str, dict[str, Any]]:
-    return {r["key"]: r for r in json.loads(cli("show", str(root), "--format", "json").stdout)}
 
 
 def assert_no_secrets(server: EmulatorServer, root: Path, *texts: str) -> None:

@@ -15,7 +15,11 @@ from provisioner.providers import auth
 from provisioner.providers.base import CreateRequest, Lists
 from provisioner.providers.http import HttpContext
 from provisioner.providers.targeter import PROVIDER
-from provisioner.providers.targeter.resources import NEXT_STEP, TargeterSession, to_result
+from provisioner.providers.targeter.resources import (
+    NEXT_STEP,
+    TargeterSession,
+    to_result,
+)
 from provisioner.providers.targeter.schema import TargeterSettings
 from provisioner.sandbox.faults import FaultInjector, FaultKind
 from provisioner.sandbox.registry import make_emulator
