@@ -83,7 +83,8 @@ def main() -> None:
     """
 
 
-@main.command(short_help="Check a workspace offline: every problem with file, line and field.", epilog=_exit_codes("validate  0 valid, 1 invalid"))
+@main.command(short_help="Check a workspace offline: every problem with file, line and field.",
+              epilog=_exit_codes("validate  0 valid, 1 invalid"))
 @paths_argument
 @click.option("--skip-secrets", is_flag=True,
               help="Accept ${env:NAME} references whose variable is unset (CI jobs without secrets).")
@@ -92,7 +93,9 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
     _run(validate_cmd.validate, list(paths), skip_secrets)
 
 
-@main.command(short_help="Show what apply would change on each platform, and save the plan.", epilog=_exit_codes("plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error"))
+@main.command(short_help="Show what apply would change on each platform, and save the plan.",
+              epilog=_exit_codes("plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), "
+                                  "1 error"))
 @paths_argument
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Where to save the plan (default: plans/<workspace>.json).")
@@ -100,13 +103,16 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 @format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @prune_option
+@lock_timeout_option
 def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
-         prune: bool) -> None:
+         prune: bool, lock_timeout: float) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
-    _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save)
+    _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
+         lock_timeout=lock_timeout)
 
 
-@main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.", epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused"))
+@main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
+              epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused"))
 @click.argument("target", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
 @lock_timeout_option
@@ -118,12 +124,14 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
     _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune)
 
 
-@main.command(short_help="Report campaigns changed outside provisioner since the last apply.", epilog=_exit_codes("drift     0 in sync, 2 drift found, 1 error"))
+@main.command(short_help="Report campaigns changed outside provisioner since the last apply.",
+              epilog=_exit_codes("drift     0 in sync, 2 drift found, 1 error"))
 @paths_argument
 @format_option
-def drift(paths: tuple[str, ...], fmt: str) -> None:
+@lock_timeout_option
+def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float) -> None:
     """Report campaigns changed outside provisioner since the last apply (live vs state)."""
-    _run(plan_cmd.drift, list(paths), fmt)
+    _run(plan_cmd.drift, list(paths), fmt, lock_timeout)
 
 
 @main.command(short_help="List what state records: ids, pending creates, links.")

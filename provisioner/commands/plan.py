@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from provisioner.commands.output import ProgressHook, err, out
-from provisioner.engine import make_plan, open_run, read_errors
+from provisioner.engine import Run, make_plan, open_run, read_errors
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
 from provisioner.views import human, jsonview, markdown
@@ -25,13 +25,24 @@ def render(plan: Plan, fmt: str) -> str:
     return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
 
 
-def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         save: bool = True) -> int:
+def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float) -> tuple[Run, Plan]:
+    """Plan under a reader's lock: never while an apply is writing state, side by side with other
+    plans and drift runs."""
     run = open_run(paths)
     try:
-        result = make_plan(run, NORMAL, prune, ProgressHook(run.context.redactor))
+        run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
+        try:
+            run.statemgr.load()
+            return run, make_plan(run, mode, prune, ProgressHook(run.context.redactor))
+        finally:
+            run.statemgr.unlock()
     finally:
         run.close()
+
+
+def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
+         save: bool = True, lock_timeout: float = 0.0) -> int:
+    run, result = _read_locked(paths, NORMAL, prune, lock_timeout)
     errors = read_errors(run)
     for problem in errors:
         err(f"Error: {problem}")
@@ -49,12 +60,8 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 
-def drift(paths: list[str], fmt: str) -> int:
-    run = open_run(paths)
-    try:
-        result = make_plan(run, REFRESH_ONLY, False, ProgressHook(run.context.redactor))
-    finally:
-        run.close()
+def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0) -> int:
+    run, result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout)
     out(render(result, fmt))
     errors = read_errors(run)
     for problem in errors:

@@ -36,8 +36,11 @@ class StateBackend(Protocol):
     def load(self) -> State:
         """Read the stored state (no lock needed) and make it `self.state`."""
 
-    def lock(self, command: str, timeout: float = 0.0) -> None:
-        """Take the workspace's lock, waiting up to `timeout` seconds; StateLockedError names the holder."""
+    def lock(self, command: str, timeout: float = 0.0, shared: bool = False) -> None:
+        """Take the workspace's lock, waiting up to `timeout` seconds; StateLockedError names the holder.
+
+        `shared` is a reader's lock (plan, drift): readers run side by side, but not while an
+        apply holds the lock exclusively, nor it while they read. Readers record no holder."""
 
     def unlock(self) -> None:
         """Release the lock (also released by the process's or the connection's death)."""

@@ -80,6 +80,7 @@ class PostgresStateManager:
         self.workspace = workspace
         self.key = lock_key(workspace)
         self._conn: Any = None  # the lock holder's connection, open between lock() and unlock()
+        self._shared = False
         self.state = State()
 
     def __repr__(self) -> str:
@@ -161,16 +162,21 @@ class PostgresStateManager:
         return State(lineage=row[0], serial=int(row[1]), resources={r.key: r for r in resources})
 
     # -- locking ----------------------------------------------------------------------------------
-    def lock(self, command: str, timeout: float = 0.0) -> None:
+    def lock(self, command: str, timeout: float = 0.0, shared: bool = False) -> None:
         conn = self._connect()
         deadline = time.monotonic() + timeout
+        take = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
         try:
-            while not conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]:
+            while not conn.execute(f"SELECT {take}(%s)", (self.key,)).fetchone()[0]:
                 if time.monotonic() >= deadline:
                     raise StateLockedError(locked_message(
                         self.describe(), self._current_holder(conn),
                         "if that process is gone, its connection's death has already freed the lock"))
                 time.sleep(0.2)
+            self._shared = shared
+            if shared:  # a reader records nothing and writes nothing
+                self._conn = conn
+                return
             info = holder_info(command)
             conn.execute("INSERT INTO provisioner.locks (workspace, host, pid, command, since, backend_pid) "
                          "VALUES (%s, %s, %s, %s, %s, pg_backend_pid()) ON CONFLICT (workspace) DO UPDATE SET "
@@ -191,6 +197,9 @@ class PostgresStateManager:
         if conn is None:
             return
         try:
+            if self._shared:
+                conn.execute("SELECT pg_advisory_unlock_shared(%s)", (self.key,))
+                return
             conn.execute("DELETE FROM provisioner.locks WHERE workspace = %s AND backend_pid = pg_backend_pid()",
                          (self.workspace,))
             conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))

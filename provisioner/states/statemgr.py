@@ -31,6 +31,7 @@ class LocalStateManager:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._lock_file: IO[str] | None = None
+        self._shared = False
         self._journal: IO[str] | None = None
         self.state = State()
 
@@ -47,13 +48,13 @@ class LocalStateManager:
         return state
 
     # -- locking -------------------------------------------------------------------------------
-    def lock(self, command: str, timeout: float = 0.0) -> None:
+    def lock(self, command: str, timeout: float = 0.0, shared: bool = False) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         handle = open(self.directory / LOCK, "a+", encoding="utf-8")
         deadline = time.monotonic() + timeout
         while True:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -61,7 +62,9 @@ class LocalStateManager:
                     raise StateLockedError(self._held_by_message()) from None
                 time.sleep(0.1)
         self._lock_file = handle
-        (self.directory / LOCK_INFO).write_text(json.dumps(holder_info(command)), "utf-8")
+        self._shared = shared
+        if not shared:
+            (self.directory / LOCK_INFO).write_text(json.dumps(holder_info(command)), "utf-8")
 
     def holder(self) -> dict[str, object] | None:
         try:
@@ -78,7 +81,8 @@ class LocalStateManager:
             self._journal.close()
             self._journal = None
         if self._lock_file:
-            (self.directory / LOCK_INFO).unlink(missing_ok=True)
+            if not self._shared:
+                (self.directory / LOCK_INFO).unlink(missing_ok=True)
             fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
             self._lock_file.close()
             self._lock_file = None
