@@ -7,17 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.config.test_workspace_errors import GOOD_CAMPAIGN as SPRING
 from tests.conftest import Platforms, cli, quickstart_providers
 
-SPRING = """\
-  spring:
-    provider: topsort
-    name: Spring
-    budget: {amount: 100, type: daily}
-    startDate: 2027-03-01T00:00:00Z
-    endDate: 2027-03-31T00:00:00Z
-    bids: [{amount: 5, target: {type: product, id: p1}}]
-"""
 CORPUS = {
     "malformed YAML": ("campaigns:\n  spring: {name: [\n", "campaigns.yaml:2: error: invalid YAML"),
     "duplicate key in a mapping": ("campaigns:\n" + SPRING.replace("    name: Spring\n", "    name: A\n    name: B\n"),
