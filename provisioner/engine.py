@@ -36,7 +36,9 @@ class Run:
         self.sessions.close()
 
 
-def open_run(paths: list[str], context: HttpContext | None = None) -> Run:
+def open_run(paths: list[str], context: HttpContext | None = None, load_state: bool = True) -> Run:
+    """Load the workspace and open its state backend; commands that lock first pass
+    `load_state=False` and load under the lock."""
     workspace = load_workspace(paths)
     statemgr = state_backend_for(workspace.root, workspace.state)
     context = context or HttpContext()
@@ -44,7 +46,8 @@ def open_run(paths: list[str], context: HttpContext | None = None) -> Run:
     if context.sandbox_dir is None:
         # in-process emulators keep their data in the local state folder, whatever the backend
         context.sandbox_dir = local_state_dir(workspace.root, workspace.state.path)
-    statemgr.load()
+    if load_state:
+        statemgr.load()
     return Run(workspace, [str(Path(p)) for p in paths], statemgr, Sessions(workspace, context), context)
 
 

@@ -17,11 +17,11 @@ from provisioner.views import jsonview
 
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> int:
     saved = read_plan(Path(target)) if Path(target).is_file() and target.endswith(".json") else None
-    run = open_run(saved.workspace if saved else [target])
+    run = open_run(saved.workspace if saved else [target], load_state=False)
     hook = ProgressHook(run.context.redactor)
     run.statemgr.lock(f"apply {target}", timeout=lock_timeout)
     try:
-        run.statemgr.load()  # re-read under the lock: another apply may have finished meanwhile
+        run.statemgr.load()  # under the lock: another apply may have finished just before
         if saved is not None:
             problems = staleness(saved, run, hook)
             if problems:

@@ -28,7 +28,7 @@ def render(plan: Plan, fmt: str) -> str:
 def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float) -> tuple[Run, Plan]:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
     plans and drift runs."""
-    run = open_run(paths)
+    run = open_run(paths, load_state=False)
     try:
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
         try:
