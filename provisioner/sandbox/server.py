@@ -59,7 +59,7 @@ class EmulatorServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> "EmulatorServer":
         self._thread.start()

@@ -21,7 +21,8 @@ class Store:
         if self.path is not None:
             self._load_and_compact()
 
-    def get(self, collection: str, key: str) -> Any | None:
+    def get(self, collection: str, key: str) -> Any:
+        """The object, or None when there is none (typed Any: callers know their collections)."""
         return self._collections.get(collection, {}).get(str(key))
 
     def put(self, collection: str, key: str, value: Any) -> None:

@@ -125,7 +125,7 @@ class NameResolver:
         used: dict[int, list[str]] = {}
         for key, desired in declared.items():
             company = desired.get("company") or {}
-            company_id = company.get("id") or self.company_ids.get(company.get("name"))
+            company_id = company.get("id") or self.company_ids.get(str(company.get("name")))
             if company_id is not None:
                 used.setdefault(int(company_id), []).append(key)
         for company_id, keys in sorted(used.items()):

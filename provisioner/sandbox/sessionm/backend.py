@@ -112,7 +112,7 @@ class SessionMBackend:
         campaign = self.get_campaign(object_id) or self.find_by_permalink(str(object_id))
         if campaign is None:
             raise KeyError(f"sessionm: no campaign {object_id!r}")
-        fixed = {k: campaign[k] for k in ("id", "total_budget", "weight") if k in campaign}
+        fixed: dict[str, Any] = {k: campaign[k] for k in ("id", "total_budget", "weight") if k in campaign}
         try:
             merged = self._validated({**campaign, **changes, **fixed})
         except PlatformError as error:

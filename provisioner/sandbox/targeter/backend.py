@@ -30,7 +30,7 @@ def _b64url(data: bytes) -> str:
 def hashed_id(seed: str, length: int = 10) -> str:
     """A short base62 id like the app's hashids (`AbC123xyz`); deterministic so runs replay."""
     number = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:12], "big")
-    chars = []
+    chars: list[str] = []
     while number and len(chars) < length:
         number, digit = divmod(number, 62)
         chars.append(_ALPHABET[digit])

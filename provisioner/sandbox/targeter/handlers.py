@@ -53,7 +53,7 @@ def validate_source(body: Any) -> dict[str, Any]:
         issues: list[Issue] = [(["source"], "Source is required", True)]
     else:
         issues = [issue for name in FIELDS for issue in _field_issues(name, source.get(name))]
-    if not issues:
+    if not issues and isinstance(source, dict):
         return source
     issues.sort(key=lambda issue: not issue[2])  # a missing field names the error, as in the docs
     path, _, missing = issues[0]
