@@ -37,13 +37,14 @@ def test_example_plan_apply_replan_drift(tmp_path: Path, example: str) -> None:
     assert drift.returncode == 0, drift.stdout
 
 
-def test_shipped_example_plan_applies_on_a_fresh_sandbox(tmp_path: Path) -> None:
-    """plans/examples/quickstart.json was made from an empty account, so it applies to a fresh checkout."""
-    shutil.copytree(REPO / "examples" / "quickstart", tmp_path / "examples" / "quickstart", ignore=LOCAL_STATE)
+@pytest.mark.parametrize("example, campaigns", [("quickstart", 4), ("mixed", 6)])
+def test_shipped_example_plan_applies_on_a_fresh_sandbox(tmp_path: Path, example: str, campaigns: int) -> None:
+    """plans/examples/*.json were made from empty accounts, so they apply to a fresh checkout."""
+    shutil.copytree(REPO / "examples" / example, tmp_path / "examples" / example, ignore=LOCAL_STATE)
     shutil.copytree(REPO / "plans" / "examples", tmp_path / "plans" / "examples")
-    applied = _provisioner(tmp_path, "apply", "plans/examples/quickstart.json")
+    applied = _provisioner(tmp_path, "apply", f"plans/examples/{example}.json")
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "4 succeeded" in applied.stdout
+    assert f"{campaigns} succeeded" in applied.stdout
 
 
 def test_help_teaches(tmp_path: Path) -> None:
