@@ -46,8 +46,8 @@ class Planner:
         plan.drift = self._drift()
         if mode == REFRESH_ONLY:
             return plan
-        for key in sorted(self.workspace.campaigns):
-            plan.changes.append(self._plan_campaign(self.workspace.campaigns[key]))
+        campaigns = sorted(self.workspace.campaigns.values(), key=lambda c: (c.instance, c.key))
+        plan.changes.extend(self._plan_campaign(campaign) for campaign in campaigns)
         plan.changes.extend(self._retirements(plan.warnings))
         return plan
 

@@ -21,10 +21,13 @@ def render_plan(plan: Plan) -> str:
         lines += [summary_line(plan), "", "| | campaign | action | field | before | after |",
                   "|---|---|---|---|---|---|"]
         for change in changes:
-            rows: list[FieldDiff | None] = list(change.diffs) or [None]
+            if change.action is Action.CREATE:  # reviewers read what is about to exist
+                rows: list[FieldDiff | None] = [FieldDiff(k, None, v) for k, v in (change.after or {}).items()]
+            else:
+                rows = list(change.diffs) or [None]
             for diff in rows:
                 field = diff.path if diff else ""
-                before = _cell(diff.before) if diff else ""
+                before = _cell(diff.before) if diff and change.action is not Action.CREATE else ""
                 after = _cell(diff.after) if diff else ("(new)" if change.action is Action.CREATE else "")
                 note = f" — cannot update in place: {diff.blocked}" if diff and diff.blocked else ""
                 lines.append(f"| `{change.action.symbol}` | `{change.address}` | {change.action.value} | "
