@@ -1,0 +1,62 @@
+"""Renderers read the plan form only: golden text, markdown and JSON for one small plan."""
+
+from __future__ import annotations
+
+import json
+
+from provisioner.plans.action import Action
+from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
+from provisioner.plans.plan import REFRESH_ONLY, Plan
+from provisioner.views import human, jsonview, markdown
+
+
+def _plan(mode: str = "normal") -> Plan:
+    changes = [
+        ResourceChange("new", "topsort", "topsort", Action.CREATE, after={"name": "New", "budget": {"amount": 5}}),
+        ResourceChange("eu", "criteo", "criteo", Action.UPDATE, id="9",
+                       diffs=[FieldDiff("spendLimit.spendLimitAmount", "10", "12.50")]),
+        ResourceChange("fr", "criteo", "criteo", Action.BLOCKED, id="8", reason="revert it",
+                       diffs=[FieldDiff("goal", "Retention", "Acquisition", blocked="fixed at creation")]),
+        ResourceChange("same", "topsort", "topsort", Action.NOOP, id="u1"),
+    ]
+    drift = [DriftEntry("eu", "criteo", "9", "changed", [FieldDiff("spendLimit.spendLimitAmount", "12", "10")])]
+    return Plan(mode, ["ws"], "c", "s", "l", "2026-11-23T00:00:00Z", changes=changes, drift=drift,
+                not_observable={"targeter": "no read API"})
+
+
+def test_text() -> None:
+    assert human.render_plan(_plan()) == """\
+Changed outside provisioner since the last apply:
+  ~ criteo.eu (id 9):
+      spendLimit.spendLimitAmount: 12 (last applied) -> 10 (live)
+
+Note: targeter: live state is not observable (no read API); planned from state only.
++ topsort.new: create
+    + name = "New"
+    + budget = {"amount": 5}
+~ criteo.eu (id 9): update
+    ~ spendLimit.spendLimitAmount: 10 -> 12.50
+! criteo.fr (id 8): cannot-update
+    # revert it
+    ! goal: "Retention" -> "Acquisition"
+        cannot update in place: fixed at creation
+
+Plan: 1 to create, 1 to update, 0 to adopt, 0 to retire, 1 cannot update in place, 1 unchanged.
+"""
+
+
+def test_markdown_plan_and_drift() -> None:
+    text = markdown.render_plan(_plan())
+    assert "| `+` | `topsort.new` | create | name |  | \"New\" |" in text
+    assert "| `~` | `criteo.eu` | update | spendLimit.spendLimitAmount | 10 | 12.50 |" in text
+    assert "cannot update in place: fixed at creation" in text
+    assert "- **targeter**: not observable (no read API); drift unknown." in text
+    drift = markdown.render_drift(_plan(REFRESH_ONLY))
+    assert "| `criteo.eu` | 9 | spendLimit.spendLimitAmount | 12 | 10 |" in drift
+
+
+def test_json_is_the_plan_document() -> None:
+    document = json.loads(jsonview.render_plan(_plan()))
+    assert document["format_version"] == 1 and document["checksum"].startswith("sha256:")
+    assert document["summary"]["cannot-update"] == 1
+    assert [c["action"] for c in document["changes"]] == ["create", "update", "cannot-update", "no-op"]
