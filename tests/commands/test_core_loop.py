@@ -164,3 +164,10 @@ def test_create_only_field_is_cannot_update_in_place(workspace: Path, tmp_path: 
     assert "cannot update in place: Criteo's PatchCampaign has no goal" in planned.stdout
     applied = cli("apply", str(tmp_path / "p.json"))
     assert applied.exit_code == 1 and "cannot-update-in-place" in applied.stdout
+
+
+def test_apply_of_a_workspace_needs_confirmation(workspace: Path, platforms: Platforms) -> None:
+    refused = cli("apply", str(workspace))  # no terminal, no --auto-approve
+    assert refused.exit_code == 1
+    assert "Refusing to apply without confirmation" in refused.stderr
+    assert platforms.requests("topsort", "POST") == []
