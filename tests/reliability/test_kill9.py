@@ -54,6 +54,7 @@ def wait_for_journal(root: Path, lines: int, process: subprocess.Popen[bytes]) -
         time.sleep(0.002)
 
 
+@pytest.mark.slow  # ~40 s: runs in the default suite; `-m "not slow"` skips it while iterating
 def test_kill9_at_random_points_loses_nothing_and_duplicates_nothing(
         served: tuple[dict[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     urls, data = served
