@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -80,16 +79,21 @@ providers:
 @pytest.fixture
 def workspace(tmp_path: Path, platforms: Platforms, secret_env: dict[str, str]) -> Path:
     """The quickstart campaigns, with providers pointed at the HTTP emulators."""
-    root = tmp_path / "ws"
-    root.mkdir()
-    shutil.copy(REPO / "examples" / "quickstart" / "campaigns.yaml", root / "campaigns.yaml")  # YAML only
-    (root / "providers.yaml").write_text(quickstart_providers(platforms))
-    return root
+    campaigns = (REPO / "examples" / "quickstart" / "campaigns.yaml").read_text()  # YAML only, no state
+    return make_workspace(tmp_path / "ws", quickstart_providers(platforms), campaigns)
 
 
 def cli(*args: str, input: str | None = None) -> Result:
     """Run the CLI in-process; stdout and stderr are kept apart as a shell would."""
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def make_workspace(root: Path, providers: str, campaigns: str) -> Path:
+    """A workspace folder with one providers file and one campaigns file."""
+    root.mkdir(parents=True)
+    (root / "providers.yaml").write_text(providers)
+    (root / "campaigns.yaml").write_text(campaigns)
+    return root
 
 
 def state_of(root: Path) -> dict[str, dict[str, Any]]:

@@ -17,7 +17,7 @@ import pytest
 from provisioner.sandbox.faults import FaultInjector, FaultKind
 from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
-from tests.conftest import cli, state_of
+from tests.conftest import cli, make_workspace, state_of
 
 REPO = Path(__file__).resolve().parents[3]
 KEY, SECRET = "smk-SECRET-7b3e1f0a", "sms-SECRET-42d9c6"
@@ -63,13 +63,10 @@ def server(tmp_path: Path) -> Iterator[EmulatorServer]:
 def root(tmp_path: Path, server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SESSIONM_API_KEY", KEY)
     monkeypatch.setenv("SESSIONM_API_SECRET", SECRET)
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    (workspace / "providers.yaml").write_text(
+    return make_workspace(
+        tmp_path / "ws",
         f"providers:\n  sessionm:\n    base_url: {server.url}\n    api_key: ${{env:SESSIONM_API_KEY}}\n"
-        "    api_secret: ${env:SESSIONM_API_SECRET}\n    max_retries: 0\n")
-    (workspace / "campaigns.yaml").write_text(CAMPAIGNS)
-    return workspace
+        "    api_secret: ${env:SESSIONM_API_SECRET}\n    max_retries: 0\n", CAMPAIGNS)
 
 
 def requests(server: EmulatorServer, method: str) -> list[Any]:

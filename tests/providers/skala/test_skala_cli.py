@@ -17,7 +17,7 @@ from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
 from provisioner.states.state import PENDING
 from provisioner.states.statemgr import state_manager_for
-from tests.conftest import cli, state_of
+from tests.conftest import cli, make_workspace, state_of
 
 USERNAME, PASSWORD = "ola.nordmann.7f3e", "pw-SECRET-51c2d9"
 ADMIN = "admin.kari.9b1d"
@@ -65,18 +65,14 @@ def emulator(server: EmulatorServer) -> Emulator:
 def ws(tmp_path: Path, server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SKALA_USERNAME", USERNAME)
     monkeypatch.setenv("SKALA_PASSWORD", PASSWORD)
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "providers.yaml").write_text(f"""\
+    return make_workspace(tmp_path / "ws", f"""\
 providers:
   skala:
     base_url: {server.url}
     username: ${{env:SKALA_USERNAME}}
     password: ${{env:SKALA_PASSWORD}}
     brand_id: 1
-""")
-    (root / "campaigns.yaml").write_text(CAMPAIGNS)
-    return root
+""", CAMPAIGNS)
 
 
 

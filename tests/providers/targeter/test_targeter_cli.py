@@ -13,7 +13,7 @@ import pytest
 
 from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
-from tests.conftest import cli, state_of
+from tests.conftest import cli, make_workspace, state_of
 
 SECRETS = {"TARGETER_API_KEY": "tgk-SECRET-7f3e21", "TARGETER_API_SECRET": "tgs-SECRET-0b9d44"}
 CAMPAIGNS = """\
@@ -42,18 +42,14 @@ def targeter(tmp_path: Path) -> Iterator[EmulatorServer]:
 def ws(tmp_path: Path, targeter: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "providers.yaml").write_text(f"""\
+    return make_workspace(tmp_path / "ws", f"""\
 providers:
   targeter:
     base_url: {targeter.url}
     api_key: ${{env:TARGETER_API_KEY}}
     api_secret: ${{env:TARGETER_API_SECRET}}
     parallelism: 1
-""")
-    (root / "campaigns.yaml").write_text(CAMPAIGNS)
-    return root
+""", CAMPAIGNS)
 
 
 
