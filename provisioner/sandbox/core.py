@@ -1,16 +1,19 @@
 """The machinery every emulator shares: request/response values, routing, faults and persistence.
 
 An emulator is a backend (state + platform rules, no HTTP) plus a route table mapping
-method + path regex to handlers; `Emulator.handle` adds auth, rate limits and fault injection.
+method + path regex to handlers; `Emulator.handle` adds rate limits and fault injection. A platform
+declares its backend factory, its documented rate limit and its routes; the base class builds the rest.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
+import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import parse_qs
 
 from provisioner.sandbox.faults import FaultInjector, FaultKind, RateLimiter
@@ -121,20 +124,49 @@ class RecordedRequest:
     status: int | None
 
 
-class Emulator:
-    """Base class: subclasses set `name`, build `self.router` and implement `not_found`,
-    `rate_limited` (the platform's 429 with its own headers) and `server_error`."""
+Clock = Callable[[], float]
 
-    name = "emulator"
+
+class Backend(Protocol):
+    """What the base emulator needs of a platform's backend: a way to edit "as in the UI"."""
+
+    def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]: ...
+
+
+BackendT = TypeVar("BackendT", bound=Backend)
+
+
+BackendT_co = TypeVar("BackendT_co", bound=Backend, covariant=True)
+
+
+class BackendFactory(Protocol[BackendT_co]):
+    """Builds a platform's backend on the emulator's store, reading time from `clock`."""
+
+    def __call__(self, store: Store, clock: Clock) -> BackendT_co: ...
+
+
+class Emulator(Generic[BackendT]):
+    """Base class: a platform sets `name`, `backend_factory` (store, clock → backend) and `rate_limit`,
+    adds its routes in `register_routes`, and answers `not_found`, `rate_limited` (the platform's 429
+    with its own headers) and `server_error` in its own error shapes."""
+
+    name: ClassVar[str] = "emulator"
+    backend_factory: ClassVar[BackendFactory[Any]]
+    rate_limit: ClassVar[tuple[int, float] | None] = None  # documented: (requests, per seconds)
 
     def __init__(self, store: Store | None = None, faults: FaultInjector | None = None,
-                 rate_limiter: RateLimiter | None = None) -> None:
+                 rate_limiter: RateLimiter | None = None, clock: Clock = time.time,
+                 backend_factory: BackendFactory[BackendT] | None = None) -> None:
+        self.clock = clock
         self.store = store or Store()
         self.faults = faults or FaultInjector()
         self.rate_limiter = rate_limiter
         self.router = Router()
         self.requests: list[RecordedRequest] = []
         self._lock = threading.RLock()
+        factory = backend_factory or type(self).backend_factory
+        # Through a lambda, so a test may replace `emulator.clock` after construction.
+        self.backend: BackendT = factory(self.store, lambda: self.clock())
         self.register_routes()
 
     # -- to be provided by each platform -------------------------------------------------
@@ -150,14 +182,22 @@ class Emulator:
     def server_error(self, status: int) -> PlatformResponse:
         return PlatformResponse(status, {"error": "internal server error"})
 
+    # -- shared by every platform --------------------------------------------------------
     @classmethod
     def default_rate_limiter(cls) -> RateLimiter | None:
         """The platform's documented limit, used when the sandbox runs with rate limits on."""
-        return None
+        if cls.rate_limit is None:
+            return None
+        limit, window_seconds = cls.rate_limit
+        return RateLimiter(limit=limit, window_seconds=window_seconds)
+
+    def retry_after(self, reset_epoch: int) -> dict[str, str]:
+        """`Retry-After` for platforms that document no rate-limit headers: the plain HTTP way to say "later"."""
+        return {"Retry-After": str(max(1, math.ceil(reset_epoch - self.clock())))}
 
     def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change an object as a person would in the platform's UI (sandbox-only)."""
-        raise NotImplementedError(f"{self.name} has no UI edit")
+        return self.backend.ui_edit(object_id, changes)
 
     # -- shared request pipeline --------------------------------------------------------
     def handle(self, request: PlatformRequest) -> Outcome:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from provisioner.sandbox.core import Emulator, PlatformRequest, PlatformResponse
 from provisioner.sandbox.criteo.backend import CriteoBackend, problem
 from provisioner.sandbox.criteo.handlers import CriteoHandlers, not_found_body
-from provisioner.sandbox.faults import FaultInjector, RateLimiter
-from provisioner.sandbox.store import Store
 
 _BASE = r"/(?P<version>[^/]+)/marketing-solutions/campaigns"
 
 
-class CriteoEmulator(Emulator):
+class CriteoEmulator(Emulator[CriteoBackend]):
     name = "criteo"
-
-    def __init__(self, store: Store | None = None, faults: FaultInjector | None = None,
-                 rate_limiter: RateLimiter | None = None, clock=time.time) -> None:
-        self.clock = clock  # token expiry; a test may replace it after construction
-        super().__init__(store=store, faults=faults, rate_limiter=rate_limiter)
+    backend_factory = CriteoBackend  # the clock decides token expiry
+    rate_limit = (250, 60.0)  # client credentials: 250 calls/min per app
 
     def register_routes(self) -> None:
-        self.backend = CriteoBackend(self.store, lambda: self.clock())
         handlers = CriteoHandlers(self.backend)
         add = self.router.add
         add("POST", "/oauth2/token", handlers.token, "Get access token (client credentials)")
@@ -48,10 +39,3 @@ class CriteoEmulator(Emulator):
         body = {"errors": [problem(kind, "internal-error", "Internal error",
                                    "An unexpected error occurred; retry later.")], "warnings": []}
         return PlatformResponse(status, body)
-
-    @classmethod
-    def default_rate_limiter(cls) -> RateLimiter:
-        return RateLimiter(limit=250, window_seconds=60)  # client credentials: 250 calls/min per app
-
-    def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        return self.backend.ui_edit(object_id, changes)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Any
 
-from provisioner.sandbox.core import Emulator, PlatformRequest, PlatformResponse
-from provisioner.sandbox.faults import RateLimiter
+from provisioner.sandbox.core import Clock, Emulator, PlatformRequest, PlatformResponse
 from provisioner.sandbox.sessionm.backend import SessionMBackend
 from provisioner.sandbox.sessionm.handlers import SessionMHandlers
+from provisioner.sandbox.store import Store
 
 APP = r"/priv/v1/apps/(?P<api_key>[^/]+)"
 
@@ -18,15 +16,16 @@ def _error_body(code: str, message: str) -> dict[str, Any]:
     return {"status": "error", "errors": {"code": code, "message": message}}
 
 
-class SessionMEmulator(Emulator):
-    name = "sessionm"
+def _backend(store: Store, clock: Clock) -> SessionMBackend:
+    return SessionMBackend(store)  # no SessionM rule depends on the time
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.clock = time.time
-        super().__init__(*args, **kwargs)
+
+class SessionMEmulator(Emulator[SessionMBackend]):
+    name = "sessionm"
+    backend_factory = staticmethod(_backend)
+    rate_limit = (10, 1.0)  # api-contracts §8: 10 requests/s
 
     def register_routes(self) -> None:
-        self.backend = SessionMBackend(self.store)
         handlers = SessionMHandlers(self.backend)
         self.router.add("POST", APP + r"/campaigns", handlers.create_campaign, "create campaign")
         self.router.add("GET", APP + r"/campaigns", handlers.list_campaigns, "get all active campaigns")
@@ -39,18 +38,10 @@ class SessionMEmulator(Emulator):
         return PlatformResponse(404, _error_body("not_found", f"No route for {request.method} {request.path}"))
 
     def rate_limited(self, reset_epoch: int, limit: int) -> PlatformResponse:
-        # SessionM documents no rate-limit headers; Retry-After is the plain HTTP way to say "later".
-        wait = max(1, math.ceil(reset_epoch - self.clock()))
+        # SessionM documents no rate-limit headers.
         return PlatformResponse(429, _error_body("too_many_requests", f"Limit of {limit} requests per second"),
-                                {"Retry-After": str(wait)})
+                                self.retry_after(reset_epoch))
 
     def server_error(self, status: int) -> PlatformResponse:
         code = "internal_server_error" if status == 500 else "not_available"
         return PlatformResponse(status, _error_body(code, "The platform could not process the request"))
-
-    @classmethod
-    def default_rate_limiter(cls) -> RateLimiter:
-        return RateLimiter(limit=10, window_seconds=1)  # api-contracts §8: 10 requests/s
-
-    def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        return self.backend.ui_edit(object_id, changes)

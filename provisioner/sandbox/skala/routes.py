@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import math
-import time
-from typing import Any
-
 from provisioner.sandbox.core import Emulator, PlatformRequest, PlatformResponse
-from provisioner.sandbox.faults import FaultInjector, RateLimiter
 from provisioner.sandbox.skala.backend import SkalaBackend
 from provisioner.sandbox.skala.handlers import SkalaHandlers
-from provisioner.sandbox.store import Store
 
 ID = r"(?P<{}>\d+)"
 ORDER = r"/api/campaign-order/" + ID.format("order_id")
 
 
-class SkalaEmulator(Emulator):
+class SkalaEmulator(Emulator[SkalaBackend]):
     name = "skala"
-
-    def __init__(self, store: Store | None = None, faults: FaultInjector | None = None,
-                 rate_limiter: RateLimiter | None = None, clock=time.time) -> None:
-        self.clock = clock  # order status follows the dates; a test may replace it after construction
-        super().__init__(store=store, faults=faults, rate_limiter=rate_limiter)
+    backend_factory = SkalaBackend  # order status follows the dates and the clock
+    rate_limit = (10, 1.0)  # api-contracts §8: 10 requests/s
 
     def register_routes(self) -> None:
-        self.backend = SkalaBackend(self.store, lambda: self.clock())
         h = SkalaHandlers(self.backend)
         add = self.router.add
         add("POST", r"/api/login", h.login, "Login")
@@ -48,16 +38,9 @@ class SkalaEmulator(Emulator):
         return PlatformResponse(404, {"error": f"No endpoint {request.method} {request.path}"})
 
     def rate_limited(self, reset_epoch: int, limit: int) -> PlatformResponse:
-        # The gateway documents no rate limit or headers; Retry-After is the plain HTTP way to say "later".
-        wait = max(1, math.ceil(reset_epoch - self.clock()))
-        return PlatformResponse(429, {"error": "Too many requests"}, {"Retry-After": str(wait)})
+        # The gateway documents no rate limit or headers.
+        return PlatformResponse(429, {"error": "Too many requests"}, self.retry_after(reset_epoch))
 
     def server_error(self, status: int) -> PlatformResponse:
         return PlatformResponse(status, {"error": "Internal server error" if status == 500 else "Service unavailable"})
 
-    @classmethod
-    def default_rate_limiter(cls) -> RateLimiter:
-        return RateLimiter(limit=10, window_seconds=1)  # api-contracts §8: 10 requests/s
-
-    def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        return self.backend.ui_edit(object_id, changes)

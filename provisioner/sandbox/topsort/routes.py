@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from provisioner.sandbox.core import Emulator, PlatformRequest, PlatformResponse
-from provisioner.sandbox.faults import FaultInjector, RateLimiter
-from provisioner.sandbox.store import Store
 from provisioner.sandbox.topsort.backend import DOC_URL, TopsortBackend
 from provisioner.sandbox.topsort.handlers import TopsortHandlers
 
@@ -16,17 +11,12 @@ BASE = "/public/v1/campaign-service"
 _ID = r"(?P<campaign_id>[^/]+)"
 
 
-class TopsortEmulator(Emulator):
+class TopsortEmulator(Emulator[TopsortBackend]):
     name = "topsort"
-
-    def __init__(self, store: Store | None = None, faults: FaultInjector | None = None,
-                 rate_limiter: RateLimiter | None = None, clock=time.time) -> None:
-        self.clock = clock
-        super().__init__(store=store, faults=faults, rate_limiter=rate_limiter)
+    backend_factory = TopsortBackend
+    rate_limit = (45, 2.0)  # "Other Advanced APIs", production
 
     def register_routes(self) -> None:
-        # The backend keeps nothing but the store; the lambda lets a test swap `self.clock` later.
-        self.backend = TopsortBackend(self.store, lambda: self.clock())
         handlers = TopsortHandlers(self.backend)
         add = self.router.add
         add("GET", f"{BASE}/campaigns", handlers.list_campaigns, "Get Campaigns")
@@ -49,11 +39,4 @@ class TopsortEmulator(Emulator):
     def server_error(self, status: int) -> PlatformResponse:
         return PlatformResponse(status, [{"errCode": "internal_server_error", "docUrl": DOC_URL,
                                           "message": "Unexpected server problem"}])
-
-    @classmethod
-    def default_rate_limiter(cls) -> RateLimiter:
-        return RateLimiter(limit=45, window_seconds=2)  # "Other Advanced APIs", production
-
-    def ui_edit(self, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        return self.backend.ui_edit(object_id, changes)
 
