@@ -78,12 +78,21 @@ class PlatformError(Exception):
 Handler = Callable[..., PlatformResponse]
 
 
+# A named group of a route's path regex, e.g. `(?P<campaign_id>[^/]+)`: the `{campaign_id}` of the docs.
+_GROUP = re.compile(r"\(\?P<(\w+)>[^()]*\)")
+_REGEX_SYNTAX = re.compile(r"[\\^$.|?*+()\[\]]")
+
+
 @dataclass
 class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
-    operation: str  # the documented operation, for the endpoint checklist
+
+    @property
+    def template(self) -> str:
+        """The path as the docs write it: `/campaigns/{campaign_id}`."""
+        return _GROUP.sub(r"{\1}", self.pattern.pattern)
 
 
 class Router:
@@ -92,8 +101,13 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, pattern: str, handler: Handler, operation: str) -> None:
-        self.routes.append(Route(method.upper(), re.compile(pattern), handler, operation))
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        """Route `method pattern`; the pattern is literal path text and named groups only, so that it
+        reads as the documented endpoint (COVERAGE.md is compared with `Route.template`)."""
+        route = Route(method.upper(), re.compile(pattern), handler)
+        if _REGEX_SYNTAX.search(route.template):
+            raise ValueError(f"route {method} {pattern!r}: only literal text and named groups are allowed")
+        self.routes.append(route)
 
     def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
         for route in self.routes:
@@ -101,9 +115,6 @@ class Router:
             if match and route.method == method:
                 return route.handler, match.groupdict()
         return None
-
-    def operations(self) -> list[str]:
-        return [f"{r.method} {r.pattern.pattern}  ({r.operation})" for r in self.routes]
 
 
 @dataclass
@@ -239,7 +250,3 @@ class Emulator(Generic[BackendT]):
         with self._lock:
             self.requests.append(RecordedRequest(request.method, request.path, request.query,
                                                  request.headers, body, status))
-
-    def checklist(self) -> list[str]:
-        """The documented endpoints this emulator implements (moto's IMPLEMENTATION_COVERAGE)."""
-        return self.router.operations()

@@ -17,11 +17,11 @@ class CriteoEmulator(Emulator[CriteoBackend]):
     def register_routes(self) -> None:
         handlers = CriteoHandlers(self.backend)
         add = self.router.add
-        add("POST", "/oauth2/token", handlers.token, "Get access token (client credentials)")
-        add("POST", _BASE, handlers.create_campaign, "CreateCampaign")
-        add("PATCH", _BASE, handlers.patch_campaigns, "PatchCampaigns")
-        add("POST", _BASE + "/search", handlers.search_campaigns, "SearchCampaigns")
-        add("GET", _BASE + r"/(?P<campaign_id>[^/]+)", handlers.get_campaign, "GetCampaign")
+        add("POST", "/oauth2/token", handlers.token)
+        add("POST", _BASE, handlers.create_campaign)
+        add("PATCH", _BASE, handlers.patch_campaigns)
+        add("POST", _BASE + "/search", handlers.search_campaigns)
+        add("GET", _BASE + r"/(?P<campaign_id>[^/]+)", handlers.get_campaign)
 
     def not_found(self, request: PlatformRequest) -> PlatformResponse:
         return PlatformResponse(404, not_found_body(request.path))

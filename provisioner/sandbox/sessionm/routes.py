@@ -27,12 +27,11 @@ class SessionMEmulator(Emulator[SessionMBackend]):
 
     def register_routes(self) -> None:
         handlers = SessionMHandlers(self.backend)
-        self.router.add("POST", APP + r"/campaigns", handlers.create_campaign, "create campaign")
-        self.router.add("GET", APP + r"/campaigns", handlers.list_campaigns, "get all active campaigns")
-        self.router.add("GET", APP + r"/campaigns/(?P<campaign_id>[^/]+)/info", handlers.campaign_info,
-                        "get information on a specific campaign (by id)")
-        self.router.add("GET", APP + r"/external/campaigns/(?P<permalink>[^/]+)/info",
-                        handlers.external_campaign_info, "get information on a specific campaign (by permalink)")
+        add = self.router.add
+        add("POST", APP + r"/campaigns", handlers.create_campaign)
+        add("GET", APP + r"/campaigns", handlers.list_campaigns)
+        add("GET", APP + r"/campaigns/(?P<campaign_id>[^/]+)/info", handlers.campaign_info)
+        add("GET", APP + r"/external/campaigns/(?P<permalink>[^/]+)/info", handlers.external_campaign_info)
 
     def not_found(self, request: PlatformRequest) -> PlatformResponse:
         return PlatformResponse(404, _error_body("not_found", f"No route for {request.method} {request.path}"))

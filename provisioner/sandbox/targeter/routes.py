@@ -31,8 +31,9 @@ class TargeterEmulator(Emulator[TargeterBackend]):
 
     def register_routes(self) -> None:
         handlers = TargeterHandlers(self.backend)
-        self.router.add("POST", r"/api/auth/token", handlers.token, "get access token")
-        self.router.add("POST", r"/api/campaign", handlers.campaign, "create or retrieve campaign")
+        add = self.router.add
+        add("POST", r"/api/auth/token", handlers.token)
+        add("POST", r"/api/campaign", handlers.campaign)
 
     def not_found(self, request: PlatformRequest) -> PlatformResponse:
         return PlatformResponse(404, {"error": "Not found"})

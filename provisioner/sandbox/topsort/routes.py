@@ -19,11 +19,11 @@ class TopsortEmulator(Emulator[TopsortBackend]):
     def register_routes(self) -> None:
         handlers = TopsortHandlers(self.backend)
         add = self.router.add
-        add("GET", f"{BASE}/campaigns", handlers.list_campaigns, "Get Campaigns")
-        add("POST", f"{BASE}/campaigns", handlers.create_campaign, "Create Campaign")
-        add("GET", f"{BASE}/campaigns/{_ID}", handlers.get_campaign, "Get Campaign By Id")
-        add("PATCH", f"{BASE}/campaigns/{_ID}", handlers.update_campaign, "Update Campaign By Id")
-        add("DELETE", f"{BASE}/campaigns/{_ID}", handlers.delete_campaign, "Delete Campaign By Id")
+        add("GET", f"{BASE}/campaigns", handlers.list_campaigns)
+        add("POST", f"{BASE}/campaigns", handlers.create_campaign)
+        add("GET", f"{BASE}/campaigns/{_ID}", handlers.get_campaign)
+        add("PATCH", f"{BASE}/campaigns/{_ID}", handlers.update_campaign)
+        add("DELETE", f"{BASE}/campaigns/{_ID}", handlers.delete_campaign)
 
     def not_found(self, request: PlatformRequest) -> PlatformResponse:
         return PlatformResponse(404, [{"errCode": "not_found", "docUrl": DOC_URL,
