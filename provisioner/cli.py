@@ -207,7 +207,8 @@ def sandbox() -> None:
               help="First port; platforms get consecutive ports (0 = any free port).")
 @click.option("--platform", "platforms", multiple=True, type=click.Choice(EMULATOR_NAMES),
               help="Serve only these platforms (repeatable).")
-@click.option("--faults", help="Fault rate and kinds, e.g. 0.2 or 0.2:429,500,503,timeout-after,drop-before.")
+@click.option("--faults", help="Fault rate and kinds, e.g. 0.2 or 0.2:429,500,503,timeout-after,drop-before; "
+              "commit-late (creates only, with --commit-delay) is injected only when named, e.g. 1:commit-late.")
 @click.option("--seed", type=int, help="Seed for fault injection (replayable runs).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
 @click.option("--rate-limits", is_flag=True, help="Enforce each platform's documented rate limit.")
@@ -215,12 +216,14 @@ def sandbox() -> None:
 @click.option("--stats-file", type=click.Path(dir_okay=False),
               help="On exit, write requests served and faults injected per platform here.")
 @click.option("--hang-seconds", type=float, help="How long an injected timeout holds the answer (default 60).")
+@click.option("--commit-delay", type=float, default=0.0, metavar="SECONDS",
+              help="With the commit-late fault: a create is committed and answered this long after it arrived.")
 def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults: str | None, seed: int | None,
                   latency: float, rate_limits: bool, ready_file: str | None, stats_file: str | None,
-                  hang_seconds: float | None) -> None:
+                  hang_seconds: float | None, commit_delay: float) -> None:
     """Serve the emulators on 127.0.0.1 until interrupted (SIGTERM or Ctrl-C)."""
     _run(sandbox_cmd.serve, state_dir, port, list(platforms), faults, seed, latency, rate_limits, ready_file,
-         stats_file, hang_seconds)
+         stats_file, hang_seconds, commit_delay)
 
 
 @sandbox.command("edit")

@@ -9,19 +9,27 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.commands.output import err, out
-from provisioner.sandbox.faults import FaultInjector
+from provisioner.sandbox.faults import FaultInjector, FaultKind
 from provisioner.sandbox.registry import EMULATOR_NAMES, make_emulator
 from provisioner.sandbox.server import EmulatorServer
 
 
 def serve(state_dir: str, port: int, platforms: list[str], faults: str | None, seed: int | None,
           latency: float, rate_limits: bool, ready_file: str | None = None,
-          stats_file: str | None = None, hang_seconds: float | None = None) -> int:
+          stats_file: str | None = None, hang_seconds: float | None = None, commit_delay: float = 0.0) -> int:
+    if commit_delay and FaultKind.COMMIT_LATE.value not in (faults or ""):
+        err("Error: --commit-delay applies to the commit-late fault: add it to --faults, e.g. --faults 1:commit-late")
+        return 1
+    try:
+        FaultInjector.parse(faults or "0", commit_delay=commit_delay)  # refuse a bad spec before serving
+    except ValueError as error:
+        err(f"Error: --faults: {error}")
+        return 1
     servers = []
     for offset, name in enumerate(platforms or list(EMULATOR_NAMES)):
         platform_seed = None if seed is None else seed + offset  # each platform its own sequence
-        injector = FaultInjector.parse(faults, seed=platform_seed, latency=latency) if faults else \
-            FaultInjector(latency=latency)
+        injector = FaultInjector.parse(faults, seed=platform_seed, latency=latency, commit_delay=commit_delay) \
+            if faults else FaultInjector(latency=latency)
         emulator = make_emulator(name, state_dir, injector, rate_limited=rate_limits)
         server = EmulatorServer(emulator, port=port + offset if port else 0, hang_seconds=hang_seconds).start()
         servers.append(server)

@@ -88,6 +88,7 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    creates: bool = False  # it makes a new object: the requests the commit-late fault delays
 
     @property
     def template(self) -> str:
@@ -101,28 +102,31 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
+    def add(self, method: str, pattern: str, handler: Handler, creates: bool = False) -> None:
         """Route `method pattern`; the pattern is literal path text and named groups only, so that it
         reads as the documented endpoint (COVERAGE.md is compared with `Route.template`)."""
-        route = Route(method.upper(), re.compile(pattern), handler)
+        route = Route(method.upper(), re.compile(pattern), handler, creates)
         if _REGEX_SYNTAX.search(route.template):
             raise ValueError(f"route {method} {pattern!r}: only literal text and named groups are allowed")
         self.routes.append(route)
 
-    def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+    def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
             match = route.pattern.fullmatch(path)
             if match and route.method == method:
-                return route.handler, match.groupdict()
+                return route, match.groupdict()
         return None
 
 
 @dataclass
 class Outcome:
-    """What the transport must do: deliver `response`, or fail the connection as a fault says."""
+    """What the transport must do: deliver `response`, or fail the connection as a fault says, or
+    (commit-late) wait `commit_delay` seconds, then call `commit_late` and deliver what it answers."""
 
     response: PlatformResponse | None
     fault: FaultKind | None = None
+    commit_delay: float = 0.0
+    commit_late: Callable[[], PlatformResponse] | None = None
 
 
 @dataclass
@@ -212,7 +216,8 @@ class Emulator(Generic[BackendT]):
 
     # -- shared request pipeline --------------------------------------------------------
     def handle(self, request: PlatformRequest) -> Outcome:
-        fault = self.faults.draw()
+        resolved = self.router.resolve(request.method, request.path)
+        fault = self.faults.draw_for(creates=resolved is not None and resolved[0].creates)
         if fault in (FaultKind.DROP_BEFORE, FaultKind.TIMEOUT_BEFORE):
             self._record(request, None)
             return Outcome(None, fault)
@@ -225,20 +230,26 @@ class Emulator(Generic[BackendT]):
             response = self.rate_limited(limiter.reset_epoch(), limiter.limit)
             self._record(request, response.status)
             return Outcome(response, FaultKind.HTTP_429)
-        response = self.dispatch(request)
-        self._record(request, response.status)
+        if fault is FaultKind.COMMIT_LATE:
+            return Outcome(None, fault, self.faults.commit_delay, lambda: self._commit(request))
+        response = self._commit(request)
         if fault in (FaultKind.DROP_AFTER, FaultKind.TIMEOUT_AFTER):
             return Outcome(None, fault)  # the platform committed; the client never hears of it
         return Outcome(response)
+
+    def _commit(self, request: PlatformRequest) -> PlatformResponse:
+        response = self.dispatch(request)
+        self._record(request, response.status)
+        return response
 
     def dispatch(self, request: PlatformRequest) -> PlatformResponse:
         resolved = self.router.resolve(request.method, request.path)
         if resolved is None:
             return self.not_found(request)
-        handler, groups = resolved
+        route, groups = resolved
         with self._lock:
             try:
-                return handler(request, **groups)
+                return route.handler(request, **groups)
             except PlatformError as error:
                 return error.response
 

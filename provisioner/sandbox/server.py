@@ -5,15 +5,16 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
-from provisioner.sandbox.core import Emulator, PlatformRequest
+from provisioner.sandbox.core import Emulator, Outcome, PlatformRequest
 from provisioner.sandbox.faults import FaultKind
 
 # A hung answer must outlast any client timeout; the server thread is a daemon, so it never blocks exit.
 HANG_SECONDS = 60.0
 
 
-def _handler_for(emulator: Emulator, hang_seconds: float) -> type[BaseHTTPRequestHandler]:
+def _handler_for(emulator: Emulator[Any], hang_seconds: float) -> type[BaseHTTPRequestHandler]:
     class EmulatorHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -25,6 +26,10 @@ def _handler_for(emulator: Emulator, hang_seconds: float) -> type[BaseHTTPReques
             body = self.rfile.read(length) if length else b""
             request = PlatformRequest.build(self.command, self.path, dict(self.headers.items()), body)
             outcome = emulator.handle(request)
+            if outcome.commit_late is not None:
+                # The platform sits on the create; a client with a shorter timeout has gone by then.
+                time.sleep(outcome.commit_delay)
+                outcome = Outcome(outcome.commit_late())
             if emulator.faults.latency:
                 time.sleep(emulator.faults.latency)
             if outcome.fault in (FaultKind.TIMEOUT_BEFORE, FaultKind.TIMEOUT_AFTER):
@@ -33,12 +38,15 @@ def _handler_for(emulator: Emulator, hang_seconds: float) -> type[BaseHTTPReques
                 self.close_connection = True
                 return  # drop: close the socket without an answer
             payload = outcome.response.encoded()
-            self.send_response(outcome.response.status)
-            for name, value in outcome.response.all_headers().items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(outcome.response.status)
+                for name, value in outcome.response.all_headers().items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:  # the client gave up waiting (a timeout): nobody is left to answer
+                self.close_connection = True
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
@@ -48,7 +56,7 @@ def _handler_for(emulator: Emulator, hang_seconds: float) -> type[BaseHTTPReques
 class EmulatorServer:
     """One emulator on http://127.0.0.1:PORT (port 0 picks a free one)."""
 
-    def __init__(self, emulator: Emulator, port: int = 0, host: str = "127.0.0.1",
+    def __init__(self, emulator: Emulator[Any], port: int = 0, host: str = "127.0.0.1",
                  hang_seconds: float | None = None) -> None:
         self.emulator = emulator
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(emulator, hang_seconds or HANG_SECONDS))

@@ -18,7 +18,7 @@ class CriteoEmulator(Emulator[CriteoBackend]):
         handlers = CriteoHandlers(self.backend)
         add = self.router.add
         add("POST", "/oauth2/token", handlers.token)
-        add("POST", _BASE, handlers.create_campaign)
+        add("POST", _BASE, handlers.create_campaign, creates=True)
         add("PATCH", _BASE, handlers.patch_campaigns)
         add("POST", _BASE + "/search", handlers.search_campaigns)
         add("GET", _BASE + r"/(?P<campaign_id>[^/]+)", handlers.get_campaign)

@@ -28,7 +28,7 @@ class SessionMEmulator(Emulator[SessionMBackend]):
     def register_routes(self) -> None:
         handlers = SessionMHandlers(self.backend)
         add = self.router.add
-        add("POST", APP + r"/campaigns", handlers.create_campaign)
+        add("POST", APP + r"/campaigns", handlers.create_campaign, creates=True)
         add("GET", APP + r"/campaigns", handlers.list_campaigns)
         add("GET", APP + r"/campaigns/(?P<campaign_id>[^/]+)/info", handlers.campaign_info)
         add("GET", APP + r"/external/campaigns/(?P<permalink>[^/]+)/info", handlers.external_campaign_info)

@@ -26,7 +26,7 @@ class SkalaEmulator(Emulator[SkalaBackend]):
         add("GET", r"/api/company/" + ID.format("company_id"), h.company)
         add("GET", r"/api/campaign-type/all", h.campaign_types)
         add("GET", r"/api/campaign-type/" + ID.format("type_id"), h.campaign_type)
-        add("POST", r"/api/campaign-order", h.create_order)
+        add("POST", r"/api/campaign-order", h.create_order, creates=True)
         add("PUT", ORDER, h.update_order)
         add("PUT", ORDER + r"/cancel", h.cancel_order)
         add("GET", ORDER, h.get_order)

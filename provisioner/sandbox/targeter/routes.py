@@ -33,7 +33,7 @@ class TargeterEmulator(Emulator[TargeterBackend]):
         handlers = TargeterHandlers(self.backend)
         add = self.router.add
         add("POST", r"/api/auth/token", handlers.token)
-        add("POST", r"/api/campaign", handlers.campaign)
+        add("POST", r"/api/campaign", handlers.campaign, creates=True)  # create-or-retrieve
 
     def not_found(self, request: PlatformRequest) -> PlatformResponse:
         return PlatformResponse(404, {"error": "Not found"})

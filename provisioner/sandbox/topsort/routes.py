@@ -20,7 +20,7 @@ class TopsortEmulator(Emulator[TopsortBackend]):
         handlers = TopsortHandlers(self.backend)
         add = self.router.add
         add("GET", f"{BASE}/campaigns", handlers.list_campaigns)
-        add("POST", f"{BASE}/campaigns", handlers.create_campaign)
+        add("POST", f"{BASE}/campaigns", handlers.create_campaign, creates=True)
         add("GET", f"{BASE}/campaigns/{_ID}", handlers.get_campaign)
         add("PATCH", f"{BASE}/campaigns/{_ID}", handlers.update_campaign)
         add("DELETE", f"{BASE}/campaigns/{_ID}", handlers.delete_campaign)
