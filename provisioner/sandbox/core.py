@@ -149,8 +149,6 @@ class Backend(Protocol):
 
 
 BackendT = TypeVar("BackendT", bound=Backend)
-
-
 BackendT_co = TypeVar("BackendT_co", bound=Backend, covariant=True)
 
 

@@ -18,12 +18,12 @@ class TargeterEmulator(Emulator[TargeterBackend]):
     rules: `emulator.backend.set_creation_mode(mode, reference_id)`. `client_slug` names the tenant."""
 
     name = "targeter"
-    backend_factory = partial(TargeterBackend, client_slug="sandbox")
     rate_limit = (10, 1.0)  # api-contracts §8: 10 requests/s
 
     def __init__(self, store: Store | None = None, faults: FaultInjector | None = None,
                  rate_limiter: RateLimiter | None = None, creation_mode: str | None = None,
                  client_slug: str = "sandbox", clock: Clock = time.time) -> None:
+        # The tenant's slug is part of every link, so the backend is built for this instance's tenant.
         super().__init__(store, faults, rate_limiter, clock,
                          backend_factory=partial(TargeterBackend, client_slug=client_slug))
         if creation_mode is not None:
