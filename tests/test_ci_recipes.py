@@ -30,7 +30,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def _script(tmp_path: Path, name: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["sh", str(CI / name), *args], cwd=tmp_path, env=_env(tmp_path, **env),
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=180, check=False)
 
 
 @pytest.fixture
