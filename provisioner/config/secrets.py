@@ -34,6 +34,8 @@ def resolve_reference(value: object, field: str, environ: Mapping[str, str] | No
                 f"{field}: ${{env:{field.upper()}}} — never a literal value")
         return value
     name = match.group(1)
-    if name not in environ or environ[name] == "":
+    if name not in environ:
         raise SecretReferenceError(f"environment variable {name} (referenced by '{field}') is not set")
+    if environ[name] == "":  # e.g. a CI secret that exists but holds nothing: not the same fix as unset
+        raise SecretReferenceError(f"environment variable {name} (referenced by '{field}') is set but empty")
     return environ[name]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -252,7 +253,10 @@ class _Loader:
                 message = f"unknown field {loc[-1]!r}{_did_you_mean(str(loc[-1]), _field_names(model))}"
             elif item["type"] == "missing":
                 message = "required field is missing"
-            self.error(message, file, line_of(body, loc), path)
+            line = line_of(body, loc)
+            if _expects_text(item):
+                message += _yaml_typed(_value_at(body, loc), file, line, loc[-1] if loc else None)
+            self.error(message, file, line, path)
 
     def _check_unique_names(self, workspace: Workspace) -> None:
         seen: dict[tuple[str, str, str], str] = {}
@@ -270,6 +274,59 @@ class _Loader:
                            Path(campaign.source.file), campaign.source.line, f"campaigns.{campaign.key}.name")
             else:
                 seen[scope] = campaign.key
+
+
+def _expects_text(item: Any) -> bool:
+    """pydantic wanted text (a string, or one of quoted choices): a bool, number or date given
+    there is YAML's typing of what the user meant as text."""
+    if item["type"] == "string_type":
+        return True
+    return item["type"] in ("literal_error", "enum") and "'" in str(item.get("ctx", {}).get("expected", ""))
+
+
+def _value_at(document: Any, path: tuple[Any, ...]) -> Any:
+    """The YAML value at a pydantic error's location (None where the path leaves the document)."""
+    node = document
+    for part in path:
+        found = (isinstance(node, dict) and part in node
+                 or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if not found:
+            return None
+        node = node[part]
+    return node
+
+
+def _yaml_typed(value: Any, file: Path, line: int | None, field: object) -> str:
+    """Why a value meant as text is not text, when YAML's own typing is the cause: YAML 1.1 reads
+    unquoted yes/no/on/off as booleans, digits as numbers, 2030-01-01 as a date."""
+    kind = ("a boolean" if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
+            else "a date" if isinstance(value, (date, datetime)) else None)
+    if kind is None:
+        return ""
+    key = field if isinstance(field, str) else None  # None: an item of a list
+    written = (key and _written(file, line, key)) or _yaml_text(value)
+    parsed = _yaml_text(value)
+    as_read = f" ({parsed})" if parsed != written else ""
+    quoted = f'{key}: "{written}"' if key else f'"{written}"'
+    return f" — YAML read the unquoted {written} as {kind}{as_read}: quote it, {quoted}"
+
+
+def _written(file: Path, line: int | None, field: str) -> str | None:
+    """The value as the user typed it on `line` (`field: VALUE`, block or flow style)."""
+    if line is None:
+        return None
+    try:
+        source = file.read_text("utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    found = re.search(rf"(?:^|[\s{{,\-]){re.escape(field)}\s*:\s+([^,}}\]#\s][^,}}\]#]*)", source)
+    return found.group(1).strip() if found else None
+
+
+def _yaml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
 def _field_named_in(message: str, body: Any) -> tuple[str, ...]:
