@@ -13,6 +13,7 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from provisioner.errors import StateError, StateLockedError
 from provisioner.states.backend import holder_info, locked_message, now_iso
@@ -59,11 +60,78 @@ def lock_key(workspace: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_URL_DSN = re.compile(r"^\s*postgres(?:ql)?://", re.IGNORECASE)
+# Where libpq (or a person) may cut a malformed password: it then quotes the rest as a host,
+# a port or a database name, so every piece on either side of such a cut is a secret too.
+_CUTS = re.compile(r"[@/?#:&%\s'\"=\\]")
+
+
+def _password_regions(dsn: str) -> list[str]:
+    """The text of `dsn` that is, or may be, a password: the URL's userinfo after the user name
+    (up to the *last* '@', since an unencoded '@' is part of what the person meant), and every
+    `password=` value (keyword form, up to the next `keyword=`; URL query, up to '&')."""
+    regions = []
+    url = _URL_DSN.match(dsn)
+    if url:
+        rest = dsn[url.end():]
+        userinfo = rest[:rest.rfind("@")] if "@" in rest else ""
+        if ":" in userinfo:
+            regions.append(userinfo.split(":", 1)[1])
+        value = r"([^&]*)"
+    else:
+        value = r"((?:'(?:[^'\\]|\\.)*'?)|.*?)(?=\s+[A-Za-z_]+\s*=|$)"
+    regions += [match.group(1) for match in re.finditer(r"password\s*=\s*" + value, dsn, re.IGNORECASE)]
+    return [region for region in regions if region]
+
+
+def dsn_secrets(dsn: str) -> set[str]:
+    """Every fragment of `dsn` a driver message might quote that is (part of) its password: the
+    password as written, percent-decoded, and the pieces on each side of every place a parser may
+    cut it (an unencoded '@', '/', '?', a space, a bad percent-escape)."""
+    found: set[str] = set()
+    for region in _password_regions(dsn):
+        pieces = {region, region.strip("'")}
+        for cut in _CUTS.finditer(region):
+            pieces |= {region[:cut.start()], region[cut.end():]}
+        pieces |= set(region.split())
+        found |= pieces | {unquote(piece) for piece in pieces}
+    try:  # the password as libpq itself reads it (quoting and escapes resolved)
+        from psycopg.conninfo import conninfo_to_dict
+
+        password = conninfo_to_dict(dsn).get("password")
+        if password:
+            found.add(str(password))
+    except Exception:  # noqa: BLE001 - an unparsable DSN: the regions above are all there is
+        pass
+    return {piece for piece in found if piece.strip()}
+
+
 def redact_dsn(text: str, dsn: str) -> str:
-    """Driver messages may quote the connection string: keep its password out of every message."""
-    text = text.replace(dsn, "***")
+    """Driver messages may quote the connection string, or any part of a malformed one: keep
+    every piece of its password (as written, decoded, or cut at a stray '@') out of the message."""
+    for whole in {dsn, dsn.strip()} - {""}:
+        text = text.replace(whole, "***")
+    for piece in sorted(dsn_secrets(dsn), key=len, reverse=True):
+        if len(piece) >= 4:
+            text = text.replace(piece, "***")
+        else:  # a short piece only where it stands alone, not inside a longer word ("ss" in "address")
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(piece)}(?![A-Za-z0-9])", "***", text)
     text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
+
+
+def _parse_failure(error: Exception, dsn: str) -> str:
+    """A parse error quotes the token it stumbled on, which may be any part of the DSN: keep only
+    tokens that are keywords of the DSN (`"bogus"` in `?bogus=1`); redact every other quoted part."""
+    text = redact_dsn(str(error).strip(), dsn)
+
+    def keep_keywords(match: re.Match[str]) -> str:
+        token = match.group(2)
+        if token not in dsn or re.fullmatch(r"[\W_]*", token) or (
+                re.fullmatch(r"[A-Za-z_]+", token) and re.search(rf"(?<![A-Za-z_]){token}\s*=", dsn)):
+            return match.group(0)
+        return f"{match.group(1)}***{match.group(1)}"
+    return re.sub(r"([\"'])(.*?)\1", keep_keywords, text)
 
 
 def _state_json(resource: ResourceState) -> str:
@@ -96,13 +164,21 @@ class PostgresStateManager:
 
     def _connect(self) -> Any:
         psycopg = _psycopg()
+        try:  # parse first: a malformed DSN is a usage error, and its message needs stricter care
+            from psycopg.conninfo import conninfo_to_dict
+
+            conninfo_to_dict(self._dsn)
+        except Exception as error:  # noqa: BLE001 - ProgrammingError or ValueError, by version
+            raise StateError("PostgreSQL state backend: cannot parse the connection string (state.dsn): "
+                             f"{_parse_failure(error, self._dsn)}") from None
         try:
             conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=10,
                                    application_name="provisioner")
         except psycopg.Error as error:
             raise self._error("connect", error) from None
-        except Exception as error:  # a malformed DSN is a ProgrammingError or ValueError by version
-            raise self._error("parse the connection string", error) from None
+        except Exception as error:  # anything else the driver raises on a strange DSN
+            raise StateError("PostgreSQL state backend: cannot connect: "
+                             f"{_parse_failure(error, self._dsn)}") from None
         try:
             self._ensure_schema(conn)
         except BaseException as error:
