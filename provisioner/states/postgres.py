@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from provisioner.errors import StateError, StateLockedError
 from provisioner.states.backend import holder_info, locked_message, now_iso
 from provisioner.states.state import ResourceState, State
+from provisioner.states.statefile import resource_from_json
 
 SCHEMA_VERSION = 1
 # Each entry upgrades the schema from version N to N+1; append, never edit a released one.
@@ -234,7 +235,7 @@ class PostgresStateManager:
                 return State()
             rows = conn.execute("SELECT data::text FROM provisioner.resources WHERE workspace = %s",
                                 (self.workspace,)).fetchall()
-        resources = [ResourceState.from_dict(json.loads(data)) for (data,) in rows]
+        resources = [resource_from_json(json.loads(data), f"the state {self.describe()}") for (data,) in rows]
         return State(lineage=row[0], serial=int(row[1]), resources={r.key: r for r in resources})
 
     # -- locking ----------------------------------------------------------------------------------

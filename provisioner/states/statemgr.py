@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 from typing import IO
 
-from provisioner.errors import StateLockedError
+from provisioner.errors import StateError, StateLockedError
 from provisioner.states.backend import holder_info, local_state_dir, locked_message, now_iso
 from provisioner.states.state import ResourceState, State
-from provisioner.states.statefile import dump_state, journal_put, journal_remove, load_state, replay
+from provisioner.states.statefile import (complete_lines, dump_state, journal_put, journal_remove, load_state,
+                                          replay)
 
 SNAPSHOT, JOURNAL, LOCK, LOCK_INFO = "state.json", "state.journal", "state.lock", "state.lock.json"
 
@@ -41,16 +42,43 @@ class LocalStateManager:
     # -- reading -------------------------------------------------------------------------------
     def load(self) -> State:
         snapshot, journal = self.directory / SNAPSHOT, self.directory / JOURNAL
-        state = load_state(snapshot.read_text("utf-8"), str(snapshot)) if snapshot.exists() else State()
-        if journal.exists():
-            replay(state, journal.read_text("utf-8").splitlines())
+        self._check_folder()
+        data = self._read(snapshot)
+        state = State() if data is None else load_state(_utf8(data, snapshot), str(snapshot))
+        data = self._read(journal)
+        if data is not None:
+            replay(state, data, str(journal))
         self.state = state
         return state
 
+    def _check_folder(self) -> None:
+        if self.directory.exists() and not self.directory.is_dir():
+            raise StateError(f"{self.directory}: state.path must be a folder (where state.json and its lock "
+                             "live), but it is a file")
+
+    @staticmethod
+    def _read(path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise StateError(f"{path}: expected a file written by provisioner, found a folder") from None
+        except OSError as error:
+            raise StateError(f"{path}: cannot read ({error.strerror})") from None
+
     # -- locking -------------------------------------------------------------------------------
     def lock(self, command: str, timeout: float = 0.0, shared: bool = False) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        handle = open(self.directory / LOCK, "a+", encoding="utf-8")
+        self._check_folder()
+        path = self.directory / LOCK
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a+", encoding="utf-8")
+        except IsADirectoryError:
+            raise StateError(f"{path}: the state lock must be a file, but it is a folder "
+                             "(remove it: a lock is never a folder)") from None
+        except OSError as error:
+            raise StateError(f"{path}: cannot open the state lock ({error.strerror})") from None
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -64,7 +92,12 @@ class LocalStateManager:
         self._lock_file = handle
         self._shared = shared
         if not shared:
-            (self.directory / LOCK_INFO).write_text(json.dumps(holder_info(command)), "utf-8")
+            try:
+                (self.directory / LOCK_INFO).write_text(json.dumps(holder_info(command)), "utf-8")
+            except OSError as error:
+                self.unlock()
+                raise StateError(f"{self.directory / LOCK_INFO}: cannot record the lock holder "
+                                 f"({error.strerror})") from None
 
     def holder(self) -> dict[str, object] | None:
         try:
@@ -89,6 +122,7 @@ class LocalStateManager:
 
     def force_unlock(self) -> dict[str, object] | None:
         """Forget a recorded holder. An flock dies with its process, so only the record can be stale."""
+        self._check_folder()
         info = self.holder()
         (self.directory / LOCK_INFO).unlink(missing_ok=True)
         return info
@@ -105,12 +139,28 @@ class LocalStateManager:
 
     def _append(self, line: str) -> None:
         assert self._lock_file is not None, "state writes need the lock"
-        if self._journal is None:
-            self._journal = open(self.directory / JOURNAL, "a", encoding="utf-8")
-        self._journal.write(line + "\n")
-        # flush() hands the line to the kernel: it survives a kill -9 of this process. fsync per
-        # line would cost a disk round-trip per campaign; the snapshot is fsync'd at compaction.
-        self._journal.flush()
+        try:
+            if self._journal is None:
+                self._journal = self._open_journal()
+            self._journal.write(line + "\n")
+            # flush() hands the line to the kernel: it survives a kill -9 of this process. fsync per
+            # line would cost a disk round-trip per campaign; the snapshot is fsync'd at compaction.
+            self._journal.flush()
+        except OSError as error:
+            raise StateError(f"{self.directory / JOURNAL}: cannot record an outcome ({error.strerror})") from None
+
+    def _open_journal(self) -> IO[str]:
+        """Open the journal for appending, first cutting a torn last line left by a kill -9 (it
+        never committed, and a record appended after it would be glued to it and lost)."""
+        path = self.directory / JOURNAL
+        data = self._read(path) or b""
+        keep = complete_lines(data)
+        if keep < len(data):
+            os.truncate(path, keep)
+        journal = open(path, "a", encoding="utf-8")
+        if keep == len(data) and data and not data.endswith(b"\n"):
+            journal.write("\n")  # a whole last record whose newline was not written
+        return journal
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot (atomic), then start an empty journal."""
@@ -127,15 +177,26 @@ class LocalStateManager:
     def _write_snapshot(self) -> None:
         snapshot = self.directory / SNAPSHOT
         tmp = snapshot.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as out:
-            out.write(dump_state(self.state))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, snapshot)
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                out.write(dump_state(self.state))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, snapshot)
+        except OSError as error:
+            raise StateError(f"{snapshot}: cannot write the state ({error.strerror})") from None
         if self._journal:
             self._journal.close()
             self._journal = None
         (self.directory / JOURNAL).unlink(missing_ok=True)  # replaying it again would be harmless
+
+
+def _utf8(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StateError(f"{path}: expected the UTF-8 JSON provisioner writes, found a byte that is not "
+                         f"UTF-8 at offset {error.start}") from None
 
 
 def state_manager_for(root: Path, path: str) -> LocalStateManager:
