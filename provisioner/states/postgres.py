@@ -16,11 +16,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from provisioner.errors import StateError, StateLockedError
-from provisioner.states.backend import holder_info, locked_message, now_iso
+from provisioner.states.backend import holder_info, locked_message, now_iso, readers_message
 from provisioner.states.state import ResourceState, State
 from provisioner.states.statefile import resource_from_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Each entry upgrades the schema from version N to N+1; append, never edit a released one.
 MIGRATIONS = [
     """
@@ -38,6 +38,14 @@ MIGRATIONS = [
         workspace text PRIMARY KEY,
         host text, pid integer, command text, since text,
         backend_pid integer NOT NULL);
+    """,
+    # 2: who is reading (plan, drift under the shared lock), one row per reader's connection
+    """
+    CREATE TABLE provisioner.readers (
+        workspace text NOT NULL,
+        backend_pid integer NOT NULL,
+        host text, pid integer, command text, since text,
+        PRIMARY KEY (workspace, backend_pid));
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -133,6 +141,10 @@ def _parse_failure(error: Exception, dsn: str) -> str:
             return match.group(0)
         return f"{match.group(1)}***{match.group(1)}"
     return re.sub(r"([\"'])(.*?)\1", keep_keywords, text)
+
+
+def _fields(info: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in info.items() if k in ("host", "pid", "command", "since")}
 
 
 def _state_json(resource: ResourceState) -> str:
@@ -246,15 +258,25 @@ class PostgresStateManager:
         try:
             while not conn.execute(f"SELECT {take}(%s)", (self.key,)).fetchone()[0]:
                 if time.monotonic() >= deadline:
+                    writer, readers = self._who_holds(conn)
+                    if readers and not writer:
+                        raise StateLockedError(readers_message(self.describe(), readers))
                     raise StateLockedError(locked_message(
-                        self.describe(), self._current_holder(conn),
+                        self.describe(), writer,
                         "if that process is gone, its connection's death has already freed the lock"))
                 time.sleep(0.2)
             self._shared = shared
-            if shared:  # a reader records nothing and writes nothing
+            info = holder_info(command)
+            if shared:  # a reader writes no state, only who it is (its row goes with unlock)
+                conn.execute("INSERT INTO provisioner.readers (workspace, backend_pid, host, pid, command, since) "
+                             "VALUES (%s, pg_backend_pid(), %s, %s, %s, %s) ON CONFLICT (workspace, backend_pid) "
+                             "DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, command = EXCLUDED.command, "
+                             "since = EXCLUDED.since",
+                             (self.workspace, info["host"], info["pid"], info["command"], info["since"]))
                 self._conn = conn
                 return
-            info = holder_info(command)
+            # Alone now: any reader's row left is a vanished reader's.
+            conn.execute("DELETE FROM provisioner.readers WHERE workspace = %s", (self.workspace,))
             conn.execute("INSERT INTO provisioner.locks (workspace, host, pid, command, since, backend_pid) "
                          "VALUES (%s, %s, %s, %s, %s, pg_backend_pid()) ON CONFLICT (workspace) DO UPDATE SET "
                          "host = EXCLUDED.host, pid = EXCLUDED.pid, command = EXCLUDED.command, "
@@ -275,6 +297,8 @@ class PostgresStateManager:
             return
         try:
             if self._shared:
+                conn.execute("DELETE FROM provisioner.readers WHERE workspace = %s AND backend_pid = pg_backend_pid()",
+                             (self.workspace,))
                 conn.execute("SELECT pg_advisory_unlock_shared(%s)", (self.key,))
                 return
             conn.execute("DELETE FROM provisioner.locks WHERE workspace = %s AND backend_pid = pg_backend_pid()",
@@ -292,10 +316,9 @@ class PostgresStateManager:
         row = conn.execute("SELECT host, pid, command, since, backend_pid FROM provisioner.locks "
                            "WHERE workspace = %s", (self.workspace,)).fetchone()
         # Advisory locks are per database: the same key in another database is another lock.
+        # Readers may share it: the exclusive holder, if any, is the one its row can name.
         held_by = conn.execute(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid::bigint = %s AND objid::bigint = %s",
+            f"SELECT l.pid FROM pg_locks l WHERE {self._IN_THIS_DATABASE} ORDER BY l.mode = 'ExclusiveLock' DESC",
             ((self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF)).fetchone()
         if row is None:
             return {"alive": True, "current": False} if held_by else None
@@ -303,24 +326,51 @@ class PostgresStateManager:
         return {"host": row[0], "pid": row[1], "command": row[2], "since": row[3], "alive": held_by is not None,
                 "current": current}
 
-    def _current_holder(self, conn: Any) -> dict[str, object] | None:
-        """The holder's record; a holder that has just taken the lock writes it a moment later."""
-        info = self._holder(conn)
-        for _ in range(20):
-            if not info or not info["alive"] or info["current"]:
-                break
+    _IN_THIS_DATABASE = ("l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                         "AND l.classid::bigint = %s AND l.objid::bigint = %s")
+
+    def _live_readers(self, conn: Any) -> list[dict[str, object]]:
+        """Readers' rows whose connection still holds the shared lock (a row outliving its
+        connection is stale, and names nobody)."""
+        rows = conn.execute(
+            "SELECT r.host, r.pid, r.command, r.since FROM provisioner.readers r WHERE r.workspace = %s "
+            "AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = r.backend_pid AND l.mode = 'ShareLock' AND "
+            f"{self._IN_THIS_DATABASE}) ORDER BY r.since",
+            (self.workspace, (self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF)).fetchall()
+        return [{"host": row[0], "pid": row[1], "command": row[2], "since": row[3]} for row in rows]
+
+    def _who_holds(self, conn: Any) -> tuple[dict[str, object] | None, list[dict[str, object]]]:
+        """(the live writer's record, the live readers' records). A holder that has just taken the
+        lock writes its row a moment later, so an unnamed holder is looked for again briefly."""
+        for attempt in range(20):
+            info, readers = self._holder(conn), self._live_readers(conn)
+            writer = info if info and info.get("current") else None
+            if writer or readers or not (info and info["alive"]):
+                return writer, readers
             time.sleep(0.05)
-            info = self._holder(conn)
-        return info
+        return None, []
 
     def force_unlock(self) -> dict[str, object] | None:
-        """Clear a stale holder record. A live lock cannot be broken from here: it is released
-        when its holder exits or its connection ends (pg_terminate_backend)."""
+        """Try the lock without waiting. Free: every holder row is stale; delete them and return
+        what was deleted. Held: break nothing (its holder exits, or its connection ends, or a DBA
+        runs pg_terminate_backend) and return who holds it."""
         def clear(conn: Any) -> dict[str, object] | None:
-            info = self._holder(conn)
-            if info and not info["alive"]:
-                conn.execute("DELETE FROM provisioner.locks WHERE workspace = %s", (self.workspace,))
-            return info
+            if not conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]:
+                writer, readers = self._who_holds(conn)
+                return {**_fields(writer or {}), "alive": True, "readers": [] if writer else readers}
+            try:  # held by us now: nobody writes a holder row meanwhile
+                row = conn.execute("DELETE FROM provisioner.locks WHERE workspace = %s "
+                                   "RETURNING host, pid, command, since", (self.workspace,)).fetchone()
+                stale = conn.execute("DELETE FROM provisioner.readers WHERE workspace = %s "
+                                     "RETURNING host, pid, command, since", (self.workspace,)).fetchall()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            if row is None and not stale:
+                return None
+            writer = dict(zip(("host", "pid", "command", "since"), row, strict=True)) if row else {}
+            return {**writer, "alive": False,
+                    "readers": [dict(zip(("host", "pid", "command", "since"), r, strict=True)) for r in stale]}
         return self._run("clear the lock record", clear)  # type: ignore[no-any-return]
 
     # -- writing (lock held) ----------------------------------------------------------------------
