@@ -4,7 +4,8 @@ under an exclusive lock.
 Every outcome is one flushed journal line (O(1) per campaign, so 10,000 creates cost 10,000
 small appends, not 10,000 rewrites); `compact()` folds the journal into a new snapshot written
 atomically (temp file + rename). The lock is an flock, so a killed holder releases it at once;
-the holder's host, pid, command and start time are written beside it for the next one to read.
+the holder's host, pid, command and start time are written beside it (one record per reader
+under the shared lock), each record under an flock of its own so that a stale one is known as such.
 """
 
 from __future__ import annotations
