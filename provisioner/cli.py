@@ -4,6 +4,7 @@ exit code. Errors the user can fix are printed without a traceback and exit 1.""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -37,7 +38,19 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
                              default="text", show_default=True, help="How to render the result.")
 prune_option = click.option("--prune", is_flag=True,
                             help="Retire (deactivate) campaigns that are in state but no longer in config.")
-lock_timeout_option = click.option("--lock-timeout", type=float, default=0.0, show_default=True,
+class _Seconds(click.FloatRange):
+    """A number of seconds: 0 or more, and finite (NaN and infinity compare unlike numbers)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a number of seconds (a finite number >= 0).", param, ctx)
+        return seconds
+
+
+lock_timeout_option = click.option("--lock-timeout", type=_Seconds(min=0), default=0.0, show_default=True,
                                    help="Seconds to wait for another run's state lock before giving up.")
 force_option = click.option("--force", is_flag=True,
                             help="Overwrite a destination that holds another lineage or a newer serial.")

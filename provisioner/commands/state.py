@@ -79,14 +79,32 @@ def _conflicts(state: State, current: State) -> list[str]:
 
 
 def force_unlock(paths: list[str]) -> int:
+    """Exit 0 when the lock is free (stale records removed), 1 when it is held (nothing broken)."""
     workspace = load_workspace(paths)
-    holder = state_backend_for(workspace.root, workspace.state).force_unlock()
-    if holder and holder.get("alive"):
-        out(f"The lock is held by a live session ({_who(holder)}); it is not broken from here. It is "
-            "released when that process exits or its database connection ends (a DBA can end it with "
-            "pg_terminate_backend).")
+    backend = state_backend_for(workspace.root, workspace.state)
+    found = backend.force_unlock()
+    listed = (found or {}).get("readers")
+    readers = [reader for reader in listed if isinstance(reader, dict)] if isinstance(listed, list) else []
+    writer = {k: v for k, v in (found or {}).items() if k in ("host", "pid", "command", "since")}
+    if found and found.get("alive"):
+        released = ("when that process exits" if isinstance(backend, LocalStateManager) else
+                    "when that process exits or its database connection ends (a DBA can end it with "
+                    "pg_terminate_backend)")
+        if readers and not writer:
+            out(f"The lock is held by {len(readers)} live reader(s) (plan or drift): "
+                f"{'; '.join(_who(reader) for reader in readers)}; it is not broken from here. A read "
+                "ends on its own.")
+        else:
+            out(f"The lock is held by a live session ({_who(writer)}); it is not broken from here. It is "
+                f"released {released}.")
         return 1
-    out(f"Removed lock record: {_who(holder)}." if holder else "No lock record was present.")
+    if not found:
+        out("No lock record was present.")
+        return 0
+    if writer:
+        out(f"Removed lock record: {_who(writer)}.")
+    for reader in readers:
+        out(f"Removed a stale reader's record: {_who(reader)}.")
     return 0
 
 

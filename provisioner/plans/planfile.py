@@ -6,6 +6,7 @@ write the file can recompute it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,10 +28,15 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def write_plan(plan: Plan, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(plan_document(plan), indent=1, sort_keys=True) + "\n", "utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(plan_document(plan), indent=1, sort_keys=True) + "\n", "utf-8")
+        os.replace(tmp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # a half-written temporary file is never a plan
+            tmp.unlink(missing_ok=True)
+        raise PlanFileError(f"{path}: cannot write the plan file ({error.strerror or error})") from None
 
 
 def read_plan(path: Path) -> Plan:

@@ -40,7 +40,8 @@ class StateBackend(Protocol):
         """Take the workspace's lock, waiting up to `timeout` seconds; StateLockedError names the holder.
 
         `shared` is a reader's lock (plan, drift): readers run side by side, but not while an
-        apply holds the lock exclusively, nor it while they read. Readers record no holder."""
+        apply holds the lock exclusively, nor it while they read. Every holder records who it is
+        (one record per reader), so a refusal names the apply or every reader in the way."""
 
     def unlock(self) -> None:
         """Release the lock (also released by the process's or the connection's death)."""
@@ -49,7 +50,9 @@ class StateBackend(Protocol):
         """Who holds (or last held) the lock: host, pid, command, since."""
 
     def force_unlock(self) -> dict[str, object] | None:
-        """Forget a stale holder record; returns it (with `"alive": True` if a live holder remains)."""
+        """Try the lock without waiting. Free: forget every stale holder record and return what was
+        forgotten (`"alive": False`, the writer's fields, `"readers"`), or None if there was none.
+        Held: break nothing; return `"alive": True` with the live writer's fields or `"readers"`."""
 
     def record(self, resource: ResourceState) -> None:
         """Store one resource's entry (lock held)."""
@@ -72,11 +75,20 @@ def holder_info(command: str) -> dict[str, object]:
     return {"host": socket.gethostname(), "pid": os.getpid(), "command": command, "since": now_iso()}
 
 
+def who(info: dict[str, object]) -> str:
+    return (f"{info.get('command', '?')!r} (host {info.get('host', '?')}, pid {info.get('pid', '?')}, "
+            f"since {info.get('since', '?')})")
+
+
 def locked_message(where: str, info: dict[str, object] | None, hint: str) -> str:
-    info = info or {}
-    return (f"state {where} is locked by {info.get('command', '?')!r} "
-            f"(host {info.get('host', '?')}, pid {info.get('pid', '?')}, since {info.get('since', '?')}); "
-            f"wait with --lock-timeout SECONDS, or {hint}")
+    return (f"state {where} is locked by {who(info or {})}; wait with --lock-timeout SECONDS, or {hint}")
+
+
+def readers_message(where: str, readers: list[dict[str, object]]) -> str:
+    """The lock is shared by plans or drifts reading the state: name every one of them."""
+    return (f"state {where} is locked by {len(readers)} reader(s) (plan or drift): "
+            f"{', '.join(who(reader) for reader in readers)}; a read ends on its own: wait with "
+            "--lock-timeout SECONDS")
 
 
 def local_state_dir(root: Path, path: str) -> Path:

@@ -13,12 +13,14 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from provisioner.errors import StateError, StateLockedError
-from provisioner.states.backend import holder_info, locked_message, now_iso
+from provisioner.states.backend import holder_info, locked_message, now_iso, readers_message
 from provisioner.states.state import ResourceState, State
+from provisioner.states.statefile import resource_from_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Each entry upgrades the schema from version N to N+1; append, never edit a released one.
 MIGRATIONS = [
     """
@@ -36,6 +38,14 @@ MIGRATIONS = [
         workspace text PRIMARY KEY,
         host text, pid integer, command text, since text,
         backend_pid integer NOT NULL);
+    """,
+    # 2: who is reading (plan, drift under the shared lock), one row per reader's connection
+    """
+    CREATE TABLE provisioner.readers (
+        workspace text NOT NULL,
+        backend_pid integer NOT NULL,
+        host text, pid integer, command text, since text,
+        PRIMARY KEY (workspace, backend_pid));
     """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -59,11 +69,82 @@ def lock_key(workspace: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_URL_DSN = re.compile(r"^\s*postgres(?:ql)?://", re.IGNORECASE)
+# Where libpq (or a person) may cut a malformed password: it then quotes the rest as a host,
+# a port or a database name, so every piece on either side of such a cut is a secret too.
+_CUTS = re.compile(r"[@/?#:&%\s'\"=\\]")
+
+
+def _password_regions(dsn: str) -> list[str]:
+    """The text of `dsn` that is, or may be, a password: the URL's userinfo after the user name
+    (up to the *last* '@', since an unencoded '@' is part of what the person meant), and every
+    `password=` value (keyword form, up to the next `keyword=`; URL query, up to '&')."""
+    regions = []
+    url = _URL_DSN.match(dsn)
+    if url:
+        rest = dsn[url.end():]
+        userinfo = rest[:rest.rfind("@")] if "@" in rest else ""
+        if ":" in userinfo:
+            regions.append(userinfo.split(":", 1)[1])
+        value = r"([^&]*)"
+    else:
+        value = r"((?:'(?:[^'\\]|\\.)*'?)|.*?)(?=\s+[A-Za-z_]+\s*=|$)"
+    regions += [match.group(1) for match in re.finditer(r"password\s*=\s*" + value, dsn, re.IGNORECASE)]
+    return [region for region in regions if region]
+
+
+def dsn_secrets(dsn: str) -> set[str]:
+    """Every fragment of `dsn` a driver message might quote that is (part of) its password: the
+    password as written, percent-decoded, and the pieces on each side of every place a parser may
+    cut it (an unencoded '@', '/', '?', a space, a bad percent-escape)."""
+    found: set[str] = set()
+    for region in _password_regions(dsn):
+        pieces = {region, region.strip("'")}
+        for cut in _CUTS.finditer(region):
+            pieces |= {region[:cut.start()], region[cut.end():]}
+        pieces |= set(region.split())
+        found |= pieces | {unquote(piece) for piece in pieces}
+    try:  # the password as libpq itself reads it (quoting and escapes resolved)
+        from psycopg.conninfo import conninfo_to_dict
+
+        password = conninfo_to_dict(dsn).get("password")
+        if password:
+            found.add(str(password))
+    except Exception:  # noqa: BLE001 - an unparsable DSN: the regions above are all there is
+        pass
+    return {piece for piece in found if piece.strip()}
+
+
 def redact_dsn(text: str, dsn: str) -> str:
-    """Driver messages may quote the connection string: keep its password out of every message."""
-    text = text.replace(dsn, "***")
+    """Driver messages may quote the connection string, or any part of a malformed one: keep
+    every piece of its password (as written, decoded, or cut at a stray '@') out of the message."""
+    for whole in {dsn, dsn.strip()} - {""}:
+        text = text.replace(whole, "***")
+    for piece in sorted(dsn_secrets(dsn), key=len, reverse=True):
+        if len(piece) >= 4:
+            text = text.replace(piece, "***")
+        else:  # a short piece only where it stands alone, not inside a longer word ("ss" in "address")
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(piece)}(?![A-Za-z0-9])", "***", text)
     text = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", text)
+
+
+def _parse_failure(error: Exception, dsn: str) -> str:
+    """A parse error quotes the token it stumbled on, which may be any part of the DSN: keep only
+    tokens that are keywords of the DSN (`"bogus"` in `?bogus=1`); redact every other quoted part."""
+    text = redact_dsn(str(error).strip(), dsn)
+
+    def keep_keywords(match: re.Match[str]) -> str:
+        token = match.group(2)
+        if token not in dsn or re.fullmatch(r"[\W_]*", token) or (
+                re.fullmatch(r"[A-Za-z_]+", token) and re.search(rf"(?<![A-Za-z_]){token}\s*=", dsn)):
+            return match.group(0)
+        return f"{match.group(1)}***{match.group(1)}"
+    return re.sub(r"([\"'])(.*?)\1", keep_keywords, text)
+
+
+def _fields(info: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in info.items() if k in ("host", "pid", "command", "since")}
 
 
 def _state_json(resource: ResourceState) -> str:
@@ -96,13 +177,21 @@ class PostgresStateManager:
 
     def _connect(self) -> Any:
         psycopg = _psycopg()
+        try:  # parse first: a malformed DSN is a usage error, and its message needs stricter care
+            from psycopg.conninfo import conninfo_to_dict
+
+            conninfo_to_dict(self._dsn)
+        except Exception as error:  # noqa: BLE001 - ProgrammingError or ValueError, by version
+            raise StateError("PostgreSQL state backend: cannot parse the connection string (state.dsn): "
+                             f"{_parse_failure(error, self._dsn)}") from None
         try:
             conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=10,
                                    application_name="provisioner")
         except psycopg.Error as error:
             raise self._error("connect", error) from None
-        except Exception as error:  # a malformed DSN is a ProgrammingError or ValueError by version
-            raise self._error("parse the connection string", error) from None
+        except Exception as error:  # anything else the driver raises on a strange DSN
+            raise StateError("PostgreSQL state backend: cannot connect: "
+                             f"{_parse_failure(error, self._dsn)}") from None
         try:
             self._ensure_schema(conn)
         except BaseException as error:
@@ -158,7 +247,7 @@ class PostgresStateManager:
                 return State()
             rows = conn.execute("SELECT data::text FROM provisioner.resources WHERE workspace = %s",
                                 (self.workspace,)).fetchall()
-        resources = [ResourceState.from_dict(json.loads(data)) for (data,) in rows]
+        resources = [resource_from_json(json.loads(data), f"the state {self.describe()}") for (data,) in rows]
         return State(lineage=row[0], serial=int(row[1]), resources={r.key: r for r in resources})
 
     # -- locking ----------------------------------------------------------------------------------
@@ -169,15 +258,25 @@ class PostgresStateManager:
         try:
             while not conn.execute(f"SELECT {take}(%s)", (self.key,)).fetchone()[0]:
                 if time.monotonic() >= deadline:
+                    writer, readers = self._who_holds(conn)
+                    if readers and not writer:
+                        raise StateLockedError(readers_message(self.describe(), readers))
                     raise StateLockedError(locked_message(
-                        self.describe(), self._current_holder(conn),
+                        self.describe(), writer,
                         "if that process is gone, its connection's death has already freed the lock"))
                 time.sleep(0.2)
             self._shared = shared
-            if shared:  # a reader records nothing and writes nothing
+            info = holder_info(command)
+            if shared:  # a reader writes no state, only who it is (its row goes with unlock)
+                conn.execute("INSERT INTO provisioner.readers (workspace, backend_pid, host, pid, command, since) "
+                             "VALUES (%s, pg_backend_pid(), %s, %s, %s, %s) ON CONFLICT (workspace, backend_pid) "
+                             "DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, command = EXCLUDED.command, "
+                             "since = EXCLUDED.since",
+                             (self.workspace, info["host"], info["pid"], info["command"], info["since"]))
                 self._conn = conn
                 return
-            info = holder_info(command)
+            # Alone now: any reader's row left is a vanished reader's.
+            conn.execute("DELETE FROM provisioner.readers WHERE workspace = %s", (self.workspace,))
             conn.execute("INSERT INTO provisioner.locks (workspace, host, pid, command, since, backend_pid) "
                          "VALUES (%s, %s, %s, %s, %s, pg_backend_pid()) ON CONFLICT (workspace) DO UPDATE SET "
                          "host = EXCLUDED.host, pid = EXCLUDED.pid, command = EXCLUDED.command, "
@@ -198,6 +297,8 @@ class PostgresStateManager:
             return
         try:
             if self._shared:
+                conn.execute("DELETE FROM provisioner.readers WHERE workspace = %s AND backend_pid = pg_backend_pid()",
+                             (self.workspace,))
                 conn.execute("SELECT pg_advisory_unlock_shared(%s)", (self.key,))
                 return
             conn.execute("DELETE FROM provisioner.locks WHERE workspace = %s AND backend_pid = pg_backend_pid()",
@@ -215,10 +316,9 @@ class PostgresStateManager:
         row = conn.execute("SELECT host, pid, command, since, backend_pid FROM provisioner.locks "
                            "WHERE workspace = %s", (self.workspace,)).fetchone()
         # Advisory locks are per database: the same key in another database is another lock.
+        # Readers may share it: the exclusive holder, if any, is the one its row can name.
         held_by = conn.execute(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid::bigint = %s AND objid::bigint = %s",
+            f"SELECT l.pid FROM pg_locks l WHERE {self._IN_THIS_DATABASE} ORDER BY l.mode = 'ExclusiveLock' DESC",
             ((self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF)).fetchone()
         if row is None:
             return {"alive": True, "current": False} if held_by else None
@@ -226,24 +326,51 @@ class PostgresStateManager:
         return {"host": row[0], "pid": row[1], "command": row[2], "since": row[3], "alive": held_by is not None,
                 "current": current}
 
-    def _current_holder(self, conn: Any) -> dict[str, object] | None:
-        """The holder's record; a holder that has just taken the lock writes it a moment later."""
-        info = self._holder(conn)
-        for _ in range(20):
-            if not info or not info["alive"] or info["current"]:
-                break
+    _IN_THIS_DATABASE = ("l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                         "AND l.classid::bigint = %s AND l.objid::bigint = %s")
+
+    def _live_readers(self, conn: Any) -> list[dict[str, object]]:
+        """Readers' rows whose connection still holds the shared lock (a row outliving its
+        connection is stale, and names nobody)."""
+        rows = conn.execute(
+            "SELECT r.host, r.pid, r.command, r.since FROM provisioner.readers r WHERE r.workspace = %s "
+            "AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = r.backend_pid AND l.mode = 'ShareLock' AND "
+            f"{self._IN_THIS_DATABASE}) ORDER BY r.since",
+            (self.workspace, (self.key >> 32) & 0xFFFFFFFF, self.key & 0xFFFFFFFF)).fetchall()
+        return [{"host": row[0], "pid": row[1], "command": row[2], "since": row[3]} for row in rows]
+
+    def _who_holds(self, conn: Any) -> tuple[dict[str, object] | None, list[dict[str, object]]]:
+        """(the live writer's record, the live readers' records). A holder that has just taken the
+        lock writes its row a moment later, so an unnamed holder is looked for again briefly."""
+        for attempt in range(20):
+            info, readers = self._holder(conn), self._live_readers(conn)
+            writer = info if info and info.get("current") else None
+            if writer or readers or not (info and info["alive"]):
+                return writer, readers
             time.sleep(0.05)
-            info = self._holder(conn)
-        return info
+        return None, []
 
     def force_unlock(self) -> dict[str, object] | None:
-        """Clear a stale holder record. A live lock cannot be broken from here: it is released
-        when its holder exits or its connection ends (pg_terminate_backend)."""
+        """Try the lock without waiting. Free: every holder row is stale; delete them and return
+        what was deleted. Held: break nothing (its holder exits, or its connection ends, or a DBA
+        runs pg_terminate_backend) and return who holds it."""
         def clear(conn: Any) -> dict[str, object] | None:
-            info = self._holder(conn)
-            if info and not info["alive"]:
-                conn.execute("DELETE FROM provisioner.locks WHERE workspace = %s", (self.workspace,))
-            return info
+            if not conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]:
+                writer, readers = self._who_holds(conn)
+                return {**_fields(writer or {}), "alive": True, "readers": [] if writer else readers}
+            try:  # held by us now: nobody writes a holder row meanwhile
+                row = conn.execute("DELETE FROM provisioner.locks WHERE workspace = %s "
+                                   "RETURNING host, pid, command, since", (self.workspace,)).fetchone()
+                stale = conn.execute("DELETE FROM provisioner.readers WHERE workspace = %s "
+                                     "RETURNING host, pid, command, since", (self.workspace,)).fetchall()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            if row is None and not stale:
+                return None
+            writer = dict(zip(("host", "pid", "command", "since"), row, strict=True)) if row else {}
+            return {**writer, "alive": False,
+                    "readers": [dict(zip(("host", "pid", "command", "since"), r, strict=True)) for r in stale]}
         return self._run("clear the lock record", clear)  # type: ignore[no-any-return]
 
     # -- writing (lock held) ----------------------------------------------------------------------

@@ -20,15 +20,60 @@ def dump_state(state: State) -> str:
     }, indent=1, sort_keys=True, default=str)
 
 
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+RESOURCE_SHAPE = ('an object {"key": "...", "provider": "...", "provider_type": "...", "status": "...", '
+                  '"id": ..., "attrs": {...}, "outputs": {...}}')
+_STRINGS = ("key", "provider", "provider_type")
+_OPTIONAL = {"status": (str,), "id": (str, int, type(None)), "attrs": (dict,), "outputs": (dict,),
+             "updated_at": (str,)}
+
+
+def resource_from_json(data: Any, where: str) -> ResourceState:
+    """One resource entry, checked for shape first: a hand-edited or damaged entry is a clear
+    StateError naming `where`, never a TypeError from deep inside."""
+    if not isinstance(data, dict):
+        raise StateError(f"{where}: expected {RESOURCE_SHAPE}, found {_kind(data)}")
+    for name in _STRINGS:
+        if not isinstance(data.get(name), str) or not data[name]:
+            found = "nothing" if name not in data else _kind(data[name])
+            raise StateError(f"{where}: expected {name!r} to be a non-empty string, found {found}")
+    for name, types in _OPTIONAL.items():
+        value = data.get(name)
+        if name in data and (not isinstance(value, types) or isinstance(value, bool)):
+            raise StateError(f"{where}: {name!r} cannot be {_kind(value)}")
+    return ResourceState.from_dict(data)
+
+
 def load_state(text: str, where: str) -> State:
     try:
         data = json.loads(text)
     except ValueError as error:
         raise StateError(f"{where}: state is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise StateError(f"{where}: expected a state object {{\"format_version\": {FORMAT_VERSION}, \"lineage\": "
+                         f"..., \"serial\": ..., \"resources\": {{...}}}}, found {_kind(data)}")
     if data.get("format_version") != FORMAT_VERSION:
         raise StateError(f"{where}: state format {data.get('format_version')!r} is not {FORMAT_VERSION}")
-    resources = {k: ResourceState.from_dict(v) for k, v in data.get("resources", {}).items()}
-    return State(lineage=data["lineage"], serial=int(data["serial"]), resources=resources)
+    lineage, serial, entries = data.get("lineage"), data.get("serial", 0), data.get("resources", {})
+    if not isinstance(lineage, str) or not lineage:
+        raise StateError(f"{where}: expected \"lineage\" to be a non-empty string, "
+                         f"found {'nothing' if 'lineage' not in data else _kind(lineage)}")
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        raise StateError(f"{where}: expected \"serial\" to be a whole number >= 0, found {serial!r}")
+    if not isinstance(entries, dict):
+        raise StateError(f"{where}: expected \"resources\" to be an object keyed by campaign key, "
+                         f"found {_kind(entries)}")
+    resources = {}
+    for key, entry in entries.items():
+        resource = resource_from_json(entry, f"{where}: resources.{key}")
+        if resource.key != key:
+            raise StateError(f"{where}: resources.{key}: its \"key\" is {resource.key!r}, not {key!r}")
+        resources[key] = resource
+    return State(lineage=lineage, serial=serial, resources=resources)
 
 
 def journal_put(resource: ResourceState) -> str:
@@ -39,18 +84,64 @@ def journal_remove(key: str) -> str:
     return json.dumps({"remove": key}, separators=(",", ":"))
 
 
-def replay(state: State, lines: list[str]) -> int:
-    """Apply journal lines to `state`; a torn last line (kill -9 mid-write) never committed."""
+JOURNAL_SHAPE = '{"put": {...resource...}} or {"remove": "KEY"}'
+
+
+def replay(state: State, data: bytes, where: str) -> int:
+    """Apply the journal's records (`data`, its raw bytes) to `state`.
+
+    A kill -9 can tear only the last line, which never committed: a last line without its
+    newline that is not a whole record is ignored. Any other line that is not a record is
+    damage, reported with its line number rather than silently dropped with what follows it.
+    """
+    lines = data.split(b"\n")
+    torn = lines.pop()  # b"" when the journal ends with a newline, as every committed record does
     applied = 0
-    for line in lines:
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            _replay_one(state, _journal_record(raw, f"{where}:{number}"), f"{where}:{number}")
+            applied += 1
+    if torn.strip():
         try:
-            record: dict[str, Any] = json.loads(line)
-        except ValueError:
-            continue
-        if "put" in record:
-            resource = ResourceState.from_dict(record["put"])
-            state.resources[resource.key] = resource
-        elif "remove" in record:
-            state.resources.pop(record["remove"], None)
+            record = _journal_record(torn, f"{where}:{len(lines) + 1}")
+        except StateError:
+            return applied  # torn mid-write: that outcome was never recorded
+        _replay_one(state, record, f"{where}:{len(lines) + 1}")
         applied += 1
     return applied
+
+
+def complete_lines(data: bytes) -> int:
+    """How many bytes of a journal to keep before appending: all of it when it ends with a newline
+    or its unterminated last line is a whole record; otherwise up to the last newline (a torn line,
+    which would otherwise glue itself to the next record appended)."""
+    end = data.rfind(b"\n") + 1
+    if end == len(data):
+        return end
+    try:
+        _journal_record(data[end:], "")
+    except StateError:
+        return end
+    return len(data)
+
+
+def _journal_record(raw: bytes, where: str) -> dict[str, Any]:
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StateError(f"{where}: journal line is not UTF-8 text; expected {JOURNAL_SHAPE}") from None
+    except ValueError:
+        raise StateError(f"{where}: journal line is not valid JSON; expected {JOURNAL_SHAPE}") from None
+    if not isinstance(record, dict) or len(record) != 1 or not ({"put", "remove"} & set(record)):
+        raise StateError(f"{where}: expected a journal record {JOURNAL_SHAPE}, found {_kind(record)}")
+    if "remove" in record and not isinstance(record["remove"], str):
+        raise StateError(f"{where}: expected \"remove\" to name a campaign key, found {_kind(record['remove'])}")
+    return record
+
+
+def _replay_one(state: State, record: dict[str, Any], where: str) -> None:
+    if "put" in record:
+        resource = resource_from_json(record["put"], where)
+        state.resources[resource.key] = resource
+    else:
+        state.resources.pop(record["remove"], None)
