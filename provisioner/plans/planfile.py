@@ -6,19 +6,18 @@ write the file can recompute it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from provisioner.canonical import content_hash
 from provisioner.errors import PlanFileError
 from provisioner.plans.plan import FORMAT_VERSION, Plan
 
 
 def _checksum(body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + content_hash(body)
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
