@@ -26,6 +26,10 @@ from provisioner.states.state import MANAGED, PENDING, ResourceState
 from provisioner.states.backend import StateBackend
 
 
+# the code a refused blocked change reports (scripts read it); other blocked kinds use their action's name
+BLOCKED_CODES = {Action.CANNOT_UPDATE: "cannot-update-in-place"}
+
+
 @dataclass
 class Outcome:
     key: str
@@ -74,11 +78,10 @@ class Applier:
     def _apply_instance(self, instance: str, changes: list[ResourceChange]) -> None:
         session = self.sessions.get(instance)
         parallelism = self.workspace.providers[instance].settings.parallelism
-        blocked = [c for c in changes if c.action is Action.BLOCKED]
-        for change in blocked:
+        for change in (c for c in changes if c.action.is_blocked):
             self._done(Outcome(change.key, instance, change.action, False, change.id,
-                               message=change.reason or "; ".join(change.warnings) or "cannot update in place",
-                               code="cannot-update-in-place"))
+                               message=change.reason or "; ".join(change.warnings) or change.action.value,
+                               code=BLOCKED_CODES.get(change.action, change.action.value)))
         for change in (c for c in changes if c.action is Action.NOOP):
             self._record_applied(change, change.id, change.after or {}, {})
         for change in (c for c in changes if c.action is Action.ADOPT):

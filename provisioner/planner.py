@@ -11,7 +11,7 @@ from typing import Any
 
 from provisioner.config.workspace import CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
-from provisioner.plans.action import Action
+from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.providers.base import BatchUpdates, LiveCampaign, Retires, Updates
@@ -58,7 +58,7 @@ class Planner:
         change = ResourceChange(campaign.key, campaign.instance, instance.plugin.name, Action.CREATE,
                                 after=campaign.desired, live_fingerprint=ABSENT)
         if resource and resource.provider != campaign.instance:
-            change.action = Action.BLOCKED
+            change.action = Action.CANNOT_MOVE
             change.reason = (f"state records this campaign under provider {resource.provider!r}; moving a "
                              "campaign between provider instances is not supported")
             return change
@@ -66,7 +66,7 @@ class Planner:
         if not view.observable:
             return self._plan_from_state(change, campaign, resource)
         found, adopt_reason = self._locate(campaign, resource, view, change)
-        if change.action is Action.BLOCKED or found is None:
+        if change.action.is_blocked or found is None:
             return change
         return self._compare(change, campaign, resource, found, adopt_reason)
 
@@ -95,7 +95,7 @@ class Planner:
             name = campaign.desired.get("name")
             matches = [c for c in view.by_name.get(str(name), []) if c.id not in self.claimed]
             if len(matches) > 1:
-                change.action = Action.BLOCKED
+                change.action = Action.AMBIGUOUS
                 change.reason = (f"{len(matches)} live campaigns are named {name!r} "
                                  f"(ids {', '.join(c.id for c in matches)}); cannot tell which is this one")
                 return None
@@ -118,7 +118,7 @@ class Planner:
             change.action = Action.NOOP
             change.record_state = resource is None or canon(resource.attrs) != canon(wanted)
         else:
-            change.action = Action.UPDATE if change.updatable else Action.BLOCKED
+            change.action = Action.UPDATE if change.updatable else Action.CANNOT_UPDATE
         if any(d.blocked for d in change.diffs):
             change.reason = change.reason or BLOCKED_HINT
         for diff in change.diffs:
@@ -139,7 +139,7 @@ class Planner:
         for diff in change.diffs:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
-        change.action = Action.BLOCKED if change.diffs else Action.NOOP
+        change.action = Action.CANNOT_UPDATE if change.diffs else Action.NOOP
         if change.diffs:
             change.reason = BLOCKED_HINT
         return change
@@ -167,7 +167,7 @@ class Planner:
             change = ResourceChange(key, resource.provider, resource.provider_type, Action.RETIRE,
                                     id=resource.id, before=resource.attrs, reason="removed from config (--prune)")
             if instance.plugin.cannot_retire or "retires" not in self.capabilities.get(resource.provider, set()):
-                change.action = Action.BLOCKED
+                change.action = Action.CANNOT_RETIRE
                 change.reason = (f"cannot retire: {instance.plugin.cannot_retire or 'no retire operation'}; stop it "
                                  f"in the platform, then `provisioner state rm WORKSPACE --key {key}`")
             changes.append(change)
@@ -182,7 +182,7 @@ class Planner:
                 continue
             found = view.by_id.get(resource.id or "")
             if found is None:
-                drift.append(DriftEntry(key, resource.provider, resource.id, "deleted"))
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.DELETED))
                 continue
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
@@ -190,7 +190,7 @@ class Planner:
             diffs = field_diffs(resource.attrs, found.fields, model)
             if diffs:  # reported as last applied -> live now
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
-                drift.append(DriftEntry(key, resource.provider, resource.id, "changed", flipped))
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.CHANGED, flipped))
         return drift
 
 

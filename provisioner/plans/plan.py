@@ -8,7 +8,7 @@ from typing import Any
 from provisioner.plans.action import Action
 from provisioner.plans.change import DriftEntry, ResourceChange
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: actions named by what they are (cannot-retire, cannot-move, ambiguous, ...)
 NORMAL, REFRESH_ONLY = "normal", "refresh-only"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provisioner.plans.action import Action
+from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, ResourceChange
 from provisioner.plans.plan import Plan
 from provisioner.views.common import show, summary_line
@@ -48,7 +48,7 @@ def _change_lines(change: ResourceChange) -> list[str]:
 def _drift_lines(drift: list[DriftEntry]) -> list[str]:
     lines = []
     for entry in drift:
-        if entry.kind == "deleted":
+        if entry.kind is DriftKind.DELETED:
             lines.append(f"  - {entry.provider}.{entry.key} (id {entry.id}): deleted on the platform")
             continue
         lines.append(f"  ~ {entry.provider}.{entry.key} (id {entry.id}):")

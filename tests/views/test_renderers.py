@@ -15,7 +15,7 @@ def _plan(mode: str = "normal") -> Plan:
         ResourceChange("new", "topsort", "topsort", Action.CREATE, after={"name": "New", "budget": {"amount": 5}}),
         ResourceChange("eu", "criteo", "criteo", Action.UPDATE, id="9",
                        diffs=[FieldDiff("spendLimit.spendLimitAmount", "10", "12.50")]),
-        ResourceChange("fr", "criteo", "criteo", Action.BLOCKED, id="8", reason="revert it",
+        ResourceChange("fr", "criteo", "criteo", Action.CANNOT_UPDATE, id="8", reason="revert it",
                        diffs=[FieldDiff("goal", "Retention", "Acquisition", blocked="fixed at creation")]),
         ResourceChange("same", "topsort", "topsort", Action.NOOP, id="u1"),
     ]
@@ -57,6 +57,6 @@ def test_markdown_plan_and_drift() -> None:
 
 def test_json_is_the_plan_document() -> None:
     document = json.loads(jsonview.render_plan(_plan()))
-    assert document["format_version"] == 1 and document["checksum"].startswith("sha256:")
+    assert document["format_version"] == 2 and document["checksum"].startswith("sha256:")
     assert document["summary"]["cannot-update"] == 1
     assert [c["action"] for c in document["changes"]] == ["create", "update", "cannot-update", "no-op"]
