@@ -19,8 +19,8 @@ from provisioner.hooks import Hook
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import Plan
-from provisioner.providers.base import (BatchUpdates, CreateRequest, Finds, LiveCampaign, Retires,
-                                        UpdateRequest, UpdateResult, Updates)
+from provisioner.providers.base import (BatchUpdates, CreateRequest, LiveCampaign, UpdateRequest,
+                                        UpdateResult, Updates)
 from provisioner.refresh import Sessions
 from provisioner.states.state import MANAGED, PENDING, ResourceState
 from provisioner.states.backend import StateBackend
@@ -92,6 +92,7 @@ class Applier:
                        if c.action is Action.CREATE]
             retires = [pool.submit(self._guard, self._retire, session, c) for c in changes
                        if c.action is Action.RETIRE]
+            # both provide "update"; a platform that batches gets one request per batch
             if isinstance(session, BatchUpdates):
                 self._guard(self._update_batch, session, updates)
             elif isinstance(session, Updates):
@@ -115,7 +116,8 @@ class Applier:
         desired = change.after or {}
         campaign = self.workspace.campaigns[change.key]
         wanted = {k: v for k, v in desired.items() if k not in campaign.model.not_compared}
-        if self.workspace.providers[change.provider].plugin.lookup_before_create and isinstance(session, Finds):
+        capabilities = self.workspace.providers[change.provider].plugin.capabilities
+        if capabilities.lookup_before_create:
             found = session.find_campaign(change.key, desired)
             if found is not None:
                 self._created(change, found, wanted, ["already existed on the platform: recorded, not created"])
@@ -124,7 +126,7 @@ class Applier:
         try:
             result = session.create_campaign(CreateRequest(change.key, desired))
         except AmbiguousOutcomeError as error:
-            found = session.find_campaign(change.key, desired) if isinstance(session, Finds) else None
+            found = session.find_campaign(change.key, desired) if capabilities.can("find") else None
             if found is None:
                 # Keep the pending entry: the next plan looks the campaign up again before any create.
                 raise AmbiguousOutcomeError(f"{error}; no campaign found afterwards, the next plan will "
@@ -215,7 +217,7 @@ class Applier:
     # -- retirements ------------------------------------------------------------------------------
     def _retire(self, session: Any, change: ResourceChange) -> None:
         self.hook.pre_apply(change)
-        if not isinstance(session, Retires) or change.id is None:
+        if not self.workspace.providers[change.provider].plugin.capabilities.can("retire") or change.id is None:
             raise ProviderError("this platform cannot retire campaigns", code="cannot-retire")
         session.retire_campaign(change.id, change.key)
         with self._state_lock:

@@ -14,7 +14,7 @@ from provisioner.config.workspace import Workspace, load_workspace
 from provisioner.diff import canon
 from provisioner.hooks import Hook
 from provisioner.plans.plan import NORMAL, Plan
-from provisioner.planner import Planner, capabilities_of
+from provisioner.planner import Planner
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import LiveView, Sessions, refresh
 from provisioner.views.common import show
@@ -58,8 +58,7 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     # Config, state and live data are long-lived and acyclic: moving them out of the cyclic GC's
     # generations keeps planning linear (otherwise each collection rescans the growing heap).
     gc.freeze()
-    sessions = {name: run.sessions.get(name) for name in instances}
-    planner = Planner(run.workspace, state, run.live, capabilities_of(sessions), prune=prune)
+    planner = Planner(run.workspace, state, run.live, prune=prune)
     return planner.plan(mode, run.paths)
 
 

@@ -14,7 +14,7 @@ from provisioner.diff import canon, field_diffs, fingerprint, project
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
-from provisioner.providers.base import BatchUpdates, LiveCampaign, Retires, Updates
+from provisioner.providers.base import LiveCampaign
 from provisioner.refresh import LiveView
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
 
@@ -31,9 +31,8 @@ def compared(campaign: CampaignConfig) -> dict[str, Any]:
 
 class Planner:
     def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
-                 capabilities: dict[str, set[str]], prune: bool = False) -> None:
+                 prune: bool = False) -> None:
         self.workspace, self.state, self.live = workspace, state, live
-        self.capabilities = capabilities  # instance → {"updates", "retires"}
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
 
@@ -88,10 +87,10 @@ class Planner:
         return found, "a live campaign matches this key and is not in state yet"
 
     def _by_identity(self, campaign: CampaignConfig, view: LiveView, change: ResourceChange) -> LiveCampaign | None:
-        plugin = self.workspace.providers[campaign.instance].plugin
-        if plugin.adopt_by == "key":
+        adopt_by = self.workspace.providers[campaign.instance].plugin.capabilities.adopt_by
+        if adopt_by == "key":
             return view.by_key.get(campaign.key)
-        if plugin.adopt_by == "name":
+        if adopt_by == "name":
             name = campaign.desired.get("name")
             matches = [c for c in view.by_name.get(str(name), []) if c.id not in self.claimed]
             if len(matches) > 1:
@@ -109,9 +108,10 @@ class Planner:
         change.before = project(found.fields, wanted)
         change.live_fingerprint = fingerprint(change.before)
         change.diffs = field_diffs(wanted, found.fields, type(campaign.model))
-        if "updates" not in self.capabilities.get(campaign.instance, set()):
+        capabilities = self.workspace.providers[campaign.instance].plugin.capabilities
+        if not capabilities.can("update"):
             for diff in change.diffs:
-                diff.blocked = diff.blocked or f"{change.provider_type} has no update endpoint"
+                diff.blocked = diff.blocked or capabilities.why_not("update")
         if adopt_reason:
             change.action, change.reason = Action.ADOPT, adopt_reason
         elif not change.diffs:
@@ -155,10 +155,11 @@ class Planner:
                 warnings.append(f"{key}: its provider instance {resource.provider!r} is no longer configured; "
                                 "it is left alone")
                 continue
+            cannot_retire = instance.plugin.capabilities.why_not("retire")
             if not self.prune:
-                if instance.plugin.cannot_retire:
+                if cannot_retire:
                     warnings.append(f"{key}: no longer in config; {resource.provider_type} cannot retire it "
-                                    f"({instance.plugin.cannot_retire}): stop it in the platform, then "
+                                    f"({cannot_retire}): stop it in the platform, then "
                                     f"`provisioner state rm WORKSPACE --key {key}` to forget it")
                 else:
                     warnings.append(f"{key}: no longer in config; run plan with --prune to retire it on "
@@ -166,9 +167,9 @@ class Planner:
                 continue
             change = ResourceChange(key, resource.provider, resource.provider_type, Action.RETIRE,
                                     id=resource.id, before=resource.attrs, reason="removed from config (--prune)")
-            if instance.plugin.cannot_retire or "retires" not in self.capabilities.get(resource.provider, set()):
+            if not instance.plugin.capabilities.can("retire"):
                 change.action = Action.CANNOT_RETIRE
-                change.reason = (f"cannot retire: {instance.plugin.cannot_retire or 'no retire operation'}; stop it "
+                change.reason = (f"cannot retire: {cannot_retire}; stop it "
                                  f"in the platform, then `provisioner state rm WORKSPACE --key {key}`")
             changes.append(change)
         return changes
@@ -193,14 +194,3 @@ class Planner:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.CHANGED, flipped))
         return drift
 
-
-def capabilities_of(sessions: dict[str, Any]) -> dict[str, set[str]]:
-    caps: dict[str, set[str]] = {}
-    for name, session in sessions.items():
-        found = set()
-        if isinstance(session, (Updates, BatchUpdates)):
-            found.add("updates")
-        if isinstance(session, Retires):
-            found.add("retires")
-        caps[name] = found
-    return caps

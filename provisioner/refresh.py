@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 
 from provisioner.config.workspace import Workspace
 from provisioner.errors import ProvisionerError
@@ -68,20 +68,19 @@ def refresh(workspace: Workspace, state: State, sessions: Sessions, hook: Hook |
 
 def _read_instance(workspace: Workspace, state: State, sessions: Sessions, instance: str,
                    hook: Hook) -> LiveView:
-    plugin = workspace.providers[instance].plugin
+    capabilities = workspace.providers[instance].plugin.capabilities
     hook.pre_refresh(instance)
     try:
         session = sessions.get(instance)
-        if isinstance(session, Prepares):
-            session.prepare({c.key: c.desired for c in workspace.campaigns_of(instance)})
-        if not isinstance(session, Lists):
-            view = LiveView(instance, observable=False,
-                            reason=plugin.not_observable or "the platform cannot list campaigns")
+        if capabilities.can("prepare"):
+            cast(Prepares, session).prepare({c.key: c.desired for c in workspace.campaigns_of(instance)})
+        if not capabilities.can("read"):
+            view = LiveView(instance, observable=False, reason=capabilities.why_not("read"))
             hook.post_refresh(instance, 0, None, not_observable=view.reason)
             return view
-        view = LiveView(instance, campaigns=session.list_campaigns())
-        if plugin.adopt_by == "none" and isinstance(session, Finds):
-            view.pending_matches = _resolve_pending(workspace, state, session, instance)
+        view = LiveView(instance, campaigns=cast(Lists, session).list_campaigns())
+        if capabilities.adopt_by == "none" and capabilities.can("find"):
+            view.pending_matches = _resolve_pending(workspace, state, cast(Finds, session), instance)
     except ProvisionerError as error:
         message = sessions.context.redactor(str(error))
         hook.post_refresh(instance, 0, message)
@@ -90,7 +89,7 @@ def _read_instance(workspace: Workspace, state: State, sessions: Sessions, insta
     return view
 
 
-def _resolve_pending(workspace: Workspace, state: State, session: Any, instance: str) -> dict[str, LiveCampaign]:
+def _resolve_pending(workspace: Workspace, state: State, session: Finds, instance: str) -> dict[str, LiveCampaign]:
     """Platforms with no identity field: look up each interrupted create by its attributes."""
     found: dict[str, LiveCampaign] = {}
     for resource in state.of_provider(instance):

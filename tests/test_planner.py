@@ -35,7 +35,6 @@ T1_LIVE = {"name": "T1", "budget": {"amount": 100, "type": "daily", "amountUsed"
            "startDate": "2030-03-01T00:00:00Z", "endDate": "2030-03-31T00:00:00Z"}
 C1_LIVE = {"name": "C1", "goal": "Retention",
            "spendLimit": {"spendLimitType": "capped", "spendLimitRenewal": "daily", "spendLimitAmount": 10}}
-ALL_CAPS = {"topsort": {"updates", "retires"}, "criteo": {"updates"}}
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
 def _plan(workspace, state, topsort=(), criteo=(), prune=False, **view):  # type: ignore[no-untyped-def]
     live = {"topsort": LiveView("topsort", campaigns=list(topsort), **view),
             "criteo": LiveView("criteo", campaigns=list(criteo))}
-    plan = Planner(workspace, state, live, ALL_CAPS, prune=prune).plan()
+    plan = Planner(workspace, state, live, prune=prune).plan()
     return [(c.action.value, c.key, tuple(d.path for d in c.diffs)) for c in plan.changes], plan
 
 

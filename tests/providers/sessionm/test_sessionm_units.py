@@ -211,4 +211,6 @@ def test_capabilities_lists_and_finds_only(tmp_path: Path) -> None:
         assert not isinstance(session, Updates) and not isinstance(session, Retires)
     finally:
         session.close()
-    assert PROVIDER.adopt_by == "key" and PROVIDER.lookup_before_create and PROVIDER.cannot_retire
+    capabilities = PROVIDER.capabilities
+    assert capabilities.adopt_by == "key" and capabilities.lookup_before_create and capabilities.why_not("retire")
+    assert capabilities.able == {"read", "find"} and capabilities.unique_names
