@@ -9,7 +9,10 @@ import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from provisioner.applier import Applier, ApplyReport
+from provisioner.config.models import ProviderInstance
 from provisioner.config.workspace import Workspace, load_workspace
 from provisioner.diff import canon
 from provisioner.hooks import Hook
@@ -17,6 +20,7 @@ from provisioner.plans.plan import NORMAL, Plan
 from provisioner.planner import Planner
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import LiveView, Sessions, refresh
+from provisioner.sandboxing import Sandboxes
 from provisioner.views.common import show
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 
@@ -30,25 +34,34 @@ class Run:
     statemgr: StateBackend
     sessions: Sessions
     context: HttpContext
+    sandboxes: Sandboxes
     live: dict[str, LiveView] = field(default_factory=dict)
 
     def close(self) -> None:
         self.sessions.close()
 
 
-def open_run(paths: list[str], context: HttpContext | None = None, load_state: bool = True) -> Run:
+def open_run(paths: list[str], context: HttpContext | None = None, load_state: bool = True,
+             sandboxes: Sandboxes | None = None) -> Run:
     """Load the workspace and open its state backend; commands that lock first pass
-    `load_state=False` and load under the lock."""
+    `load_state=False` and load under the lock. Providers whose base_url is `sandbox` talk to the
+    in-process emulators of `sandboxes` (pass the same object to runs that share platforms)."""
     workspace = load_workspace(paths)
     statemgr = state_backend_for(workspace.root, workspace.state)
     context = context or HttpContext()
     context.redactor.add(workspace.state.dsn)
-    if context.sandbox_dir is None:
+    sandboxes = sandboxes or Sandboxes()
+    if sandboxes.state_dir is None:
         # in-process emulators keep their data in the local state folder, whatever the backend
-        context.sandbox_dir = local_state_dir(workspace.root, workspace.state.path)
+        sandboxes.state_dir = local_state_dir(workspace.root, workspace.state.path) / "sandbox"
     if load_state:
         statemgr.load()
-    return Run(workspace, [str(Path(p)) for p in paths], statemgr, Sessions(workspace, context), context)
+
+    def transport_for(instance: ProviderInstance) -> httpx.BaseTransport | None:
+        return sandboxes.transport(instance.plugin.name) if instance.settings.is_sandbox else None
+
+    return Run(workspace, [str(Path(p)) for p in paths], statemgr, Sessions(workspace, context, transport_for),
+               context, sandboxes)
 
 
 def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None) -> Plan:

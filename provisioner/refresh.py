@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import cast
+from dataclasses import dataclass, field, replace
+from typing import Callable, cast
 
+import httpx
+
+from provisioner.config.models import ProviderInstance
 from provisioner.config.workspace import Workspace
 from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
@@ -35,12 +38,18 @@ class LiveView:
                 self.by_name.setdefault(campaign.name, []).append(campaign)
 
 
-class Sessions:
-    """Connected provider sessions, opened on first use and closed together."""
+TransportFor = Callable[[ProviderInstance], httpx.BaseTransport | None]
 
-    def __init__(self, workspace: Workspace, context: HttpContext) -> None:
+
+class Sessions:
+    """Connected provider sessions, opened on first use and closed together. `transport_for`
+    chooses each instance's transport to its platform (None: real HTTPS)."""
+
+    def __init__(self, workspace: Workspace, context: HttpContext,
+                 transport_for: TransportFor = lambda instance: None) -> None:
         self.workspace = workspace
         self.context = context
+        self._transport_for = transport_for
         self._open: dict[str, ProviderSession] = {}
         self._lock = threading.Lock()
 
@@ -48,7 +57,8 @@ class Sessions:
         with self._lock:
             if instance not in self._open:
                 provider = self.workspace.providers[instance]
-                self._open[instance] = provider.plugin.connect(provider.settings, self.context)
+                context = replace(self.context, transport=self._transport_for(provider))  # shares stats, redactor
+                self._open[instance] = provider.plugin.connect(provider.settings, context)
             return self._open[instance]
 
     def close(self) -> None:

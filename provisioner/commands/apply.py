@@ -12,12 +12,15 @@ from provisioner.commands.plan import render
 from provisioner.engine import Run, apply_plan, make_plan, open_run, read_errors, staleness
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.planfile import read_plan
+from provisioner.sandboxing import SandboxOptions, Sandboxes
 from provisioner.views import jsonview
 
 
-def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> int:
+def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool,
+          sandbox: SandboxOptions | None = None) -> int:
     saved = read_plan(Path(target)) if Path(target).is_file() and target.endswith(".json") else None
-    run = open_run(saved.workspace if saved else [target], load_state=False)
+    run = open_run(saved.workspace if saved else [target], load_state=False,
+                   sandboxes=Sandboxes(sandbox or SandboxOptions()))
     hook = ProgressHook(run.context.redactor)
     run.statemgr.lock(f"apply {target}", timeout=lock_timeout)
     try:

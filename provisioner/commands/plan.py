@@ -8,6 +8,7 @@ from provisioner.commands.output import ProgressHook, err, out
 from provisioner.engine import Run, make_plan, open_run, read_errors
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
+from provisioner.sandboxing import SandboxOptions, Sandboxes
 from provisioner.views import human, jsonview, markdown
 
 
@@ -25,10 +26,11 @@ def render(plan: Plan, fmt: str) -> str:
     return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
 
 
-def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float) -> tuple[Run, Plan]:
+def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
+                 sandbox: SandboxOptions | None) -> tuple[Run, Plan]:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
     plans and drift runs."""
-    run = open_run(paths, load_state=False)
+    run = open_run(paths, load_state=False, sandboxes=Sandboxes(sandbox or SandboxOptions()))
     try:
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
         try:
@@ -41,8 +43,8 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float) 
 
 
 def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         save: bool = True, lock_timeout: float = 0.0) -> int:
-    run, result = _read_locked(paths, NORMAL, prune, lock_timeout)
+         save: bool = True, lock_timeout: float = 0.0, sandbox: SandboxOptions | None = None) -> int:
+    run, result = _read_locked(paths, NORMAL, prune, lock_timeout, sandbox)
     errors = read_errors(run)
     for problem in errors:
         err(f"Error: {problem}")
@@ -60,8 +62,8 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 
-def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0) -> int:
-    run, result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout)
+def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, sandbox: SandboxOptions | None = None) -> int:
+    run, result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, sandbox)
     out(render(result, fmt))
     errors = read_errors(run)
     for problem in errors:
