@@ -42,6 +42,7 @@ class Planner:
                     state_lineage=self.state.lineage, prune=self.prune,
                     created_at=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"))
         plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
+        plan.read_errors = {n: v.error for n, v in sorted(self.live.items()) if v.error}
         plan.drift = self._drift()
         if mode == REFRESH_ONLY:
             return plan

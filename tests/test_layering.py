@@ -37,3 +37,8 @@ def test_the_checker_sees_a_lazy_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from provisioner.sandbox.registry import make_emulator\n")
     assert imports_of(sample) == ["provisioner.sandbox.registry"]
+
+
+def test_the_engine_never_renders() -> None:
+    core = [PACKAGE / name for name in ("engine.py", "planner.py", "applier.py", "refresh.py")]
+    assert offenders(core, ("provisioner.views", "provisioner.commands", "click")) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioner.engine import apply_plan, make_plan, open_run, read_errors
+from provisioner.engine import apply_plan, make_plan, open_run
 from provisioner.providers.http import HttpContext
 from provisioner.sandboxing import Sandboxes
 
@@ -28,7 +28,7 @@ def converge(paths: list[str | Path], context: HttpContext, max_runs: int = 25,
         run = open_run([str(p) for p in paths], context, sandboxes=sandboxes)
         try:
             plan = make_plan(run)
-            if read_errors(run):
+            if not plan.complete:
                 figures.incomplete_plans += 1
                 continue
             if not plan.has_changes():

@@ -3,6 +3,7 @@ reaches the in-process emulators through the engine."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,13 @@ def test_sandbox_faults_from_the_environment_reach_the_emulator(tmp_path: Path,
     monkeypatch.setenv("PROVISIONER_SANDBOX_SEED", "7")
     faulty = cli("plan", str(root), "--no-save")
     assert faulty.exit_code == 1 and "topsort: cannot read live state" in faulty.stderr
+
+
+def test_read_errors_travel_in_the_plan_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_workspace(tmp_path / "ws", PROVIDERS, CAMPAIGNS)
+    monkeypatch.setenv("PROVISIONER_SANDBOX_FAULTS", "1:503")
+    drift = cli("drift", str(root), "--format", "json")
+    assert drift.exit_code == 1
+    document = json.loads(drift.stdout)
+    assert list(document["read_errors"]) == ["topsort"] and "503" in document["read_errors"]["topsort"]
+    assert "Error: topsort: cannot read live state:" in drift.stderr

@@ -67,3 +67,11 @@ def test_apply_refuses_an_old_plan_file_and_says_to_re_plan(tmp_path: Path) -> N
     path.write_text(json.dumps(data))
     result = cli("apply", str(path))
     assert result.exit_code == 1 and "re-plan" in result.stderr and result.stdout == ""
+
+
+def test_read_errors_are_part_of_the_plan(tmp_path: Path) -> None:
+    plan = _plan()
+    plan.read_errors = {"criteo": "HTTP 503"}
+    write_plan(plan, tmp_path / "p.json")
+    loaded = read_plan(tmp_path / "p.json")
+    assert loaded.read_errors == {"criteo": "HTTP 503"} and not loaded.complete and _plan().complete

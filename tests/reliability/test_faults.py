@@ -11,6 +11,7 @@ import pytest
 
 from provisioner.engine import make_plan, open_run
 from provisioner.providers.http import HttpContext
+from provisioner.refresh import refresh
 from provisioner.sandboxing import SandboxOptions, Sandboxes
 from provisioner.testing.converge import converge
 from tests.reliability import workspace_gen
@@ -45,7 +46,7 @@ def test_apply_converges_under_faults_with_no_duplicates_and_nothing_lost(tmp_pa
     state = run.statemgr.state
     assert len(state.resources) == 5 * per_platform
     assert all(r.status == "managed" for r in state.resources.values())
-    for name, view in run.live.items():
+    for name, view in refresh(run.workspace, state, run.sessions).items():
         if view.observable:  # every recorded id is a live campaign of that platform
             assert {r.id for r in state.of_provider(name)} <= set(view.by_id)
     run.close()
@@ -65,6 +66,6 @@ def test_updates_under_faults_reach_the_platforms(tmp_path: Path) -> None:
     run = open_run([str(root)], context, sandboxes=sandboxes)
     plan = make_plan(run)
     assert not plan.has_changes()
-    topsort = run.live["topsort"].campaigns
+    topsort = refresh(run.workspace, run.statemgr.state, run.sessions)["topsort"].campaigns
     assert topsort and all(c.fields["budget"]["type"] == "weekly" for c in topsort)
     run.close()
