@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from provisioner.errors import StateLockedError
+from provisioner.errors import StateError, StateLockedError
 from provisioner.states.backend import holder_info, local_state_dir, locked_message, now_iso
 from provisioner.states.state import ResourceState, State
 from provisioner.states.statefile import dump_state, journal_put, journal_remove, load_state, replay
@@ -104,7 +104,8 @@ class LocalStateManager:
         self._append(journal_remove(key))
 
     def _append(self, line: str) -> None:
-        assert self._lock_file is not None, "state writes need the lock"
+        if self._lock_file is None:
+            raise StateError("state writes need the lock")
         if self._journal is None:
             self._journal = open(self.directory / JOURNAL, "a", encoding="utf-8")
         self._journal.write(line + "\n")
@@ -114,13 +115,15 @@ class LocalStateManager:
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot (atomic), then start an empty journal."""
-        assert self._lock_file is not None, "compaction needs the lock"
+        if self._lock_file is None:
+            raise StateError("compaction needs the lock")
         self.state.serial += 1
         self._write_snapshot()
 
     def replace(self, state: State) -> None:
         """Write `state` as the snapshot (atomic) and drop the journal: state push/pull."""
-        assert self._lock_file is not None, "replacing the state needs the lock"
+        if self._lock_file is None:
+            raise StateError("replacing the state needs the lock")
         self.state = state
         self._write_snapshot()
 

@@ -12,7 +12,7 @@ from provisioner.states.state import PENDING, ResourceState
 from provisioner.views.common import show, summary_line
 
 
-def render_plan(plan: Plan, verbose: bool = False) -> str:
+def render_plan(plan: Plan) -> str:
     lines: list[str] = []
     if plan.drift:
         lines.append("Changed outside provisioner since the last apply:")
@@ -20,7 +20,7 @@ def render_plan(plan: Plan, verbose: bool = False) -> str:
         lines.append("")
     for instance, reason in sorted(plan.not_observable.items()):
         lines.append(f"Note: {instance}: live state is not observable ({reason}); planned from state only.")
-    changes = [c for c in plan.changes if c.action.is_change or verbose]
+    changes = [c for c in plan.changes if c.action.is_change]
     if not changes:
         lines.append("No changes. Your campaigns match the configuration.")
     for change in changes:
