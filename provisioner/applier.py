@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from provisioner.config.workspace import Workspace
+from provisioner.config.models import Workspace
 from provisioner.diff import field_diffs
 from provisioner.errors import AmbiguousOutcomeError, ProviderError, ProvisionerError
 from provisioner.hooks import Hook

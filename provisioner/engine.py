@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 
 from provisioner.applier import Applier, ApplyReport
-from provisioner.config.models import ProviderInstance
-from provisioner.config.workspace import Workspace, load_workspace
+from provisioner.config.models import ProviderInstance, Workspace
+from provisioner.config.workspace import load_workspace
 from provisioner.diff import canon
 from provisioner.hooks import Hook
 from provisioner.plans.change import ResourceChange

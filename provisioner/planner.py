@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from provisioner.config.workspace import CampaignConfig, Workspace
+from provisioner.config.models import CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange

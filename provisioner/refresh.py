@@ -9,8 +9,7 @@ from typing import Callable, cast
 
 import httpx
 
-from provisioner.config.models import ProviderInstance
-from provisioner.config.workspace import Workspace
+from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
 from provisioner.providers.base import Finds, LiveCampaign, Lists, Prepares, ProviderSession
