@@ -7,7 +7,7 @@ from provisioner.applier import ApplyReport, Outcome
 from provisioner.config.workspace import Workspace, load_workspace
 from provisioner.engine import Run, apply_plan, make_plan, open_run, staleness
 from provisioner.errors import (AmbiguousOutcomeError, ConfigError, PlanFileError, ProviderError,
-                                ProvisionerError, StalePlanError, StateError, StateLockedError)
+                                ProvisionerError, StateError, StateLockedError)
 from provisioner.plans.action import Action
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import Plan
@@ -16,6 +16,6 @@ from provisioner.plans.planfile import read_plan, write_plan
 __all__ = [
     "Action", "AmbiguousOutcomeError", "ApplyReport", "ConfigError", "DriftEntry", "FieldDiff",
     "Outcome", "Plan", "PlanFileError", "ProviderError", "ProvisionerError", "ResourceChange", "Run",
-    "StalePlanError", "StateError", "StateLockedError", "Workspace", "apply_plan", "load_workspace",
+    "StateError", "StateLockedError", "Workspace", "apply_plan", "load_workspace",
     "make_plan", "open_run", "read_plan", "staleness", "write_plan",
 ]

@@ -12,18 +12,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from provisioner.config.workspace import Workspace
+from provisioner.config.models import Workspace
 from provisioner.diff import field_diffs
 from provisioner.errors import AmbiguousOutcomeError, ProviderError, ProvisionerError
 from provisioner.hooks import Hook
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import Plan
-from provisioner.providers.base import (BatchUpdates, CreateRequest, Finds, LiveCampaign, Retires,
-                                        UpdateRequest, UpdateResult, Updates)
+from provisioner.providers.base import (BatchUpdates, CreateRequest, LiveCampaign, UpdateRequest,
+                                        UpdateResult, Updates)
 from provisioner.refresh import Sessions
 from provisioner.states.state import MANAGED, PENDING, ResourceState
 from provisioner.states.backend import StateBackend
+
+
+# the code a refused blocked change reports (scripts read it); other blocked kinds use their action's name
+BLOCKED_CODES = {Action.CANNOT_UPDATE: "cannot-update-in-place"}
 
 
 @dataclass
@@ -74,11 +78,10 @@ class Applier:
     def _apply_instance(self, instance: str, changes: list[ResourceChange]) -> None:
         session = self.sessions.get(instance)
         parallelism = self.workspace.providers[instance].settings.parallelism
-        blocked = [c for c in changes if c.action is Action.BLOCKED]
-        for change in blocked:
+        for change in (c for c in changes if c.action.is_blocked):
             self._done(Outcome(change.key, instance, change.action, False, change.id,
-                               message=change.reason or "; ".join(change.warnings) or "cannot update in place",
-                               code="cannot-update-in-place"))
+                               message=change.reason or "; ".join(change.warnings) or change.action.value,
+                               code=BLOCKED_CODES.get(change.action, change.action.value)))
         for change in (c for c in changes if c.action is Action.NOOP):
             self._record_applied(change, change.id, change.after or {}, {})
         for change in (c for c in changes if c.action is Action.ADOPT):
@@ -89,6 +92,7 @@ class Applier:
                        if c.action is Action.CREATE]
             retires = [pool.submit(self._guard, self._retire, session, c) for c in changes
                        if c.action is Action.RETIRE]
+            # both provide "update"; a platform that batches gets one request per batch
             if isinstance(session, BatchUpdates):
                 self._guard(self._update_batch, session, updates)
             elif isinstance(session, Updates):
@@ -112,7 +116,8 @@ class Applier:
         desired = change.after or {}
         campaign = self.workspace.campaigns[change.key]
         wanted = {k: v for k, v in desired.items() if k not in campaign.model.not_compared}
-        if self.workspace.providers[change.provider].plugin.lookup_before_create and isinstance(session, Finds):
+        capabilities = self.workspace.providers[change.provider].plugin.capabilities
+        if capabilities.lookup_before_create:
             found = session.find_campaign(change.key, desired)
             if found is not None:
                 self._created(change, found, wanted, ["already existed on the platform: recorded, not created"])
@@ -121,7 +126,7 @@ class Applier:
         try:
             result = session.create_campaign(CreateRequest(change.key, desired))
         except AmbiguousOutcomeError as error:
-            found = session.find_campaign(change.key, desired) if isinstance(session, Finds) else None
+            found = session.find_campaign(change.key, desired) if capabilities.can("find") else None
             if found is None:
                 # Keep the pending entry: the next plan looks the campaign up again before any create.
                 raise AmbiguousOutcomeError(f"{error}; no campaign found afterwards, the next plan will "
@@ -212,7 +217,7 @@ class Applier:
     # -- retirements ------------------------------------------------------------------------------
     def _retire(self, session: Any, change: ResourceChange) -> None:
         self.hook.pre_apply(change)
-        if not isinstance(session, Retires) or change.id is None:
+        if not self.workspace.providers[change.provider].plugin.capabilities.can("retire") or change.id is None:
             raise ProviderError("this platform cannot retire campaigns", code="cannot-retire")
         session.retire_campaign(change.id, change.key)
         with self._state_lock:

@@ -8,8 +8,6 @@ linear; deepdiff is only asked for the paths of campaigns that really differ.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -17,6 +15,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from provisioner.canonical import content_hash
 from provisioner.plans.change import FieldDiff
 from provisioner.providers.base import CampaignModel
 
@@ -101,5 +100,5 @@ def _get(value: Any, keys: tuple[str, ...]) -> Any:
 
 
 def fingerprint(value: Any) -> str:
-    body = json.dumps(canon(value), sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
+    """A short digest of the normal form of `value`: equal live values, equal fingerprints."""
+    return content_hash(canon(value))[:16]

@@ -1,23 +1,28 @@
 """The engine's public operations, wired together: plan, check a saved plan is fresh, apply.
 
-Commands call these; they return data and never print (progress goes through a Hook).
+Commands call these; they return data and never print (progress goes through a Hook, and views
+word the results).
 """
 
 from __future__ import annotations
 
-import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from provisioner.applier import Applier, ApplyReport
-from provisioner.config.workspace import Workspace, load_workspace
+from provisioner.config.models import ProviderInstance, Workspace
+from provisioner.config.workspace import load_workspace
 from provisioner.diff import canon
 from provisioner.hooks import Hook
+from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import NORMAL, Plan
-from provisioner.planner import Planner, capabilities_of
+from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
+from provisioner.planner import Planner
 from provisioner.providers.http import HttpContext
-from provisioner.refresh import LiveView, Sessions, refresh
-from provisioner.views.common import show
+from provisioner.refresh import Sessions, refresh
+from provisioner.sandboxing import Sandboxes
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 
 
@@ -30,55 +35,57 @@ class Run:
     statemgr: StateBackend
     sessions: Sessions
     context: HttpContext
-    live: dict[str, LiveView] = field(default_factory=dict)
+    sandboxes: Sandboxes
 
     def close(self) -> None:
         self.sessions.close()
 
 
-def open_run(paths: list[str], context: HttpContext | None = None, load_state: bool = True) -> Run:
+def open_run(paths: list[str], context: HttpContext | None = None, load_state: bool = True,
+             sandboxes: Sandboxes | None = None) -> Run:
     """Load the workspace and open its state backend; commands that lock first pass
-    `load_state=False` and load under the lock."""
+    `load_state=False` and load under the lock. Providers whose base_url is `sandbox` talk to the
+    in-process emulators of `sandboxes` (pass the same object to runs that share platforms)."""
     workspace = load_workspace(paths)
     statemgr = state_backend_for(workspace.root, workspace.state)
     context = context or HttpContext()
     context.redactor.add(workspace.state.dsn)
-    if context.sandbox_dir is None:
+    sandboxes = sandboxes or Sandboxes()
+    if sandboxes.state_dir is None:
         # in-process emulators keep their data in the local state folder, whatever the backend
-        context.sandbox_dir = local_state_dir(workspace.root, workspace.state.path)
+        sandboxes.state_dir = local_state_dir(workspace.root, workspace.state.path) / "sandbox"
     if load_state:
         statemgr.load()
-    return Run(workspace, [str(Path(p)) for p in paths], statemgr, Sessions(workspace, context), context)
+
+    def transport_for(instance: ProviderInstance) -> httpx.BaseTransport | None:
+        return sandboxes.transport(instance.plugin.name) if instance.settings.is_sandbox else None
+
+    return Run(workspace, [str(Path(p)) for p in paths], statemgr, Sessions(workspace, context, transport_for),
+               context, sandboxes)
 
 
 def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None) -> Plan:
+    """Read every instance's live state and plan; instances that could not be read are listed in
+    the plan's `read_errors` (such a plan is incomplete: commands neither save nor apply it)."""
+    hook = hook or Hook()
     state = run.statemgr.state
-    instances = sorted(run.workspace.providers)
-    run.live = refresh(run.workspace, state, run.sessions, hook, instances)
-    # Config, state and live data are long-lived and acyclic: moving them out of the cyclic GC's
-    # generations keeps planning linear (otherwise each collection rescans the growing heap).
-    gc.freeze()
-    sessions = {name: run.sessions.get(name) for name in instances}
-    planner = Planner(run.workspace, state, run.live, capabilities_of(sessions), prune=prune)
-    return planner.plan(mode, run.paths)
+    live = refresh(run.workspace, state, run.sessions, hook, sorted(run.workspace.providers))
+    hook.post_refresh_all()
+    return Planner(run.workspace, state, live, prune=prune).plan(mode, run.paths)
 
 
-def read_errors(run: Run) -> list[str]:
-    return [f"{name}: cannot read live state: {view.error}" for name, view in sorted(run.live.items()) if view.error]
-
-
-def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[str]:
+def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:
     """Why `saved` no longer describes reality (empty when it is safe to apply)."""
-    problems: list[str] = []
+    problems: list[Staleness] = []
     state = run.statemgr.state
     if saved.state_lineage != state.lineage and state.resources:
-        problems.append("the state belongs to another workspace lineage than the plan's")
+        problems.append(Staleness(StaleKind.OTHER_LINEAGE))
     fresh = make_plan(run, saved.mode, saved.prune, hook)
-    problems += read_errors(run)
+    problems += [Staleness(StaleKind.READ_ERROR, name, detail=error) for name, error in sorted(fresh.read_errors.items())]
     if saved.config_digest != fresh.config_digest:
-        problems += _config_changes(saved, fresh) or ["the configuration changed since the plan was made"]
+        problems += _config_changes(saved, fresh) or [Staleness(StaleKind.CONFIG_OTHER)]
     if saved.state_digest != fresh.state_digest:
-        problems.append("the state changed since the plan was made (another apply ran?)")
+        problems.append(Staleness(StaleKind.STATE_CHANGED))
     fresh_by_key = {c.key: c for c in fresh.changes}
     for change in saved.actionable:
         now = fresh_by_key.get(change.key)
@@ -87,28 +94,28 @@ def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[str]:
     return problems
 
 
-def _config_changes(saved: Plan, fresh: Plan) -> list[str]:
+def _config_changes(saved: Plan, fresh: Plan) -> list[Staleness]:
     old = {c.key: c.after for c in saved.changes}
     new = {c.key: c.after for c in fresh.changes}
-    out = [f"campaign {k}: added to the configuration" for k in sorted(set(new) - set(old))]
-    out += [f"campaign {k}: removed from the configuration" for k in sorted(set(old) - set(new))]
+    out = [Staleness(StaleKind.CONFIG_ADDED, k) for k in sorted(set(new) - set(old))]
+    out += [Staleness(StaleKind.CONFIG_REMOVED, k) for k in sorted(set(old) - set(new))]
     for key in sorted(set(old) & set(new)):
+        before, after = old[key] or {}, new[key] or {}
         if old[key] != new[key]:
-            fields = sorted(f for f in set(old[key] or {}) | set(new[key] or {})
-                            if (old[key] or {}).get(f) != (new[key] or {}).get(f))
-            out.append(f"campaign {key}: configuration of {', '.join(fields)} changed")
+            fields = sorted(f for f in set(before) | set(after) if before.get(f) != after.get(f))
+            out.append(Staleness(StaleKind.CONFIG_CHANGED, key,
+                                 tuple(FieldChange(f, before.get(f), after.get(f)) for f in fields)))
     return out
 
 
-def _live_change(change, now) -> str:  # type: ignore[no-untyped-def]
+def _live_change(change: ResourceChange, now: ResourceChange | None) -> Staleness:
     if now is None:
-        return f"campaign {change.key}: no longer planned"
+        return Staleness(StaleKind.NOT_PLANNED, change.key)
     if now.action != change.action:
-        return f"campaign {change.key}: planned {change.action.value}, now it would be {now.action.value}"
+        return Staleness(StaleKind.ACTION_CHANGED, change.key, planned=change.action.value, now=now.action.value)
     old, new = change.before or {}, now.before or {}
     fields = sorted(f for f in set(old) | set(new) if canon(old.get(f)) != canon(new.get(f)))
-    detail = ", ".join(f"{f} was {show(old.get(f))}, now {show(new.get(f))}" for f in fields)
-    return f"campaign {change.key}: live campaign changed since the plan ({detail or 'fingerprint differs'})"
+    return Staleness(StaleKind.LIVE_CHANGED, change.key, tuple(FieldChange(f, old.get(f), new.get(f)) for f in fields))
 
 
 def apply_plan(run: Run, plan: Plan, hook: Hook | None = None) -> ApplyReport:

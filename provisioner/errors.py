@@ -5,10 +5,8 @@ ProvisionerError
  ├── StateError             the state cannot be read or written
  │    └── StateLockedError  another run holds the lock (says who)
  ├── PlanFileError          a saved plan is unreadable, edited, or of another format
- │    └── StalePlanError    live state, config or state changed since the plan was made
  └── ProviderError          a platform refused or failed a request (code, status)
-      ├── AmbiguousOutcomeError  the request may or may not have been applied (timeout, dropped)
-      └── NotObservableError     the platform cannot read campaigns back
+      └── AmbiguousOutcomeError  the request may or may not have been applied (timeout, dropped)
 """
 
 from __future__ import annotations
@@ -38,10 +36,6 @@ class PlanFileError(ProvisionerError):
     pass
 
 
-class StalePlanError(PlanFileError):
-    pass
-
-
 class ProviderError(ProvisionerError):
     """`code` is the platform's own error code when it sent one (e.g. Criteo's validation code)."""
 
@@ -54,6 +48,3 @@ class ProviderError(ProvisionerError):
 class AmbiguousOutcomeError(ProviderError):
     pass
 
-
-class NotObservableError(ProviderError):
-    pass

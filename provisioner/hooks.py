@@ -13,6 +13,9 @@ class Hook:
     def post_refresh(self, instance: str, count: int, error: str | None,
                      not_observable: str | None = None) -> None: ...
 
+    def post_refresh_all(self) -> None:
+        """Every instance has been read; planning starts (the CLI freezes the GC here)."""
+
     def pre_apply(self, change: Any) -> None: ...
 
     def post_apply(self, outcome: Any) -> None: ...

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from provisioner.config.workspace import CampaignConfig, Workspace
+from provisioner.config.models import CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
-from provisioner.plans.action import Action
+from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
-from provisioner.providers.base import BatchUpdates, LiveCampaign, Retires, Updates
+from provisioner.providers.base import LiveCampaign
 from provisioner.refresh import LiveView
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
 
@@ -31,9 +31,8 @@ def compared(campaign: CampaignConfig) -> dict[str, Any]:
 
 class Planner:
     def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
-                 capabilities: dict[str, set[str]], prune: bool = False) -> None:
+                 prune: bool = False) -> None:
         self.workspace, self.state, self.live = workspace, state, live
-        self.capabilities = capabilities  # instance → {"updates", "retires"}
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
 
@@ -43,6 +42,7 @@ class Planner:
                     state_lineage=self.state.lineage, prune=self.prune,
                     created_at=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"))
         plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
+        plan.read_errors = {n: v.error for n, v in sorted(self.live.items()) if v.error}
         plan.drift = self._drift()
         if mode == REFRESH_ONLY:
             return plan
@@ -58,7 +58,7 @@ class Planner:
         change = ResourceChange(campaign.key, campaign.instance, instance.plugin.name, Action.CREATE,
                                 after=campaign.desired, live_fingerprint=ABSENT)
         if resource and resource.provider != campaign.instance:
-            change.action = Action.BLOCKED
+            change.action = Action.CANNOT_MOVE
             change.reason = (f"state records this campaign under provider {resource.provider!r}; moving a "
                              "campaign between provider instances is not supported")
             return change
@@ -66,7 +66,7 @@ class Planner:
         if not view.observable:
             return self._plan_from_state(change, campaign, resource)
         found, adopt_reason = self._locate(campaign, resource, view, change)
-        if change.action is Action.BLOCKED or found is None:
+        if change.action.is_blocked or found is None:
             return change
         return self._compare(change, campaign, resource, found, adopt_reason)
 
@@ -88,14 +88,14 @@ class Planner:
         return found, "a live campaign matches this key and is not in state yet"
 
     def _by_identity(self, campaign: CampaignConfig, view: LiveView, change: ResourceChange) -> LiveCampaign | None:
-        plugin = self.workspace.providers[campaign.instance].plugin
-        if plugin.adopt_by == "key":
+        adopt_by = self.workspace.providers[campaign.instance].plugin.capabilities.adopt_by
+        if adopt_by == "key":
             return view.by_key.get(campaign.key)
-        if plugin.adopt_by == "name":
+        if adopt_by == "name":
             name = campaign.desired.get("name")
             matches = [c for c in view.by_name.get(str(name), []) if c.id not in self.claimed]
             if len(matches) > 1:
-                change.action = Action.BLOCKED
+                change.action = Action.AMBIGUOUS
                 change.reason = (f"{len(matches)} live campaigns are named {name!r} "
                                  f"(ids {', '.join(c.id for c in matches)}); cannot tell which is this one")
                 return None
@@ -109,16 +109,17 @@ class Planner:
         change.before = project(found.fields, wanted)
         change.live_fingerprint = fingerprint(change.before)
         change.diffs = field_diffs(wanted, found.fields, type(campaign.model))
-        if "updates" not in self.capabilities.get(campaign.instance, set()):
+        capabilities = self.workspace.providers[campaign.instance].plugin.capabilities
+        if not capabilities.can("update"):
             for diff in change.diffs:
-                diff.blocked = diff.blocked or f"{change.provider_type} has no update endpoint"
+                diff.blocked = diff.blocked or capabilities.why_not("update")
         if adopt_reason:
             change.action, change.reason = Action.ADOPT, adopt_reason
         elif not change.diffs:
             change.action = Action.NOOP
             change.record_state = resource is None or canon(resource.attrs) != canon(wanted)
         else:
-            change.action = Action.UPDATE if change.updatable else Action.BLOCKED
+            change.action = Action.UPDATE if change.updatable else Action.CANNOT_UPDATE
         if any(d.blocked for d in change.diffs):
             change.reason = change.reason or BLOCKED_HINT
         for diff in change.diffs:
@@ -139,7 +140,7 @@ class Planner:
         for diff in change.diffs:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
-        change.action = Action.BLOCKED if change.diffs else Action.NOOP
+        change.action = Action.CANNOT_UPDATE if change.diffs else Action.NOOP
         if change.diffs:
             change.reason = BLOCKED_HINT
         return change
@@ -155,10 +156,11 @@ class Planner:
                 warnings.append(f"{key}: its provider instance {resource.provider!r} is no longer configured; "
                                 "it is left alone")
                 continue
+            cannot_retire = instance.plugin.capabilities.why_not("retire")
             if not self.prune:
-                if instance.plugin.cannot_retire:
+                if cannot_retire:
                     warnings.append(f"{key}: no longer in config; {resource.provider_type} cannot retire it "
-                                    f"({instance.plugin.cannot_retire}): stop it in the platform, then "
+                                    f"({cannot_retire}): stop it in the platform, then "
                                     f"`provisioner state rm WORKSPACE --key {key}` to forget it")
                 else:
                     warnings.append(f"{key}: no longer in config; run plan with --prune to retire it on "
@@ -166,9 +168,9 @@ class Planner:
                 continue
             change = ResourceChange(key, resource.provider, resource.provider_type, Action.RETIRE,
                                     id=resource.id, before=resource.attrs, reason="removed from config (--prune)")
-            if instance.plugin.cannot_retire or "retires" not in self.capabilities.get(resource.provider, set()):
-                change.action = Action.BLOCKED
-                change.reason = (f"cannot retire: {instance.plugin.cannot_retire or 'no retire operation'}; stop it "
+            if not instance.plugin.capabilities.can("retire"):
+                change.action = Action.CANNOT_RETIRE
+                change.reason = (f"cannot retire: {cannot_retire}; stop it "
                                  f"in the platform, then `provisioner state rm WORKSPACE --key {key}`")
             changes.append(change)
         return changes
@@ -182,7 +184,7 @@ class Planner:
                 continue
             found = view.by_id.get(resource.id or "")
             if found is None:
-                drift.append(DriftEntry(key, resource.provider, resource.id, "deleted"))
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.DELETED))
                 continue
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
@@ -190,17 +192,6 @@ class Planner:
             diffs = field_diffs(resource.attrs, found.fields, model)
             if diffs:  # reported as last applied -> live now
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
-                drift.append(DriftEntry(key, resource.provider, resource.id, "changed", flipped))
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.CHANGED, flipped))
         return drift
 
-
-def capabilities_of(sessions: dict[str, Any]) -> dict[str, set[str]]:
-    caps: dict[str, set[str]] = {}
-    for name, session in sessions.items():
-        found = set()
-        if isinstance(session, (Updates, BatchUpdates)):
-            found.add("updates")
-        if isinstance(session, Retires):
-            found.add("retires")
-        caps[name] = found
-    return caps

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Callable, cast
 
-from provisioner.config.workspace import Workspace
+import httpx
+
+from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
 from provisioner.providers.base import Finds, LiveCampaign, Lists, Prepares, ProviderSession
@@ -35,12 +37,18 @@ class LiveView:
                 self.by_name.setdefault(campaign.name, []).append(campaign)
 
 
-class Sessions:
-    """Connected provider sessions, opened on first use and closed together."""
+TransportFor = Callable[[ProviderInstance], httpx.BaseTransport | None]
 
-    def __init__(self, workspace: Workspace, context: HttpContext) -> None:
+
+class Sessions:
+    """Connected provider sessions, opened on first use and closed together. `transport_for`
+    chooses each instance's transport to its platform (None: real HTTPS)."""
+
+    def __init__(self, workspace: Workspace, context: HttpContext,
+                 transport_for: TransportFor = lambda instance: None) -> None:
         self.workspace = workspace
         self.context = context
+        self._transport_for = transport_for
         self._open: dict[str, ProviderSession] = {}
         self._lock = threading.Lock()
 
@@ -48,7 +56,8 @@ class Sessions:
         with self._lock:
             if instance not in self._open:
                 provider = self.workspace.providers[instance]
-                self._open[instance] = provider.plugin.connect(provider.settings, self.context)
+                context = replace(self.context, transport=self._transport_for(provider))  # shares stats, redactor
+                self._open[instance] = provider.plugin.connect(provider.settings, context)
             return self._open[instance]
 
     def close(self) -> None:
@@ -68,20 +77,19 @@ def refresh(workspace: Workspace, state: State, sessions: Sessions, hook: Hook |
 
 def _read_instance(workspace: Workspace, state: State, sessions: Sessions, instance: str,
                    hook: Hook) -> LiveView:
-    plugin = workspace.providers[instance].plugin
+    capabilities = workspace.providers[instance].plugin.capabilities
     hook.pre_refresh(instance)
     try:
         session = sessions.get(instance)
-        if isinstance(session, Prepares):
-            session.prepare({c.key: c.desired for c in workspace.campaigns_of(instance)})
-        if not isinstance(session, Lists):
-            view = LiveView(instance, observable=False,
-                            reason=plugin.not_observable or "the platform cannot list campaigns")
+        if capabilities.can("prepare"):
+            cast(Prepares, session).prepare({c.key: c.desired for c in workspace.campaigns_of(instance)})
+        if not capabilities.can("read"):
+            view = LiveView(instance, observable=False, reason=capabilities.why_not("read"))
             hook.post_refresh(instance, 0, None, not_observable=view.reason)
             return view
-        view = LiveView(instance, campaigns=session.list_campaigns())
-        if plugin.adopt_by == "none" and isinstance(session, Finds):
-            view.pending_matches = _resolve_pending(workspace, state, session, instance)
+        view = LiveView(instance, campaigns=cast(Lists, session).list_campaigns())
+        if capabilities.adopt_by == "none" and capabilities.can("find"):
+            view.pending_matches = _resolve_pending(workspace, state, cast(Finds, session), instance)
     except ProvisionerError as error:
         message = sessions.context.redactor(str(error))
         hook.post_refresh(instance, 0, message)
@@ -90,7 +98,7 @@ def _read_instance(workspace: Workspace, state: State, sessions: Sessions, insta
     return view
 
 
-def _resolve_pending(workspace: Workspace, state: State, session: Any, instance: str) -> dict[str, LiveCampaign]:
+def _resolve_pending(workspace: Workspace, state: State, session: Finds, instance: str) -> dict[str, LiveCampaign]:
     """Platforms with no identity field: look up each interrupted create by its attributes."""
     found: dict[str, LiveCampaign] = {}
     for resource in state.of_provider(instance):

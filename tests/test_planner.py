@@ -11,6 +11,7 @@ from provisioner.planner import Planner
 from provisioner.providers.base import LiveCampaign
 from provisioner.refresh import LiveView
 from provisioner.states.state import PENDING, ResourceState, State
+from provisioner.views.common import summary_line
 
 WORKSPACE = """\
 providers:
@@ -34,7 +35,6 @@ T1_LIVE = {"name": "T1", "budget": {"amount": 100, "type": "daily", "amountUsed"
            "startDate": "2030-03-01T00:00:00Z", "endDate": "2030-03-31T00:00:00Z"}
 C1_LIVE = {"name": "C1", "goal": "Retention",
            "spendLimit": {"spendLimitType": "capped", "spendLimitRenewal": "daily", "spendLimitAmount": 10}}
-ALL_CAPS = {"topsort": {"updates", "retires"}, "criteo": {"updates"}}
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
 def _plan(workspace, state, topsort=(), criteo=(), prune=False, **view):  # type: ignore[no-untyped-def]
     live = {"topsort": LiveView("topsort", campaigns=list(topsort), **view),
             "criteo": LiveView("criteo", campaigns=list(criteo))}
-    plan = Planner(workspace, state, live, ALL_CAPS, prune=prune).plan()
+    plan = Planner(workspace, state, live, prune=prune).plan()
     return [(c.action.value, c.key, tuple(d.path for d in c.diffs)) for c in plan.changes], plan
 
 
@@ -70,7 +70,7 @@ def test_name_claimed_by_another_state_entry_is_not_adopted(workspace) -> None: 
 def test_two_live_campaigns_with_the_name_block_adoption(workspace) -> None:  # type: ignore[no-untyped-def]
     criteo = [LiveCampaign("8", dict(C1_LIVE), name="C1"), LiveCampaign("9", dict(C1_LIVE), name="C1")]
     changes, plan = _plan(workspace, State(), criteo=criteo)
-    assert ("cannot-update", "c1", ()) in changes
+    assert ("ambiguous", "c1", ()) in changes
     assert "2 live campaigns are named 'C1'" in [c for c in plan.changes if c.key == "c1"][0].reason
 
 
@@ -97,7 +97,7 @@ def test_removed_from_config_retires_only_with_prune(workspace) -> None:  # type
     assert not any(key.startswith("gone") for _, key, _ in changes)
     assert any("--prune" in w for w in plan.warnings)
     pruned, _ = _plan(workspace, state, prune=True)
-    assert ("retire", "gone", ()) in pruned and ("cannot-update", "gone-c", ()) in pruned
+    assert ("retire", "gone", ()) in pruned and ("cannot-retire", "gone-c", ()) in pruned
 
 
 def test_drift_is_live_versus_last_applied(workspace) -> None:  # type: ignore[no-untyped-def]
@@ -115,3 +115,17 @@ def test_not_observable_provider_plans_from_state(workspace) -> None:  # type: i
     changes, plan = _plan(workspace, State(), observable=False, reason="no read API")
     assert ("create", "t1", ()) in changes
     assert plan.not_observable == {"topsort": "no read API"}
+
+
+def test_each_blocked_change_is_named_by_what_it_is(workspace) -> None:  # type: ignore[no-untyped-def]
+    """A provider move, an ambiguous name and an unretirable campaign are three different blocks."""
+    state = State(resources={"t1": ResourceState("t1", "criteo", "criteo", id="9"),
+                             "gone-c": ResourceState("gone-c", "criteo", "criteo", id="7")})
+    criteo = [LiveCampaign("8", dict(C1_LIVE), name="C1"), LiveCampaign("5", dict(C1_LIVE), name="C1")]
+    changes, plan = _plan(workspace, state, criteo=criteo, prune=True)
+    assert [(action, key) for action, key, _ in changes] == [
+        ("ambiguous", "c1"), ("cannot-move", "t1"), ("cannot-retire", "gone-c")]
+    assert all(c.action.is_blocked and c.action.symbol == "!" for c in plan.changes)
+    assert summary_line(plan) == ("Plan: 0 to create, 0 to update, 0 to adopt, 0 to retire, 0 cannot update "
+                                  "in place, 1 cannot retire, 1 cannot move between providers, 1 ambiguous, "
+                                  "0 unchanged.")

@@ -1,14 +1,15 @@
-"""How commands talk to people: results to stdout, diagnostics and progress to stderr."""
+"""Where command output goes: results to stdout, problems and progress to stderr."""
 
 from __future__ import annotations
 
+import gc
 import sys
+from typing import Callable
 
 import click
 
-from provisioner.applier import Outcome
 from provisioner.errors import ConfigError
-from provisioner.hooks import Hook
+from provisioner.views.progress import ProgressHook
 
 
 def out(text: str) -> None:
@@ -25,31 +26,17 @@ def report_config_error(error: ConfigError) -> None:
     err(f"{len(error.diagnostics)} problem(s) found; nothing was sent to any platform.")
 
 
-class ProgressHook(Hook):
-    """Prints refresh and apply progress to stderr, so stdout stays the result."""
+class CommandHook(ProgressHook):
+    """Progress on stderr, and the process-wide tuning only a command that owns the process may do."""
 
-    def __init__(self, redact=lambda s: s, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
-        self.redact = redact
-        self.quiet = quiet
+    def post_refresh_all(self) -> None:
+        # Config, state and live data are long-lived and acyclic: moving them out of the cyclic GC's
+        # generations keeps planning linear (otherwise each collection rescans the growing heap).
+        gc.freeze()
 
-    def post_refresh(self, instance: str, count: int, error: str | None,
-                     not_observable: str | None = None) -> None:
-        if self.quiet:
-            return
-        if not_observable:
-            err(f"{instance}: live state is not observable ({not_observable}); planning from state")
-        elif error:
-            err(f"{instance}: reading live state failed: {self.redact(error)}")
-        else:
-            err(f"{instance}: read {count} live campaign(s)")
 
-    def post_apply(self, outcome: Outcome) -> None:
-        if self.quiet:
-            return
-        status = "ok" if outcome.ok else "FAILED"
-        detail = f" (id {outcome.id})" if outcome.id else ""
-        message = f": {outcome.message}" if outcome.message else ""
-        err(f"{outcome.provider}.{outcome.key}: {outcome.action.value} {status}{detail}{message}")
+def progress_hook(redact: Callable[[str], str]) -> CommandHook:
+    return CommandHook(err, redact)
 
 
 def stdin_is_interactive() -> bool:

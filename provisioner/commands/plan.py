@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provisioner.commands.output import ProgressHook, err, out
-from provisioner.engine import Run, make_plan, open_run, read_errors
+from provisioner.commands.output import err, out, progress_hook
+from provisioner.engine import make_plan, open_run
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
+from provisioner.sandboxing import SandboxOptions, Sandboxes
 from provisioner.views import human, jsonview, markdown
 
 
@@ -25,15 +26,16 @@ def render(plan: Plan, fmt: str) -> str:
     return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
 
 
-def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float) -> tuple[Run, Plan]:
+def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
+                 sandbox: SandboxOptions | None) -> Plan:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
     plans and drift runs."""
-    run = open_run(paths, load_state=False)
+    run = open_run(paths, load_state=False, sandboxes=Sandboxes(sandbox or SandboxOptions()))
     try:
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
         try:
             run.statemgr.load()
-            return run, make_plan(run, mode, prune, ProgressHook(run.context.redactor))
+            return make_plan(run, mode, prune, progress_hook(run.context.redactor))
         finally:
             run.statemgr.unlock()
     finally:
@@ -41,12 +43,11 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float) 
 
 
 def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         save: bool = True, lock_timeout: float = 0.0) -> int:
-    run, result = _read_locked(paths, NORMAL, prune, lock_timeout)
-    errors = read_errors(run)
-    for problem in errors:
-        err(f"Error: {problem}")
-    if errors:
+         save: bool = True, lock_timeout: float = 0.0, sandbox: SandboxOptions | None = None) -> int:
+    result = _read_locked(paths, NORMAL, prune, lock_timeout, sandbox)
+    if not result.complete:
+        for problem in human.read_error_lines(result):
+            err(f"Error: {problem}")
         err("The plan is incomplete, so it was not saved.")
         return 1
     out(render(result, fmt))
@@ -60,12 +61,11 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 
-def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0) -> int:
-    run, result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout)
+def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, sandbox: SandboxOptions | None = None) -> int:
+    result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, sandbox)
     out(render(result, fmt))
-    errors = read_errors(run)
-    for problem in errors:
+    for problem in human.read_error_lines(result):
         err(f"Error: {problem}")
-    if errors:
+    if not result.complete:
         return 1
     return 2 if result.drift else 0

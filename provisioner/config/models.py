@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
 from provisioner.providers.base import CampaignModel, ProviderPlugin, ProviderSettings
@@ -64,7 +63,7 @@ class Workspace:
             "campaigns": {k: {"provider": c.instance, "desired": c.desired}
                           for k, c in sorted(self.campaigns.items())},
         }
-        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        return content_hash(content, separators=SPACED)
 
 
 def _secret_fields(settings: BaseModel) -> set[str]:

@@ -262,12 +262,13 @@ class _Loader:
         seen: dict[tuple[str, str, str], str] = {}
         for campaign in workspace.campaigns.values():
             instance = workspace.providers[campaign.instance]
-            if instance.plugin.adopt_by != "name" and not getattr(instance.settings, "unique_names", False):
+            capabilities = instance.plugin.capabilities
+            if capabilities.adopt_by != "name" and not capabilities.unique_names:
                 continue
             name = campaign.desired.get("name")
             scope = (instance.plugin.name, instance.plugin.name_scope(instance.settings), str(name))
             if scope in seen:
-                why = ("campaigns with no state entry are matched by name" if instance.plugin.adopt_by == "name"
+                why = ("campaigns with no state entry are matched by name" if capabilities.adopt_by == "name"
                        else "the platform refuses duplicate names")
                 self.error(f"name {name!r} is also used by campaign {seen[scope]!r}: {why}, so "
                            f"{instance.plugin.name} names must be unique per account",

@@ -1,4 +1,5 @@
-"""Plan actions: a small enum carrying the symbol every renderer shows."""
+"""The plan's vocabulary, defined once: what can happen to a campaign (Action) and what drift can
+be found (DriftKind). Every renderer shows an action's symbol; the plan file stores the values."""
 
 from __future__ import annotations
 
@@ -9,18 +10,43 @@ class Action(str, enum.Enum):
     CREATE = "create"
     UPDATE = "update"
     ADOPT = "adopt"  # a live campaign is recognised as ours and recorded (then updated if it differs)
+    ACTIVATE = "activate"  # a campaign created paused is switched on (issue 11)
     RETIRE = "retire"  # deactivate on the platform (only with --prune)
-    BLOCKED = "cannot-update"  # config and platform differ in a way the API cannot change in place
     NOOP = "no-op"
+    WAITING = "waiting"  # an ambiguous create waits for the platform to settle: not applied, not blocked (issue 9)
+    # The blocked family: config and platform differ in a way apply will not resolve; a human must.
+    CANNOT_UPDATE = "cannot-update"  # a create-only field differs, or the platform has no update
+    CANNOT_RETIRE = "cannot-retire"  # removed from config (--prune) on a platform that cannot retire
+    CANNOT_MOVE = "cannot-move"  # state records the campaign under another provider instance
+    AMBIGUOUS = "ambiguous"  # several live campaigns match; cannot tell which one is ours
+    NOT_OWNED = "not-owned"  # a live campaign this workspace did not create (issue 11)
+    BLOCKED_BY_POLICY = "blocked-by-policy"  # a workspace policy forbids the change (issue 11)
 
     @property
     def symbol(self) -> str:
-        return _SYMBOLS[self]
+        return _SYMBOLS.get(self, BLOCKED_SYMBOL)
+
+    @property
+    def is_blocked(self) -> bool:
+        return self in BLOCKED
 
     @property
     def is_change(self) -> bool:
+        """Config and platforms differ here (a blocked one counts: it needs a human)."""
         return self is not Action.NOOP
 
 
-_SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.ADOPT: "<=", Action.RETIRE: "-",
-            Action.BLOCKED: "!", Action.NOOP: " "}
+BLOCKED_SYMBOL = "!"
+BLOCKED = frozenset({Action.CANNOT_UPDATE, Action.CANNOT_RETIRE, Action.CANNOT_MOVE, Action.AMBIGUOUS,
+                     Action.NOT_OWNED, Action.BLOCKED_BY_POLICY})
+_SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.ADOPT: "<=", Action.ACTIVATE: ">",
+            Action.RETIRE: "-", Action.NOOP: " ", Action.WAITING: "…"}
+
+
+class DriftKind(str, enum.Enum):
+    """What `drift` found for one campaign recorded in state."""
+
+    CHANGED = "changed"  # live differs from what was last applied
+    DELETED = "deleted"  # the campaign is gone from the platform
+    POSSIBLE_DUPLICATE = "possible-duplicate"  # another live campaign looks like this one (issue 9)
+    PLATFORM_CHANGED = "platform-changed"  # the platform changed it on its own, e.g. ended it (issue 11)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from provisioner.plans.action import Action
+from provisioner.plans.action import Action, DriftKind
 
 
 @dataclass
@@ -67,11 +67,14 @@ class DriftEntry:
     key: str
     provider: str
     id: str | None
-    kind: str  # "changed" | "deleted"
+    kind: DriftKind
     diffs: list[FieldDiff] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.kind = DriftKind(self.kind)  # also accepts the kind's name as read from a plan file
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"kind": self.kind.value}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "DriftEntry":

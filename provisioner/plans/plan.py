@@ -8,7 +8,7 @@ from typing import Any
 from provisioner.plans.action import Action
 from provisioner.plans.change import DriftEntry, ResourceChange
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: actions named by what they are (cannot-retire, cannot-move, ambiguous, ...), read_errors
 NORMAL, REFRESH_ONLY = "normal", "refresh-only"
 
 
@@ -23,9 +23,15 @@ class Plan:
     changes: list[ResourceChange] = field(default_factory=list)
     drift: list[DriftEntry] = field(default_factory=list)
     not_observable: dict[str, str] = field(default_factory=dict)  # instance → why
+    read_errors: dict[str, str] = field(default_factory=dict)  # instance → why reading it failed
     warnings: list[str] = field(default_factory=list)
     prune: bool = False
     format_version: int = FORMAT_VERSION
+
+    @property
+    def complete(self) -> bool:
+        """Every provider instance was read (or is known to be unreadable): safe to save and apply."""
+        return not self.read_errors
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -49,7 +55,7 @@ class Plan:
             "summary": self.counts(),
             "changes": [c.to_dict() for c in self.changes],
             "drift": [d.to_dict() for d in self.drift],
-            "not_observable": self.not_observable, "warnings": self.warnings,
+            "not_observable": self.not_observable, "read_errors": self.read_errors, "warnings": self.warnings,
         }
 
     @classmethod
@@ -60,6 +66,7 @@ class Plan:
             created_at=data["created_at"], prune=bool(data.get("prune")),
             changes=[ResourceChange.from_dict(c) for c in data["changes"]],
             drift=[DriftEntry.from_dict(d) for d in data.get("drift", [])],
-            not_observable=dict(data.get("not_observable", {})), warnings=list(data.get("warnings", [])),
+            not_observable=dict(data.get("not_observable", {})), read_errors=dict(data.get("read_errors", {})),
+            warnings=list(data.get("warnings", [])),
             format_version=data["format_version"],
         )

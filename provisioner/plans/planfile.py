@@ -7,19 +7,18 @@ write the file can recompute it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from provisioner.canonical import content_hash
 from provisioner.errors import PlanFileError
 from provisioner.plans.plan import FORMAT_VERSION, Plan
 
 
 def _checksum(body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + content_hash(body)
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -48,9 +47,12 @@ def read_plan(path: Path) -> Plan:
         raise PlanFileError(f"{path}: not a plan file (invalid JSON: {error})") from None
     if not isinstance(data, dict) or "checksum" not in data:
         raise PlanFileError(f"{path}: not a provisioner plan file (no checksum)")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise PlanFileError(f"{path}: plan format {data.get('format_version')!r} is not {FORMAT_VERSION}; "
-                            "make a new plan with this version of provisioner")
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        older = isinstance(version, int) and version < FORMAT_VERSION
+        raise PlanFileError(f"{path}: plan format {version!r} was written by "
+                            f"{'an older' if older else 'another'} version of provisioner (this one reads format "
+                            f"{FORMAT_VERSION}); re-plan: run `provisioner plan` again and apply the new plan")
     checksum = data.pop("checksum")
     if _checksum(data) != checksum:
         raise PlanFileError(f"{path}: the plan file was modified after it was written (checksum mismatch); "

@@ -1,7 +1,7 @@
 """The provider contract: a small core every platform implements, plus optional capabilities.
 
-The planner and applier check capabilities (`isinstance(session, Updates)`) and plan accordingly;
-a platform that cannot update or read simply does not implement that Protocol, and never fakes it.
+A platform that cannot update or read simply does not implement that Protocol, never fakes it,
+and says why in its plugin; `ProviderPlugin.capabilities` is the one description the engine reads.
 Everything crossing this boundary is in the *config vocabulary*: the field names and value forms
 a user writes in YAML; each provider maps to and from its wire format in its `resources.py`.
 """
@@ -11,12 +11,16 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, ClassVar, Literal, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Literal, Mapping, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from provisioner.errors import ProviderError
+
+if TYPE_CHECKING:  # the HTTP layer builds on this module; sessions receive its context
+    from provisioner.providers.http import HttpContext
 
 SANDBOX = "sandbox"  # base_url value that runs the platform's emulator in-process
 
@@ -56,6 +60,10 @@ class ProviderSettings(BaseModel):
     @property
     def is_sandbox(self) -> bool:
         return self.base_url == SANDBOX
+
+
+S = TypeVar("S", bound=ProviderSettings)
+S_contra = TypeVar("S_contra", bound=ProviderSettings, contravariant=True)
 
 
 def _is_loopback(host: str) -> bool:
@@ -198,21 +206,107 @@ AdoptBy = Literal["key", "name", "none"]
 
 
 @dataclass(frozen=True)
-class ProviderPlugin:
+class Capability:
+    """One thing a platform may be able to do, and the Protocol(s) a session implements for it."""
+
+    protocols: tuple[type, ...]
+    explain_absence: bool = True  # a platform without it must say why (shown to users)
+
+
+# The one table of capabilities: adding one (e.g. "launch paused") is one line here plus its Protocol.
+CAPABILITIES: dict[str, Capability] = {
+    "read": Capability((Lists,)),  # without it, plans rest on state and drift is unknown
+    "find": Capability((Finds,)),  # look up the campaign an interrupted create may have made
+    "update": Capability((Updates, BatchUpdates)),
+    "retire": Capability((Retires,)),
+    "prepare": Capability((Prepares,), explain_absence=False),  # a plan-time hook, not a platform ability
+}
+
+
+class PluginError(TypeError):
+    """A provider plugin contradicts itself (a programming error in the plugin, found at import)."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one platform can do through its API, and why not where it cannot: derived once from
+    the session class's Protocols and the plugin's stated reasons, and read by every part of the
+    engine (refresh, planner, applier, config checks)."""
+
+    able: frozenset[str]
+    reasons: Mapping[str, str]  # capability → why the platform lacks it
+    adopt_by: AdoptBy = "key"  # how a live campaign with no state entry is recognised as ours
+    # look the campaign up (find) right before each create: for platforms whose list may not show
+    # every campaign (SessionM lists active ones; a permalink lookup is cheap)
+    lookup_before_create: bool = False
+    unique_names: bool = False  # the platform refuses a second campaign of the same name
+
+    @classmethod
+    def of(cls, session: type, cannot: Mapping[str, str], **identity: Any) -> "Capabilities":
+        """Capabilities of `session` (a class); `cannot` must explain exactly what it lacks."""
+        unknown = sorted(set(cannot) - set(CAPABILITIES))
+        if unknown:
+            raise PluginError(f"{session.__name__}: unknown capability {', '.join(unknown)} in `cannot` "
+                              f"(known: {', '.join(CAPABILITIES)})")
+        able = frozenset(name for name, capability in CAPABILITIES.items()
+                         if any(issubclass(session, protocol) for protocol in capability.protocols))
+        contradicted = sorted(name for name in cannot if name in able)
+        if contradicted:
+            raise PluginError(f"{session.__name__} implements {', '.join(contradicted)} but the plugin gives a "
+                              "reason it cannot: drop the reason, or the method")
+        unexplained = sorted(name for name, capability in CAPABILITIES.items()
+                             if capability.explain_absence and name not in able and not cannot.get(name))
+        if unexplained:
+            raise PluginError(f"{session.__name__} cannot {', '.join(unexplained)}: say why in the plugin's "
+                              "`cannot` (users see the reason), or implement "
+                              + ", ".join(p.__name__ for n in unexplained for p in CAPABILITIES[n].protocols))
+        capabilities = cls(able, MappingProxyType(dict(cannot)), **identity)
+        if capabilities.lookup_before_create and "find" not in able:
+            raise PluginError(f"{session.__name__}: lookup_before_create needs find_campaign (Finds)")
+        return capabilities
+
+    def can(self, name: str) -> bool:
+        if name not in CAPABILITIES:
+            raise KeyError(f"unknown capability {name!r}")
+        return name in self.able
+
+    def why_not(self, name: str) -> str:
+        """The platform's reason it lacks `name` ("" when it has it or need not explain)."""
+        return "" if self.can(name) else self.reasons.get(name, "")
+
+
+class SessionFactory(Protocol[S_contra]):
+    """How a plugin connects an instance: in practice its session class."""
+
+    def __call__(self, settings: S_contra, context: HttpContext, /) -> ProviderSession: ...
+
+
+@dataclass(frozen=True)
+class ProviderPlugin(Generic[S]):
     """What a provider package exposes as `PROVIDER`, registered under the entry-point group
-    `provisioner.providers`."""
+    `provisioner.providers`. Its `capabilities` are computed once, here, and a plugin whose stated
+    reasons disagree with its session's methods fails at import."""
 
     name: str
-    settings_model: type[ProviderSettings]
+    settings_model: type[S]
     campaign_model: type[CampaignModel]
-    connect: Callable[..., ProviderSession]  # (settings, HttpContext) -> session
-    # how a live campaign with no state entry is recognised as ours
+    session: SessionFactory[S]  # the session class: (settings, HttpContext) -> session
+    cannot: Mapping[str, str] = field(default_factory=dict)  # capability → why the platform lacks it
     adopt_by: AdoptBy = "key"
-    # the scope within which names must be unique when adopt_by == "name" (e.g. the advertiser)
-    name_scope: Callable[[ProviderSettings], str] = lambda settings: ""
-    cannot_retire: str | None = None  # why --prune cannot retire on this platform
-    not_observable: str | None = None  # why live state cannot be read (drift is "unknown")
-    # look the campaign up by its identity (Finds) right before each create: for platforms whose
-    # list may not show every campaign (SessionM lists active ones; a permalink lookup is cheap)
     lookup_before_create: bool = False
-    settings_doc: str = ""
+    unique_names: bool = False
+    # the scope within which names must be unique (adopt_by "name" or unique_names), e.g. the advertiser
+    name_scope: Callable[[S], str] = lambda settings: ""
+    capabilities: Capabilities = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.session, type):
+            raise PluginError(f"provider {self.name!r}: `session` must be the session class (its capabilities "
+                              "are read from the Protocols it implements)")
+        capabilities = Capabilities.of(self.session, self.cannot, adopt_by=self.adopt_by,
+                                       lookup_before_create=self.lookup_before_create,
+                                       unique_names=self.unique_names)
+        object.__setattr__(self, "capabilities", capabilities)
+
+    def connect(self, settings: S, context: HttpContext) -> ProviderSession:
+        return self.session(settings, context)

@@ -8,21 +8,18 @@ platform; the caller gets AmbiguousOutcomeError and looks the campaign up instea
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
 import random
 import threading
 import time
-import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 import httpx
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
 from provisioner.providers.auth import TransientLoginError
-from provisioner.providers.base import ProviderSettings, RateLimit
+from provisioner.providers.base import SANDBOX, ProviderSettings, RateLimit
 
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH"})
@@ -87,35 +84,15 @@ class RequestStats:
 
 @dataclass
 class HttpContext:
-    """What providers get from the engine: where sandbox state lives, the redactor, counters."""
+    """What providers get from the engine when they connect: the redactor, counters, the sleep
+    function, and the transport to the platform (None: real HTTPS). For `base_url: sandbox` the
+    engine puts the in-process emulator's transport here; a provider never asks what it is."""
 
-    sandbox_dir: Path | None = None
     redactor: Redactor = field(default_factory=Redactor)
     stats: RequestStats = field(default_factory=RequestStats)
     sleep: Callable[[float], None] = time.sleep
-    sandbox_emulators: dict[str, Any] = field(default_factory=dict)
     max_total_seconds: float = 120.0  # a single logical request never retries past this
-    # "RATE[:kinds]" for in-process emulators (e.g. "0.2:429,500,drop-after"); seeded for replay.
-    sandbox_faults: str | None = field(default_factory=lambda: os.environ.get("PROVISIONER_SANDBOX_FAULTS"))
-    sandbox_seed: int | None = field(default_factory=lambda: _int_env("PROVISIONER_SANDBOX_SEED"))
-
-    def sandbox_transport(self, platform: str) -> httpx.BaseTransport:
-        # Imported here: the sandbox is a platform we talk to, not part of the provider code.
-        from provisioner.sandbox.faults import FaultInjector
-        from provisioner.sandbox.registry import make_emulator
-        from provisioner.sandbox.transport import EmulatorTransport
-
-        if platform not in self.sandbox_emulators:
-            state_dir = self.sandbox_dir / "sandbox" if self.sandbox_dir else None
-            seed = None if self.sandbox_seed is None else self.sandbox_seed ^ zlib.crc32(platform.encode())
-            faults = FaultInjector.parse(self.sandbox_faults, seed=seed) if self.sandbox_faults else None
-            self.sandbox_emulators[platform] = make_emulator(platform, state_dir, faults)
-        return EmulatorTransport(self.sandbox_emulators[platform])
-
-
-def _int_env(name: str) -> int | None:
-    value = os.environ.get(name)
-    return int(value) if value and value.lstrip("-").isdigit() else None
+    transport: httpx.BaseTransport | None = None
 
 
 class ClientRateLimiter:
@@ -150,19 +127,22 @@ class ApiClient:
 
     def __init__(self, settings: ProviderSettings, platform: str, context: HttpContext,
                  default_rate_limit: RateLimit, auth: httpx.Auth | None = None,
-                 sandbox_host: str = "") -> None:
+                 sandbox_host: str = "", transport: httpx.BaseTransport | None = None) -> None:
         self.context = context
         self.platform = platform
         self.max_retries = settings.max_retries
         limit = settings.rate_limit or default_rate_limit
         self.limiter = ClientRateLimiter(limit, context.sleep)
         timeout = httpx.Timeout(settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds))
+        transport = transport or context.transport
         if settings.is_sandbox:
-            base_url = sandbox_host or f"https://{platform}.sandbox.invalid"
-            transport: httpx.BaseTransport = context.sandbox_transport(platform)
+            if transport is None:
+                raise ProviderError(f"{platform}: base_url '{SANDBOX}' needs the in-process emulator, which "
+                                    "the engine provides when it connects a provider")
+            base_url = sandbox_host or f"https://{platform}.sandbox.invalid"  # the emulator ignores the host
         else:
             base_url = settings.base_url
-            transport = httpx.HTTPTransport(verify=True, retries=0)
+        transport = transport or httpx.HTTPTransport(verify=True, retries=0)
         self._log_filter = _RedactedLog(context.redactor)
         HTTPX_LOGGER.addFilter(self._log_filter)
         self.http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout,

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from provisioner.errors import StateError
 from provisioner.states.state import ResourceState, State
 
 if TYPE_CHECKING:
@@ -102,7 +103,8 @@ def state_backend_for(root: Path, settings: "StateSettings") -> StateBackend:
     if settings.backend == "postgres":
         from provisioner.states.postgres import PostgresStateManager  # psycopg only when used
 
-        assert settings.dsn and settings.workspace, "validated by the config loader"
+        if not (settings.dsn and settings.workspace):
+            raise StateError("the postgres state backend needs a dsn and a workspace name")  # the loader checks both
         return PostgresStateManager(settings.dsn, settings.workspace)
     from provisioner.states.statemgr import LocalStateManager
 

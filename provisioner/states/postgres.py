@@ -48,7 +48,8 @@ MIGRATIONS = [
         PRIMARY KEY (workspace, backend_pid));
     """,
 ]
-assert len(MIGRATIONS) == SCHEMA_VERSION
+if len(MIGRATIONS) != SCHEMA_VERSION:
+    raise StateError(f"{len(MIGRATIONS)} migrations for schema version {SCHEMA_VERSION}")
 _MIGRATION_LOCK = 0x70726F76  # transaction-level advisory lock serialising first-use schema creation
 
 _UPSERT = ("INSERT INTO provisioner.resources (workspace, key, data) VALUES (%s, %s, %s::jsonb) "
@@ -375,7 +376,8 @@ class PostgresStateManager:
 
     # -- writing (lock held) ----------------------------------------------------------------------
     def _write(self, doing: str, query: str, params: tuple[Any, ...]) -> Any:
-        assert self._conn is not None, "state writes need the lock"
+        if self._conn is None:
+            raise StateError("state writes need the lock")
         try:
             # autocommit: the statement is committed (durable on the server) when execute returns
             return self._conn.execute(query, params)
@@ -399,7 +401,8 @@ class PostgresStateManager:
         self.state.serial = int(row[0]) if row else self.state.serial + 1
 
     def replace(self, state: State) -> None:
-        assert self._conn is not None, "replacing the state needs the lock"
+        if self._conn is None:
+            raise StateError("replacing the state needs the lock")
         try:
             with self._conn.transaction():
                 self._conn.execute(

@@ -6,11 +6,11 @@ is known; a pending entry left by a crash is resolved by the next plan, which lo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from provisioner.canonical import content_hash
 
 PENDING, MANAGED = "pending", "managed"
 
@@ -46,9 +46,7 @@ class State:
 
     def digest(self) -> str:
         """Changes whenever any resource entry changes; plans record it to detect stale plans."""
-        body = json.dumps({k: r.to_dict() for k, r in sorted(self.resources.items())},
-                          sort_keys=True, default=str, separators=(",", ":"))
-        return hashlib.sha256(body.encode()).hexdigest()
+        return content_hash({k: r.to_dict() for k, r in sorted(self.resources.items())})
 
     def of_provider(self, instance: str) -> list[ResourceState]:
         return [r for r in self.resources.values() if r.provider == instance]

@@ -193,7 +193,8 @@ class LocalStateManager:
         self._append(journal_remove(key))
 
     def _append(self, line: str) -> None:
-        assert self._lock_file is not None, "state writes need the lock"
+        if self._lock_file is None:
+            raise StateError("state writes need the lock")
         try:
             if self._journal is None:
                 self._journal = self._open_journal()
@@ -219,13 +220,15 @@ class LocalStateManager:
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot (atomic), then start an empty journal."""
-        assert self._lock_file is not None, "compaction needs the lock"
+        if self._lock_file is None:
+            raise StateError("compaction needs the lock")
         self.state.serial += 1
         self._write_snapshot()
 
     def replace(self, state: State) -> None:
         """Write `state` as the snapshot (atomic) and drop the journal: state push/pull."""
-        assert self._lock_file is not None, "replacing the state needs the lock"
+        if self._lock_file is None:
+            raise StateError("replacing the state needs the lock")
         self.state = state
         self._write_snapshot()
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioner.engine import apply_plan, make_plan, open_run, read_errors
+from provisioner.engine import apply_plan, make_plan, open_run
 from provisioner.providers.http import HttpContext
+from provisioner.sandboxing import Sandboxes
 
 
 @dataclass
@@ -18,13 +19,16 @@ class Convergence:
     converged: bool = False
 
 
-def converge(paths: list[str | Path], context: HttpContext, max_runs: int = 25) -> Convergence:
+def converge(paths: list[str | Path], context: HttpContext, max_runs: int = 25,
+             sandboxes: Sandboxes | None = None) -> Convergence:
+    """`sandboxes`: the in-process emulators every run shares (for `base_url: sandbox`)."""
     figures = Convergence()
+    sandboxes = sandboxes or Sandboxes()
     for _ in range(max_runs):
-        run = open_run([str(p) for p in paths], context)
+        run = open_run([str(p) for p in paths], context, sandboxes=sandboxes)
         try:
             plan = make_plan(run)
-            if read_errors(run):
+            if not plan.complete:
                 figures.incomplete_plans += 1
                 continue
             if not plan.has_changes():

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from provisioner.plans.action import Action
 from provisioner.plans.plan import Plan
 
 
@@ -26,9 +27,20 @@ def show(value: Any) -> str:
 _NUMBER_IN_JSON = re.compile(r'"(-?\d+\.\d+)"')
 
 
+# How the summary names each action's count, in order; the optional ones appear only when non-zero.
+_SUMMARY: list[tuple[Action, str, bool]] = [
+    (Action.CREATE, "to create", True), (Action.UPDATE, "to update", True), (Action.ADOPT, "to adopt", True),
+    (Action.ACTIVATE, "to activate", False), (Action.RETIRE, "to retire", True),
+    (Action.WAITING, "waiting for the platform", False),
+    (Action.CANNOT_UPDATE, "cannot update in place", True), (Action.CANNOT_RETIRE, "cannot retire", False),
+    (Action.CANNOT_MOVE, "cannot move between providers", False),
+    (Action.AMBIGUOUS, "ambiguous", False), (Action.NOT_OWNED, "not owned", False),
+    (Action.BLOCKED_BY_POLICY, "blocked by policy", False), (Action.NOOP, "unchanged", True),
+]
+
+
 def summary_line(plan: Plan) -> str:
     counts = plan.counts()
-    parts = [f"{counts['create']} to create", f"{counts['update']} to update", f"{counts['adopt']} to adopt",
-             f"{counts['retire']} to retire", f"{counts['cannot-update']} cannot update in place",
-             f"{counts['no-op']} unchanged"]
+    parts = [f"{counts[action.value]} {label}" for action, label, always in _SUMMARY
+             if always or counts[action.value]]
     return "Plan: " + ", ".join(parts) + "."

@@ -1,14 +1,18 @@
-"""Terminal rendering of plans, drift and apply reports, with + ~ - symbols like Terraform."""
+"""Terminal rendering of plans, drift, stale plans, apply reports and state, with + ~ - symbols
+like Terraform."""
 
 from __future__ import annotations
 
-from provisioner.plans.action import Action
+from provisioner.applier import ApplyReport
+from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, ResourceChange
 from provisioner.plans.plan import Plan
+from provisioner.plans.staleness import StaleKind, Staleness
+from provisioner.states.state import PENDING, ResourceState
 from provisioner.views.common import show, summary_line
 
 
-def render_plan(plan: Plan, verbose: bool = False) -> str:
+def render_plan(plan: Plan) -> str:
     lines: list[str] = []
     if plan.drift:
         lines.append("Changed outside provisioner since the last apply:")
@@ -16,7 +20,7 @@ def render_plan(plan: Plan, verbose: bool = False) -> str:
         lines.append("")
     for instance, reason in sorted(plan.not_observable.items()):
         lines.append(f"Note: {instance}: live state is not observable ({reason}); planned from state only.")
-    changes = [c for c in plan.changes if c.action.is_change or verbose]
+    changes = [c for c in plan.changes if c.action.is_change]
     if not changes:
         lines.append("No changes. Your campaigns match the configuration.")
     for change in changes:
@@ -48,7 +52,7 @@ def _change_lines(change: ResourceChange) -> list[str]:
 def _drift_lines(drift: list[DriftEntry]) -> list[str]:
     lines = []
     for entry in drift:
-        if entry.kind == "deleted":
+        if entry.kind is DriftKind.DELETED:
             lines.append(f"  - {entry.provider}.{entry.key} (id {entry.id}): deleted on the platform")
             continue
         lines.append(f"  ~ {entry.provider}.{entry.key} (id {entry.id}):")
@@ -68,4 +72,70 @@ def render_drift(plan: Plan) -> str:
         lines.append(f"Unknown: {instance}: not observable ({reason}).")
     for warning in plan.warnings:
         lines.append(f"Warning: {warning}")
+    return "\n".join(lines) + "\n"
+
+
+def read_error_lines(plan: Plan) -> list[str]:
+    """Provider instances that could not be read: the plan is incomplete without them."""
+    return [f"{name}: cannot read live state: {error}" for name, error in sorted(plan.read_errors.items())]
+
+
+def staleness_lines(problems: list[Staleness]) -> list[str]:
+    """Why a saved plan is stale, one line each."""
+    return [_stale_line(problem) for problem in problems]
+
+
+def _stale_line(problem: Staleness) -> str:
+    kind, key = problem.kind, problem.key
+    if kind is StaleKind.OTHER_LINEAGE:
+        return "the state belongs to another workspace lineage than the plan's"
+    if kind is StaleKind.READ_ERROR:
+        return f"{key}: cannot read live state: {problem.detail}"
+    if kind is StaleKind.CONFIG_ADDED:
+        return f"campaign {key}: added to the configuration"
+    if kind is StaleKind.CONFIG_REMOVED:
+        return f"campaign {key}: removed from the configuration"
+    if kind is StaleKind.CONFIG_CHANGED:
+        return f"campaign {key}: configuration of {', '.join(f.field for f in problem.fields)} changed"
+    if kind is StaleKind.CONFIG_OTHER:
+        return "the configuration changed since the plan was made"
+    if kind is StaleKind.STATE_CHANGED:
+        return "the state changed since the plan was made (another apply ran?)"
+    if kind is StaleKind.NOT_PLANNED:
+        return f"campaign {key}: no longer planned"
+    if kind is StaleKind.ACTION_CHANGED:
+        return f"campaign {key}: planned {problem.planned}, now it would be {problem.now}"
+    detail = ", ".join(f"{f.field} was {show(f.planned)}, now {show(f.live)}" for f in problem.fields)
+    return f"campaign {key}: live campaign changed since the plan ({detail or 'fingerprint differs'})"
+
+
+def render_report(report: ApplyReport) -> str:
+    """What apply did, campaign by campaign (failures last), and the totals."""
+    lines = []
+    for outcome in sorted(report.outcomes, key=lambda o: (o.ok, o.key)):
+        status = "ok" if outcome.ok else f"FAILED [{outcome.code or 'error'}]"
+        line = f"{outcome.action.symbol} {outcome.provider}.{outcome.key}: {outcome.action.value} {status}"
+        if outcome.id:
+            line += f" (id {outcome.id})"
+        if outcome.message:
+            line += f": {outcome.message}"
+        lines.append(line)
+        lines += [f"    warning: {warning}" for warning in outcome.warnings]
+        lines += [f"    {name}: {value}" for name, value in outcome.outputs.items()]
+    lines.append(f"Apply complete: {len(report.succeeded)} succeeded, {len(report.failed)} failed.")
+    if report.failed:
+        lines.append("State records every success; run `provisioner plan` to see exactly the remaining work.")
+    return "\n".join(lines) + "\n"
+
+
+def render_state(resources: list[ResourceState]) -> str:
+    """What state records per campaign (`provisioner show`): status, id and outputs."""
+    if not resources:
+        return "State is empty: nothing has been applied from this workspace yet.\n"
+    lines = []
+    for resource in resources:
+        status = "PENDING (an interrupted create; the next plan resolves it)" if resource.status == PENDING \
+            else "managed"
+        lines.append(f"{resource.provider}.{resource.key}: {status}, id {resource.id or '-'}")
+        lines += [f"    {name}: {value}" for name, value in sorted(resource.outputs.items())]
     return "\n".join(lines) + "\n"

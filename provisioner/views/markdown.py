@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provisioner.plans.action import Action
+from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import FieldDiff
 from provisioner.plans.plan import Plan
 from provisioner.views.common import show, summary_line
@@ -44,7 +44,7 @@ def render_drift(plan: Plan) -> str:
         lines += [f"**{len(plan.drift)} campaign(s) changed outside provisioner.**", "",
                   "| campaign | id | field | last applied | live now |", "|---|---|---|---|---|"]
         for entry in plan.drift:
-            if entry.kind == "deleted":
+            if entry.kind is DriftKind.DELETED:
                 lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | (deleted on the platform) | | |")
             for diff in entry.diffs:
                 lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | {diff.path} | "

@@ -11,7 +11,8 @@ from provisioner.errors import PlanFileError
 from provisioner.plans.action import Action
 from provisioner.plans.change import FieldDiff, ResourceChange
 from provisioner.plans.plan import Plan
-from provisioner.plans.planfile import read_plan, write_plan
+from provisioner.plans.planfile import _checksum, read_plan, write_plan
+from tests.conftest import cli
 
 
 def _plan() -> Plan:
@@ -24,7 +25,7 @@ def test_round_trip(tmp_path: Path) -> None:
     write_plan(_plan(), tmp_path / "p.json")
     loaded = read_plan(tmp_path / "p.json")
     assert loaded.to_dict() == _plan().to_dict()
-    assert json.loads((tmp_path / "p.json").read_text())["format_version"] == 1
+    assert json.loads((tmp_path / "p.json").read_text())["format_version"] == 2
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -40,3 +41,37 @@ def test_refuses_edited_or_foreign_files(tmp_path: Path, edit, message: str) -> 
     path.write_text(json.dumps(data))
     with pytest.raises(PlanFileError, match=message):
         read_plan(path)
+
+
+def test_a_plan_of_the_previous_format_is_refused_with_a_re_plan_message(tmp_path: Path) -> None:
+    """Format 1 named every blocked change "cannot-update"; its actions cannot be read as format 2's."""
+    path = tmp_path / "old.json"
+    write_plan(_plan(), path)
+    data = json.loads(path.read_text())
+    data["format_version"] = 1
+    del data["checksum"]
+    data["checksum"] = _checksum(data)  # a genuine old file: its checksum is valid
+    path.write_text(json.dumps(data))
+    with pytest.raises(PlanFileError, match=r"plan format 1 was written by an older version.*re-plan: run "
+                                            r"`provisioner plan` again"):
+        read_plan(path)
+
+
+def test_apply_refuses_an_old_plan_file_and_says_to_re_plan(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    write_plan(_plan(), path)
+    data = json.loads(path.read_text())
+    data["format_version"] = 1
+    del data["checksum"]
+    data["checksum"] = _checksum(data)
+    path.write_text(json.dumps(data))
+    result = cli("apply", str(path))
+    assert result.exit_code == 1 and "re-plan" in result.stderr and result.stdout == ""
+
+
+def test_read_errors_are_part_of_the_plan(tmp_path: Path) -> None:
+    plan = _plan()
+    plan.read_errors = {"criteo": "HTTP 503"}
+    write_plan(plan, tmp_path / "p.json")
+    loaded = read_plan(tmp_path / "p.json")
+    assert loaded.read_errors == {"criteo": "HTTP 503"} and not loaded.complete and _plan().complete

@@ -43,9 +43,8 @@ def test_force_unlock_clears_a_dead_holders_record(workspace: Path) -> None:
 def _client(handler, sleeps: list[float], retries: int = 3) -> ApiClient:  # type: ignore[no-untyped-def]
     settings = TopsortSettings(type="topsort", base_url="https://api.topsort.com", api_key="k" * 8,
                                vendor_id="v", max_retries=retries)
-    client = ApiClient(settings, "topsort", HttpContext(sleep=sleeps.append), RateLimit(requests=1000, per_seconds=1))
-    client.http = httpx.Client(base_url="https://api.topsort.com", transport=httpx.MockTransport(handler))
-    return client
+    return ApiClient(settings, "topsort", HttpContext(sleep=sleeps.append), RateLimit(requests=1000, per_seconds=1),
+                     transport=httpx.MockTransport(handler))
 
 
 def test_429_waits_until_x_ratelimit_reset_then_retries() -> None:

@@ -67,7 +67,7 @@ def test_second_holder_fails_fast_naming_the_first(make_backend) -> None:  # typ
 
 
 def test_writes_need_the_lock(make_backend) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(AssertionError):
+    with pytest.raises(StateError, match="state writes need the lock"):
         make_backend().record(ResourceState("a", "topsort", "topsort"))
 
 

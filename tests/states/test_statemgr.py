@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.errors import StateLockedError
+from provisioner.errors import StateError, StateLockedError
 from provisioner.states.state import PENDING, ResourceState
 from provisioner.states.statemgr import JOURNAL, SNAPSHOT, LocalStateManager
 
@@ -53,5 +53,5 @@ def test_second_holder_fails_fast_naming_the_first(tmp_path: Path) -> None:
 
 def test_writes_need_the_lock(tmp_path: Path) -> None:
     manager = LocalStateManager(tmp_path)
-    with pytest.raises(AssertionError):
+    with pytest.raises(StateError, match="state writes need the lock"):
         manager.record(ResourceState("a", "topsort", "topsort"))

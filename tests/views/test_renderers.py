@@ -7,6 +7,7 @@ import json
 from provisioner.plans.action import Action
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import REFRESH_ONLY, Plan
+from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
 from provisioner.views import human, jsonview, markdown
 
 
@@ -15,7 +16,7 @@ def _plan(mode: str = "normal") -> Plan:
         ResourceChange("new", "topsort", "topsort", Action.CREATE, after={"name": "New", "budget": {"amount": 5}}),
         ResourceChange("eu", "criteo", "criteo", Action.UPDATE, id="9",
                        diffs=[FieldDiff("spendLimit.spendLimitAmount", "10", "12.50")]),
-        ResourceChange("fr", "criteo", "criteo", Action.BLOCKED, id="8", reason="revert it",
+        ResourceChange("fr", "criteo", "criteo", Action.CANNOT_UPDATE, id="8", reason="revert it",
                        diffs=[FieldDiff("goal", "Retention", "Acquisition", blocked="fixed at creation")]),
         ResourceChange("same", "topsort", "topsort", Action.NOOP, id="u1"),
     ]
@@ -57,6 +58,33 @@ def test_markdown_plan_and_drift() -> None:
 
 def test_json_is_the_plan_document() -> None:
     document = json.loads(jsonview.render_plan(_plan()))
-    assert document["format_version"] == 1 and document["checksum"].startswith("sha256:")
+    assert document["format_version"] == 2 and document["checksum"].startswith("sha256:")
     assert document["summary"]["cannot-update"] == 1
     assert [c["action"] for c in document["changes"]] == ["create", "update", "cannot-update", "no-op"]
+
+
+def test_staleness_is_data_and_views_word_it() -> None:
+    problems = [
+        Staleness(StaleKind.OTHER_LINEAGE),
+        Staleness(StaleKind.READ_ERROR, "criteo", detail="HTTP 503"),
+        Staleness(StaleKind.CONFIG_ADDED, "a"), Staleness(StaleKind.CONFIG_REMOVED, "b"),
+        Staleness(StaleKind.CONFIG_CHANGED, "c", (FieldChange("goal"), FieldChange("name"))),
+        Staleness(StaleKind.CONFIG_OTHER), Staleness(StaleKind.STATE_CHANGED),
+        Staleness(StaleKind.NOT_PLANNED, "d"),
+        Staleness(StaleKind.ACTION_CHANGED, "e", planned="update", now="no-op"),
+        Staleness(StaleKind.LIVE_CHANGED, "f", (FieldChange("budget", {"amount": "5.50"}, {"amount": "6"}),
+                                                FieldChange("name", "A", None))),
+        Staleness(StaleKind.LIVE_CHANGED, "g"),
+    ]
+    assert human.staleness_lines(problems) == [
+        "the state belongs to another workspace lineage than the plan's",
+        "criteo: cannot read live state: HTTP 503",
+        "campaign a: added to the configuration", "campaign b: removed from the configuration",
+        "campaign c: configuration of goal, name changed",
+        "the configuration changed since the plan was made",
+        "the state changed since the plan was made (another apply ran?)",
+        "campaign d: no longer planned", "campaign e: planned update, now it would be no-op",
+        'campaign f: live campaign changed since the plan (budget was {"amount": 5.50}, now {"amount": "6"}, '
+        'name was "A", now (absent))',
+        "campaign g: live campaign changed since the plan (fingerprint differs)",
+    ]

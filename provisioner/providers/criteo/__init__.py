@@ -8,11 +8,10 @@ PROVIDER = ProviderPlugin(
     name="criteo",
     settings_model=CriteoSettings,
     campaign_model=CriteoCampaign,
-    connect=CriteoSession,
+    session=CriteoSession,
     adopt_by="name",  # Criteo has no external id: the platform id is kept in state
-    name_scope=lambda settings: str(getattr(settings, "advertiser_id", "")),
-    cannot_retire="Criteo has no campaign-level pause or delete (only ad sets can be stopped)",
-    settings_doc="client_id, client_secret (OAuth client credentials), advertiser_id, api_version",
+    name_scope=lambda settings: str(settings.advertiser_id),
+    cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)"},
 )
 
 __all__ = ["PROVIDER"]

@@ -9,14 +9,15 @@ PROVIDER = ProviderPlugin(
     name="sessionm",
     settings_model=SessionMSettings,
     campaign_model=SessionMCampaign,
-    connect=SessionMSession,
+    session=SessionMSession,
     adopt_by="key",  # the campaign key is sent as external_id (the permalink)
+    cannot={"update": "SessionM's Campaigns API has no update endpoint",
+            "retire": "SessionM's Campaigns API has no delete, pause or status-change endpoint"},
+    # SessionM refuses a second campaign with the same name, so the loader checks names up front
+    unique_names=True,
     name_scope=lambda settings: settings.base_url,  # names are unique per tenant
-    cannot_retire="SessionM's Campaigns API has no delete, pause or status-change endpoint",
     # the list shows active campaigns; a permalink lookup before each create avoids a duplicate
     lookup_before_create=True,
-    settings_doc="api_key, api_secret (HTTP Basic, as ${env:NAME}; the key is also in every path), "
-                 "create_path, list_path, info_path, lookup_path",
 )
 
 __all__ = ["PROVIDER"]

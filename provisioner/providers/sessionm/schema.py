@@ -32,8 +32,6 @@ READ_ONLY = {
 
 class SessionMSettings(ProviderSettings):
     credentials: ClassVar[tuple[str, ...]] = ("api_key", "api_secret")
-    # SessionM refuses a second campaign with the same name, so the loader checks names up front.
-    unique_names: ClassVar[bool] = True
 
     api_key: SecretStr = Field(description="API key of the digital property, as ${env:NAME}; also in every path")
     api_secret: SecretStr = Field(description="server-to-server API secret, as ${env:NAME}")

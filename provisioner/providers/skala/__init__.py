@@ -9,11 +9,10 @@ PROVIDER = ProviderPlugin(
     name="skala",
     settings_model=SkalaSettings,
     campaign_model=SkalaCampaign,
-    connect=SkalaSession,
+    session=SkalaSession,
     # No external id exists: the order id is kept in state, and an interrupted create is found
     # again by company, campaign type and dates (Finds).
     adopt_by="none",
-    settings_doc="username, password (login for the `token` header), brand_id (whose orders are managed)",
 )
 
 __all__ = ["PROVIDER"]

@@ -10,13 +10,16 @@ PROVIDER = ProviderPlugin(
     name="targeter",
     settings_model=TargeterSettings,
     campaign_model=TargeterCampaign,
-    connect=TargeterSession,
+    session=TargeterSession,
     adopt_by="key",  # the campaign key is sent as source.reference_id
-    cannot_retire="the Targeter API has no pause, cancel or delete for campaigns",
-    not_observable=("the Targeter API cannot read campaigns back: its only campaign call is "
-                    "create-or-retrieve, which a plan must not send"),
-    settings_doc="base_url (the client's host, https://{client_slug}.targeter.tech), api_key and api_secret "
-                 "(issued partner credentials)",
+    cannot={
+        "read": ("the Targeter API cannot read campaigns back: its only campaign call is "
+                 "create-or-retrieve, which a plan must not send"),
+        "find": ("no lookup exists; an interrupted create is sent again, and create-or-retrieve by "
+                 "reference_id returns the campaign it made"),
+        "update": "the Targeter API cannot change a campaign once it exists",
+        "retire": "the Targeter API has no pause, cancel or delete for campaigns",
+    },
 )
 
 __all__ = ["PROVIDER"]

@@ -8,9 +8,8 @@ PROVIDER = ProviderPlugin(
     name="topsort",
     settings_model=TopsortSettings,
     campaign_model=TopsortCampaign,
-    connect=TopsortSession,
+    session=TopsortSession,
     adopt_by="key",  # the campaign key is written to externalCampaignId
-    settings_doc="api_key (Advanced API key), vendor_id (campaigns are created for this vendor)",
 )
 
 __all__ = ["PROVIDER"]

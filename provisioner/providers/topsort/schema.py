@@ -44,12 +44,6 @@ class Bid(_Strict):
     formatProperties: dict[str, Any] | None = None
 
 
-class SegmentRule(_Strict):
-    type: str
-    segmentId: int
-    multiplier: Decimal | None = None
-
-
 class TopsortCampaign(CampaignModel):
     """One Topsort campaign; its workspace key becomes externalCampaignId."""
 

@@ -21,6 +21,7 @@ from provisioner.providers.sessionm.resources import (
     utc_iso,
 )
 from provisioner.providers.sessionm.schema import SessionMCampaign, SessionMSettings
+from provisioner.sandboxing import Sandboxes
 
 ENV = {"SM_KEY": "unit-key-1234", "SM_SECRET": "unit-secret-5678"}
 GOOD = {"name": "Spring", "status": "live", "starts_at": "2027-03-01T00:00:00Z",
@@ -205,10 +206,12 @@ def test_every_field_is_create_only_with_a_reason_and_enums_ignore_case() -> Non
 
 def test_capabilities_lists_and_finds_only(tmp_path: Path) -> None:
     settings = SessionMSettings(type="sessionm", base_url="sandbox", api_key="sandbox", api_secret="sandbox")
-    session = PROVIDER.connect(settings, HttpContext(sandbox_dir=tmp_path))
+    session = PROVIDER.connect(settings, HttpContext(transport=Sandboxes(state_dir=tmp_path).transport("sessionm")))
     try:
         assert isinstance(session, Lists) and isinstance(session, Finds)
         assert not isinstance(session, Updates) and not isinstance(session, Retires)
     finally:
         session.close()
-    assert PROVIDER.adopt_by == "key" and PROVIDER.lookup_before_create and PROVIDER.cannot_retire
+    capabilities = PROVIDER.capabilities
+    assert capabilities.adopt_by == "key" and capabilities.lookup_before_create and capabilities.why_not("retire")
+    assert capabilities.able == {"read", "find"} and capabilities.unique_names

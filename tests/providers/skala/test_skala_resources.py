@@ -21,6 +21,8 @@ from provisioner.providers.http import HttpContext
 from provisioner.providers.skala.resources import SkalaSession, to_live, update_body
 from provisioner.providers.skala.schema import SkalaCampaign, SkalaSettings
 from provisioner.providers.wire import json_request
+from provisioner.sandbox.registry import make_emulator
+from provisioner.sandbox.transport import EmulatorTransport
 
 BASE: dict[str, Any] = {"company": {"id": 10}, "campaignType": {"id": 100}, "startDate": "2027-04-01",
                         "endDate": "2027-04-14", "budgetOptionId": 500,
@@ -35,11 +37,13 @@ def declared(**changes: Any) -> dict[str, Any]:
 def session(username: str = "ola") -> SkalaSession:
     settings = SkalaSettings(type="skala", base_url="sandbox", username=username, password="pw-1234",
                              brand_id=1)
-    return SkalaSession(settings, HttpContext())
+    return SkalaSession(settings, HttpContext(transport=EmulatorTransport(make_emulator("skala"))))
 
 
 def requests_of(s: SkalaSession) -> list[Any]:
-    return s.client.api.context.sandbox_emulators["skala"].requests
+    transport = s.client.api.context.transport
+    assert isinstance(transport, EmulatorTransport)
+    return transport.emulator.requests
 
 
 def test_session_has_every_capability_the_platform_offers() -> None:

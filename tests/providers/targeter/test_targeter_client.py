@@ -60,8 +60,10 @@ def _campaign_posts(server: EmulatorServer) -> list[Any]:
 
 
 def test_plugin_declares_no_read_update_or_retire() -> None:
-    assert PROVIDER.not_observable and "cannot read campaigns back" in PROVIDER.not_observable
-    assert PROVIDER.cannot_retire and PROVIDER.adopt_by == "key"
+    capabilities = PROVIDER.capabilities
+    assert "cannot read campaigns back" in capabilities.why_not("read")
+    assert capabilities.why_not("retire") and capabilities.why_not("update") and capabilities.adopt_by == "key"
+    assert capabilities.able == frozenset()
     session = TargeterSession(TargeterSettings(type="targeter", base_url="https://storhaug.targeter.tech",
                                                api_key=KEY, api_secret=SECRET), HttpContext())
     # A plan must never send the create-or-retrieve POST, so no capability may pretend to read.

@@ -1,0 +1,53 @@
+"""The digests plans and state rely on keep their exact values across the switch to one helper:
+each old formula is computed here on a fixed input and compared with what the code returns now."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from provisioner.canonical import content_hash
+from provisioner.config.models import _secret_fields
+from provisioner.config.workspace import load_workspace
+from provisioner.diff import canon, fingerprint
+from provisioner.plans.planfile import _checksum
+from provisioner.states.state import ResourceState, State
+from tests.test_planner import WORKSPACE
+
+VALUE = {"b": [1, Decimal("2.50"), None], "a": {"z": "é", "y": True}, "when": "2030-03-01T00:00:00Z"}
+
+
+def test_live_fingerprint_keeps_its_value() -> None:
+    old = hashlib.sha256(json.dumps(canon(VALUE), sort_keys=True, default=str,
+                                    separators=(",", ":")).encode()).hexdigest()[:16]
+    assert fingerprint(VALUE) == old == "4de789204eb714ed"
+
+
+def test_state_digest_keeps_its_value() -> None:
+    state = State(resources={"k": ResourceState("k", "topsort", "topsort", id="1", attrs=dict(VALUE)),
+                             "a": ResourceState("a", "criteo", "criteo", id="2", attrs={"name": "A"})})
+    old = hashlib.sha256(json.dumps({k: r.to_dict() for k, r in sorted(state.resources.items())},
+                                    sort_keys=True, default=str, separators=(",", ":")).encode()).hexdigest()
+    assert state.digest() == old
+
+
+def test_config_digest_keeps_its_value(tmp_path: Path) -> None:
+    (tmp_path / "ws.yaml").write_text(WORKSPACE)
+    workspace = load_workspace([tmp_path], environ={})
+    content = {
+        "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
+                      for n, p in sorted(workspace.providers.items())},
+        "campaigns": {k: {"provider": c.instance, "desired": c.desired}
+                      for k, c in sorted(workspace.campaigns.items())},
+    }
+    old = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+    assert workspace.digest() == old
+
+
+def test_plan_checksum_keeps_its_form() -> None:
+    old = "sha256:" + hashlib.sha256(json.dumps(VALUE, sort_keys=True, separators=(",", ":"),
+                                                default=str).encode()).hexdigest()
+    assert _checksum(VALUE) == old == "sha256:" + content_hash(VALUE)
+    assert old == "sha256:1065ad79432ea7b49f7ff6b0946ead969d1c4326aeeeaab9feda1dda81f4e516"
