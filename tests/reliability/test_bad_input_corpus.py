@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,46 @@ def test_bad_provider_settings(edit, expected: str, tmp_path: Path, platforms: P
     assert result.exit_code == 1 and expected in result.stderr, result.stderr
     assert "tsk-pasted-in-yaml" not in result.output
     assert platforms.requests("topsort") == [] and platforms.requests("criteo") == []
+
+
+def _alias_bomb(levels: int) -> str:
+    """A campaign whose free-form targetingFilters hold `levels` nested lists of nine aliases."""
+    lines = ['      l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels + 1):
+        lines.append(f"      l{level}: &l{level} [" + ",".join([f"*l{level - 1}"] * 9) + "]")
+    return SPRING + "    targetingFilters:\n" + "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_quickly_in_bounded_memory(tmp_path: Path, platforms: Platforms,
+                                                         secret_env: dict[str, str]) -> None:
+    """~450 bytes describing 9**9 nodes: unfixed, it exhausts memory. Run as a real process capped
+    at 1 GB so that a regression fails this test instead of the machine."""
+    (tmp_path / "providers.yaml").write_text(quickstart_providers(platforms))
+    (tmp_path / "campaigns.yaml").write_text("campaigns:\n" + _alias_bomb(9))
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    result = subprocess.run([sys.executable, "-m", "provisioner", "plan", str(tmp_path), "--no-save"],
+                            check=False, capture_output=True, text=True, timeout=60, preexec_fn=cap_memory)
+    assert result.returncode == 1, result.stderr
+    # the first alias of l4 (66,430 nodes) is on line 15, in l5
+    assert "campaigns.yaml:15: error: an alias here expands to 66,430 nodes" in result.stderr, result.stderr
+    assert "nothing was sent to any platform" in result.stderr
+    assert platforms.requests("topsort") == [] and platforms.requests("criteo") == []
+
+
+def test_ordinary_anchors_still_work(tmp_path: Path, platforms: Platforms, secret_env: dict[str, str]) -> None:
+    """A shared budget block and an anchored filter used by a few campaigns are not bombs."""
+    campaigns = "campaigns:\n" + SPRING.replace("{amount: 100, type: daily}", "&shared {amount: 100, type: daily}")
+    campaigns += "    targetingFilters: &filters {brand: [acme, [x, y]]}\n"
+    for key in ("summer", "autumn"):
+        campaigns += (SPRING.replace("spring:", f"{key}:").replace("name: Spring", f"name: {key}")
+                      .replace("{amount: 100, type: daily}", "*shared") + "    targetingFilters: *filters\n")
+    (tmp_path / "providers.yaml").write_text(quickstart_providers(platforms))
+    (tmp_path / "campaigns.yaml").write_text(campaigns)
+    result = cli("plan", str(tmp_path), "--out", str(tmp_path / "plan.json"))
+    assert result.exit_code == 0, result.stderr
+    assert "3 to create" in result.stdout
+    plan = (tmp_path / "plan.json").read_text()
+    assert plan.count('"brand"') == 3 and plan.count('"amount": 100') >= 3
