@@ -13,6 +13,9 @@ import pytest
 from tests.config.test_workspace_errors import GOOD_CAMPAIGN as SPRING
 from tests.conftest import Platforms, cli, quickstart_providers
 
+CRITEO = ("  c1:\n    provider: criteo\n    name: C1\n    goal: Retention\n"
+          "    spendLimit: {{spendLimitType: capped, spendLimitRenewal: daily, spendLimitAmount: {amount}}}\n")
+
 CORPUS = {
     "malformed YAML": ("campaigns:\n  spring: {name: [\n", "campaigns.yaml:2: error: invalid YAML"),
     "duplicate key in a mapping": ("campaigns:\n" + SPRING.replace("    name: Spring\n", "    name: A\n    name: B\n"),
@@ -30,6 +33,27 @@ CORPUS = {
     "unknown provider": ("campaigns:\n" + SPRING.replace("provider: topsort", "provider: tiktok"),
                          "campaigns.yaml:3: error: campaigns.spring.provider: no provider instance 'tiktok'"),
     "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00", "campaigns.yaml: error: file is binary"),
+    "money too large for the platform": (
+        "campaigns:\n" + CRITEO.format(amount="1e309"),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 1E+309 is out of range: must be at "
+        "least 0 and less than 1,000,000,000,000"),
+    "money below the smallest unit": (
+        "campaigns:\n" + CRITEO.format(amount="1e-400"),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 1E-400 has more than 2 decimal places"),
+    "money of 310 digits": (
+        "campaigns:\n" + CRITEO.format(amount="9" * 310),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 1.000000e+310 is out of range"),
+    "money with fractions of a cent": (
+        "campaigns:\n" + CRITEO.format(amount="10.005"),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 10.005 has more than 2 decimal places"),
+    "bid above the platform's int range": (
+        "campaigns:\n" + SPRING.replace("{amount: 5,", "{amount: 2000000000,"),
+        "campaigns.yaml:8: error: campaigns.spring.bids.0.amount: Input should be less than 2000000000"),
+    "key of dots only": (
+        "campaigns:\n" + SPRING.replace("  spring:", '  "..":'),
+        "campaigns.yaml:2: error: campaigns...: campaign key '..' must be 1-64 letters, digits, '.', '_' or '-', "
+        "and not only dots"),
+    "key of one dot": ("campaigns:\n" + SPRING.replace("  spring:", '  ".":'), "campaign key '.' must be"),
 }
 
 
