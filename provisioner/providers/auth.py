@@ -47,13 +47,16 @@ class TokenLogin(httpx.Auth):
     """Base flow. Subclasses say how to ask for a token and how to attach it."""
 
     requires_response_body = True
-    clock: Callable[[], float] = staticmethod(time.monotonic)  # replaced by tests
 
     def __init__(self, on_token: Callable[[str], None]) -> None:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
         self._on_token = on_token  # registers the token with the redactor
+
+    def clock(self) -> float:
+        """Monotonic seconds (a method so that tests can give an instance a fake clock)."""
+        return time.monotonic()
 
     def token_request(self, origin: str) -> httpx.Request:
         raise NotImplementedError  # pragma: no cover
