@@ -32,7 +32,11 @@ STATE_KEYS = ("backend", "path", "dsn", "workspace")
 # CI sets these to point a workspace at shared state without editing its YAML; they win over it.
 STATE_ENV = {"backend": "PROVISIONER_STATE_BACKEND", "dsn": "PROVISIONER_STATE_DSN",
              "workspace": "PROVISIONER_STATE_WORKSPACE"}
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Keys become URL path segments and ids on the platforms (SessionM's permalink, Topsort's external
+# id): "." and ".." (any key of dots only) would be resolved as path steps, so a key needs a letter,
+# digit, '_' or '-' besides its dots.
+KEY_PATTERN = re.compile(r"^(?!\.+$)[A-Za-z0-9._-]{1,64}$")
+KEY_RULE = "must be 1-64 letters, digits, '.', '_' or '-', and not only dots"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -148,7 +152,7 @@ class _Loader:
             settings.workspace = str(environ.get(STATE_ENV["workspace"]) or body.get("workspace")
                                      or root.resolve().name)
             if not KEY_PATTERN.match(settings.workspace):
-                self.error(f"state workspace {settings.workspace!r} must be 1-64 letters, digits, '.', '_' or '-'",
+                self.error(f"state workspace {settings.workspace!r} {KEY_RULE}",
                            file, line, "state.workspace")
         return settings
 
@@ -211,7 +215,7 @@ class _Loader:
                   provider_docs: dict[str, Any]) -> CampaignConfig | None:
         where = f"campaigns.{key}"
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            self.error(f"campaign key {key!r} must be 1-64 letters, digits, '.', '_' or '-'", file, line, where)
+            self.error(f"campaign key {key!r} {KEY_RULE}", file, line, where)
             return None
         if not isinstance(body, MarkedDict):
             self.error("a campaign must be a mapping of fields", file, line, where)

@@ -1,4 +1,5 @@
-"""Safe YAML loading that keeps the line of every mapping key and rejects duplicate keys.
+"""Safe YAML loading that keeps the line of every mapping key, rejects duplicate keys and refuses
+documents whose aliases expand beyond what any campaign file needs (the "billion laughs").
 
 Mappings load as `MarkedDict`, whose `.lines[key]` is the 1-based line where the key was written,
 so any later validation error can name the file and line a user must fix.
@@ -11,6 +12,16 @@ from typing import Any
 import yaml
 
 MAX_FILE_BYTES = 8_000_000  # text a person edits (~40,000 campaigns); anything bigger is a mistake
+# An alias repeats its anchor's whole subtree, so nine levels of nine aliases (~430 bytes) describe
+# 9**9 nodes. PyYAML builds each anchored value once and shares it, so loading stays cheap, but
+# validation, canonical JSON and plan files walk the expansion and exhaust memory. Each document's
+# expansion is therefore counted on the composed node graph, before any Python object is built.
+# A shared block (campaign defaults, a budget, a targeting filter) is tens of nodes, a shared list
+# of a few thousand bids some 20,000; one alias use bringing more than this is a bomb's inner level:
+MAX_NODES_PER_ALIAS = 50_000
+# ... and all alias uses together may add about as many nodes as the largest file accepted without
+# aliases holds (8 MB of YAML is ~1,000,000 nodes): 40,000 campaigns sharing a 25-node block fit.
+MAX_ALIAS_NODES_PER_DOCUMENT = 1_000_000
 
 
 class MarkedDict(dict):  # type: ignore[type-arg]
@@ -32,7 +43,76 @@ _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _MarkedLoader(_SafeBase):  # type: ignore[misc, valid-type]
-    """SafeLoader (no arbitrary objects) + line marks + duplicate-key detection."""
+    """SafeLoader (no arbitrary objects) + line marks + duplicate-key detection + alias limits."""
+
+    check_aliases = True  # off when the text has no '*', hence no alias to expand
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        if self.check_aliases:
+            _check_alias_expansion(node)
+        return super().construct_document(node)
+
+
+def _check_alias_expansion(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand past the limits, naming the line of the alias use.
+
+    The composer hands aliases over as the anchored node itself, so in a walk in document order the
+    first visit of a node is its anchor and every later one is an alias use. Sizes are counted once
+    per node (the graph is walked, never expanded), so this costs one pass over what was written.
+    Scalars count as one node and are not tracked: an aliased scalar adds no more than writing it.
+    An alias of an enclosing node (still being walked) is left to the constructor, which refuses it.
+    """
+    sizes: dict[int, int] = {}  # id(collection node) → expanded node count, once it is walked
+    walking: set[int] = {id(root)}
+    added = 0
+    # [collection node, its children (a mapping's keys and values interleaved), next index, size]
+    stack: list[list[Any]] = [[root, _children(root), 0, 1]]
+    while stack:
+        top = stack[-1]
+        node, children, index, size = top
+        while index < len(children):
+            child = children[index]
+            index += 1
+            if isinstance(child, yaml.ScalarNode):
+                size += 1
+                continue
+            known = sizes.get(id(child))
+            if known is not None:  # an alias use
+                added += known
+                if known > MAX_NODES_PER_ALIAS:
+                    raise YamlError(f"an alias here expands to {known:,} nodes; the limit per alias is "
+                                    f"{MAX_NODES_PER_ALIAS:,} (an alias bomb?)", _line_of_child(node, index - 1))
+                if added > MAX_ALIAS_NODES_PER_DOCUMENT:
+                    raise YamlError(f"aliases expand this document by more than {MAX_ALIAS_NODES_PER_DOCUMENT:,}"
+                                    " nodes (an alias bomb?)", _line_of_child(node, index - 1))
+                size += known
+            elif id(child) not in walking:  # (else recursive: the constructor refuses it)
+                top[2], top[3] = index, size
+                walking.add(id(child))
+                stack.append([child, _children(child), 0, 1])
+                break
+        else:
+            stack.pop()
+            walking.discard(id(node))
+            sizes[id(node)] = size
+            if stack:
+                stack[-1][3] += size
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _line_of_child(parent: yaml.Node, index: int) -> int:
+    """The line to name for child `index` of `parent`: an aliased node carries its anchor's mark,
+    so a mapping's child is named by its key's line and a sequence's by the sequence's start."""
+    if isinstance(parent, yaml.MappingNode):
+        return int(parent.value[index // 2][0].start_mark.line) + 1
+    return int(parent.start_mark.line) + 1
 
 
 def _construct_mapping(loader: _MarkedLoader, node: yaml.MappingNode) -> MarkedDict:
@@ -64,7 +144,12 @@ def load_yaml_text(raw: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise YamlError(f"file is not UTF-8 text ({error.reason})", raw[: error.start].count(b"\n") + 1) from None
     try:
-        return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - _MarkedLoader is a SafeLoader
+        loader = _MarkedLoader(text)
+        loader.check_aliases = "*" in text
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         # at end of input the mark sits one past the last line; name the last line instead

@@ -10,9 +10,33 @@ from typing import Any, Callable, Generator
 import httpx
 
 from provisioner.errors import ProviderError
-from provisioner.providers.wire import loads
+from provisioner.providers.wire import describe, loads
 
 EXPIRY_MARGIN_SECONDS = 30  # renew a little early so a token never expires mid-request
+# ... but never more than this share of the token's lifetime: a 20-second token with a 30-second
+# margin would be "expired" on arrival and every request would log in first. A quarter keeps 3/4
+# of any lifetime usable while still renewing ahead of a request slower than a quarter of it.
+EXPIRY_MARGIN_SHARE = 0.25
+DEFAULT_LIFETIME_SECONDS = 3600.0  # when the answer does not say (the platforms' documented hour)
+
+
+def renewal_delay(lifetime: float) -> float:
+    """Seconds after a login when its token is renewed: the lifetime less the margin."""
+    return max(0.0, lifetime - min(EXPIRY_MARGIN_SECONDS, lifetime * EXPIRY_MARGIN_SHARE))
+
+
+def _seconds(lifetime: Any) -> float:
+    """`expires_in` as sent (a number, or a numeric string on some servers); the default hour when
+    it is missing, not a number or not positive (as `lifetime or 3600` always did for 0)."""
+    if isinstance(lifetime, bool):
+        return DEFAULT_LIFETIME_SECONDS
+    try:
+        seconds = float(lifetime)
+    except (TypeError, ValueError):
+        return DEFAULT_LIFETIME_SECONDS
+    if not 0 < seconds < float("inf"):  # also NaN: not a lifetime
+        return DEFAULT_LIFETIME_SECONDS
+    return seconds
 
 
 class TransientLoginError(ProviderError):
@@ -30,10 +54,15 @@ class TokenLogin(httpx.Auth):
         self._lock = threading.Lock()
         self._on_token = on_token  # registers the token with the redactor
 
+    def clock(self) -> float:
+        """Monotonic seconds (a method so that tests can give an instance a fake clock)."""
+        return time.monotonic()
+
     def token_request(self, origin: str) -> httpx.Request:
         raise NotImplementedError  # pragma: no cover
 
-    def parse_token(self, body: Any) -> tuple[str, float | None]:
+    def parse_token(self, body: Any) -> tuple[Any, Any]:
+        """(token, lifetime in seconds) as the answer has them; checked by the caller."""
         raise NotImplementedError  # pragma: no cover
 
     def attach(self, request: httpx.Request, token: str) -> None:
@@ -53,7 +82,7 @@ class TokenLogin(httpx.Auth):
 
     def _current(self) -> str | None:
         with self._lock:
-            if self._token and time.monotonic() < self._expires_at:
+            if self._token and self.clock() < self._expires_at:
                 return self._token
             return None
 
@@ -68,10 +97,13 @@ class TokenLogin(httpx.Auth):
             raise ProviderError(f"login failed: HTTP {response.status_code}", code="authentication",
                                 status=response.status_code)
         token, lifetime = self.parse_token(body)
+        if not isinstance(token, str) or not token:
+            raise ProviderError(f"login failed: the answer carries no token ({describe(token)})",
+                                code="authentication", status=response.status_code)
         self._on_token(token)
         with self._lock:
             self._token = token
-            self._expires_at = time.monotonic() + max(0.0, (lifetime or 3600) - EXPIRY_MARGIN_SECONDS)
+            self._expires_at = self.clock() + renewal_delay(_seconds(lifetime))
         return token
 
     def forget(self) -> str | None:
@@ -92,8 +124,8 @@ class OAuthClientCredentials(TokenLogin):
         return httpx.Request("POST", origin + self._path, data={
             "client_id": self._id, "client_secret": self._secret, "grant_type": "client_credentials"})
 
-    def parse_token(self, body: Any) -> tuple[str, float | None]:
-        return str(body["access_token"]), body.get("expires_in")
+    def parse_token(self, body: Any) -> tuple[Any, Any]:
+        return body.get("access_token"), body.get("expires_in")
 
 
 class JsonLogin(TokenLogin):
@@ -111,8 +143,8 @@ class JsonLogin(TokenLogin):
     def token_request(self, origin: str) -> httpx.Request:
         return httpx.Request("POST", origin + self._path, json=self._credentials)
 
-    def parse_token(self, body: Any) -> tuple[str, float | None]:
-        return str(body[self._field]), body.get("expires_in")
+    def parse_token(self, body: Any) -> tuple[Any, Any]:
+        return body.get(self._field), body.get("expires_in")
 
     def attach(self, request: httpx.Request, token: str) -> None:
         if self._header:

@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.config.test_workspace_errors import GOOD_CAMPAIGN as SPRING
 from tests.conftest import Platforms, cli, quickstart_providers
+
+CRITEO = ("  c1:\n    provider: criteo\n    name: C1\n    goal: Retention\n"
+          "    spendLimit: {{spendLimitType: capped, spendLimitRenewal: daily, spendLimitAmount: {amount}}}\n")
 
 CORPUS = {
     "malformed YAML": ("campaigns:\n  spring: {name: [\n", "campaigns.yaml:2: error: invalid YAML"),
@@ -27,6 +33,27 @@ CORPUS = {
     "unknown provider": ("campaigns:\n" + SPRING.replace("provider: topsort", "provider: tiktok"),
                          "campaigns.yaml:3: error: campaigns.spring.provider: no provider instance 'tiktok'"),
     "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00", "campaigns.yaml: error: file is binary"),
+    "money too large for the platform": (
+        "campaigns:\n" + CRITEO.format(amount="1e309"),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 1E+309 is out of range: must be at "
+        "least 0 and less than 1,000,000,000,000"),
+    "money below the smallest unit": (
+        "campaigns:\n" + CRITEO.format(amount="1e-400"),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 1E-400 has more than 2 decimal places"),
+    "money of 310 digits": (
+        "campaigns:\n" + CRITEO.format(amount="9" * 310),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 1.000000e+310 is out of range"),
+    "money with fractions of a cent": (
+        "campaigns:\n" + CRITEO.format(amount="10.005"),
+        "campaigns.yaml:6: error: campaigns.c1.spendLimit.spendLimitAmount: 10.005 has more than 2 decimal places"),
+    "bid above the platform's int range": (
+        "campaigns:\n" + SPRING.replace("{amount: 5,", "{amount: 2000000000,"),
+        "campaigns.yaml:8: error: campaigns.spring.bids.0.amount: Input should be less than 2000000000"),
+    "key of dots only": (
+        "campaigns:\n" + SPRING.replace("  spring:", '  "..":'),
+        "campaigns.yaml:2: error: campaigns...: campaign key '..' must be 1-64 letters, digits, '.', '_' or '-', "
+        "and not only dots"),
+    "key of one dot": ("campaigns:\n" + SPRING.replace("  spring:", '  ".":'), "campaign key '.' must be"),
 }
 
 
@@ -70,3 +97,46 @@ def test_bad_provider_settings(edit, expected: str, tmp_path: Path, platforms: P
     assert result.exit_code == 1 and expected in result.stderr, result.stderr
     assert "tsk-pasted-in-yaml" not in result.output
     assert platforms.requests("topsort") == [] and platforms.requests("criteo") == []
+
+
+def _alias_bomb(levels: int) -> str:
+    """A campaign whose free-form targetingFilters hold `levels` nested lists of nine aliases."""
+    lines = ['      l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels + 1):
+        lines.append(f"      l{level}: &l{level} [" + ",".join([f"*l{level - 1}"] * 9) + "]")
+    return SPRING + "    targetingFilters:\n" + "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_quickly_in_bounded_memory(tmp_path: Path, platforms: Platforms,
+                                                         secret_env: dict[str, str]) -> None:
+    """~450 bytes describing 9**9 nodes: unfixed, it exhausts memory. Run as a real process capped
+    at 1 GB so that a regression fails this test instead of the machine."""
+    (tmp_path / "providers.yaml").write_text(quickstart_providers(platforms))
+    (tmp_path / "campaigns.yaml").write_text("campaigns:\n" + _alias_bomb(9))
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    result = subprocess.run([sys.executable, "-m", "provisioner", "plan", str(tmp_path), "--no-save"],
+                            check=False, capture_output=True, text=True, timeout=60, preexec_fn=cap_memory)
+    assert result.returncode == 1, result.stderr
+    # the first alias of l4 (66,430 nodes) is on line 15, in l5
+    assert "campaigns.yaml:15: error: an alias here expands to 66,430 nodes" in result.stderr, result.stderr
+    assert "nothing was sent to any platform" in result.stderr
+    assert platforms.requests("topsort") == [] and platforms.requests("criteo") == []
+
+
+def test_ordinary_anchors_still_work(tmp_path: Path, platforms: Platforms, secret_env: dict[str, str]) -> None:
+    """A shared budget block and an anchored filter used by a few campaigns are not bombs."""
+    campaigns = "campaigns:\n" + SPRING.replace("{amount: 100, type: daily}", "&shared {amount: 100, type: daily}")
+    campaigns += "    targetingFilters: &filters {brand: [acme, [x, y]]}\n"
+    for key in ("summer", "autumn"):
+        campaigns += (SPRING.replace("spring:", f"{key}:").replace("name: Spring", f"name: {key}")
+                      .replace("{amount: 100, type: daily}", "*shared") + "    targetingFilters: *filters\n")
+    (tmp_path / "providers.yaml").write_text(quickstart_providers(platforms))
+    (tmp_path / "campaigns.yaml").write_text(campaigns)
+    result = cli("plan", str(tmp_path), "--out", str(tmp_path / "plan.json"))
+    assert result.exit_code == 0, result.stderr
+    assert "3 to create" in result.stdout
+    plan = (tmp_path / "plan.json").read_text()
+    assert plan.count('"brand"') == 3 and plan.count('"amount": 100') >= 3

@@ -11,7 +11,8 @@ from provisioner.providers.base import RateLimit
 from provisioner.providers.criteo.errors import raise_for_envelope
 from provisioner.providers.criteo.schema import CriteoSettings
 from provisioner.providers.http import ApiClient, HttpContext
-from provisioner.providers.wire import json_request, loads
+from provisioner.providers.wire import (answer, expect_id, expect_list, expect_object, expect_objects,
+                                        json_request)
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=250, per_seconds=60)  # client credentials, per application
 
@@ -31,19 +32,33 @@ class CriteoClient:
         body = {"filters": {"advertiserIds": [self.settings.advertiser_id]}}
         response = self.api.request("POST", f"{self.campaigns_path}/search", idempotent=True,
                                     **json_request(body))
-        return list(raise_for_envelope(response, "search campaigns").get("data") or [])
+        envelope = raise_for_envelope(response, "search campaigns")
+        # no campaigns is `"data": []`; a missing or other list is an error, never "none"
+        return expect_list(envelope.get("data"), "Criteo search campaigns", "'data' to be a list of campaigns")
 
     def create_campaign(self, attributes: dict[str, Any]) -> dict[str, Any]:
         document = {"data": {"type": "Campaign", "attributes": attributes}}
         response = self.api.request("POST", self.campaigns_path, **json_request(document))
-        return raise_for_envelope(response, "create campaign")
+        envelope = raise_for_envelope(response, "create campaign", ambiguous=True)
+        # Criteo said yes, so the campaign may exist: a malformed answer is ambiguous (looked up by name)
+        what = "Criteo create campaign"
+        created = expect_object(envelope.get("data"), what, "'data' to be the created campaign", ambiguous=True)
+        expect_id(created, "id", what, ambiguous=True)
+        if envelope.get("warnings") is not None:
+            expect_list(envelope["warnings"], what, "'warnings' to be a list", ambiguous=True)
+        return envelope
 
     def patch_campaigns(self, items: list[dict[str, Any]]) -> tuple[httpx.Response, dict[str, Any]]:
         """One batch PATCH; returns the raw envelope so per-item problems can be mapped back."""
         response = self.api.request("PATCH", self.campaigns_path, **json_request({"data": items}))
         if response.status_code >= 400:
             raise_for_envelope(response, "update campaigns")
-        return response, loads(response) or {}
+        what = "Criteo update campaigns"
+        envelope = expect_object(answer(response, what), what, "the {data, errors, warnings} envelope")
+        for part in ("data", "errors", "warnings"):
+            if envelope.get(part) is not None:
+                expect_objects(envelope[part], what, f"'{part}' to be a list of objects")
+        return response, envelope
 
     def close(self) -> None:
         self.api.close()

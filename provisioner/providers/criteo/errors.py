@@ -7,18 +7,26 @@ from typing import Any
 import httpx
 
 from provisioner.errors import ProviderError
-from provisioner.providers.wire import loads
+from provisioner.providers.wire import answer, describe, loads, unexpected
 
 
-def problem_text(problem: dict[str, Any]) -> str:
+def problem_text(problem: Any) -> str:
+    if not isinstance(problem, dict):  # the envelope's problems are objects; say what came instead
+        return f"unknown: {describe(problem)}"
     title = problem.get("title") or problem.get("detail") or "error"
     return f"{problem.get('code', 'unknown')}: {title}"
 
 
-def raise_for_envelope(response: httpx.Response, action: str) -> dict[str, Any]:
-    """Return the body; raise for an HTTP error or a document-level error."""
+def raise_for_envelope(response: httpx.Response, action: str, ambiguous: bool = False) -> dict[str, Any]:
+    """Return the body; raise for an HTTP error or a document-level error, and for a success whose
+    body is not an envelope (`ambiguous` for a create's answer: the campaign may exist)."""
     body = loads(response)
-    problems = body.get("errors", []) if isinstance(body, dict) else []
+    problems = body.get("errors") if isinstance(body, dict) else None
+    problems = problems if isinstance(problems, list) else []
+    if response.status_code < 400 and not isinstance(body, dict):
+        what = f"Criteo {action}"
+        raise unexpected(what, "a JSON object (the {data, errors, warnings} envelope)",
+                         describe(answer(response, what, ambiguous)), ambiguous)
     if response.status_code >= 400 or (problems and not body.get("data")):
         first = problems[0] if problems and isinstance(problems[0], dict) else {}
         code = first.get("code") or f"http_{response.status_code}"
@@ -30,9 +38,9 @@ def raise_for_envelope(response: httpx.Response, action: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def item_index(problem: dict[str, Any]) -> int | None:
+def item_index(problem: Any) -> int | None:
     """'@data/3' → 3: the 0-based position of the request item a problem is about."""
-    instance = str(problem.get("instance") or "")
+    instance = str(problem.get("instance") or "") if isinstance(problem, dict) else ""
     if instance.startswith("@data/"):
         head = instance[len("@data/"):].split("/", 1)[0]
         if head.isdigit():

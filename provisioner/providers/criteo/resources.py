@@ -17,6 +17,7 @@ from provisioner.providers.criteo.client import CriteoClient
 from provisioner.providers.criteo.errors import item_index, problem_text
 from provisioner.providers.criteo.schema import CriteoSettings
 from provisioner.providers.http import HttpContext
+from provisioner.providers.wire import expect_id, expect_object, optional_text
 
 GOALS = {"unspecified": "Unspecified", "acquisition": "Acquisition", "retention": "Retention"}
 
@@ -26,21 +27,24 @@ def _unwrap(amount: Any) -> Any:
 
 
 def to_live(resource: dict[str, Any]) -> LiveCampaign:
-    attributes = resource.get("attributes") or {}
+    what = "Criteo campaign"
+    campaign_id = expect_id(resource, "id", what)
+    what = f"Criteo campaign {campaign_id}"
+    attributes = expect_object(resource.get("attributes") or {}, what, "'attributes' to be an object")
     fields: dict[str, Any] = {"name": attributes.get("name")}
     goal = attributes.get("goal")
     fields["goal"] = GOALS.get(str(goal).lower(), goal)
-    spend = dict(attributes.get("spendLimit") or {})
+    spend = dict(expect_object(attributes.get("spendLimit") or {}, what, "'spendLimit' to be an object"))
     if "spendLimitAmount" in spend:
         spend["spendLimitAmount"] = _unwrap(spend["spendLimitAmount"])
     fields["spendLimit"] = spend
     automation = attributes.get("budgetAutomation")
     if isinstance(automation, dict):
         config = automation.get("automatedBudgetConfiguration") or {}
-        objective = config.get("adSetOptimizationObjective")
+        objective = config.get("adSetOptimizationObjective") if isinstance(config, dict) else None
         fields["budgetAutomation"] = {"enabled": automation.get("enabled", False),
                                       "budgetConfiguration": {"adSetObjectives": objective} if objective else None}
-    return LiveCampaign(id=str(resource["id"]), fields=fields, name=attributes.get("name"))
+    return LiveCampaign(id=campaign_id, fields=fields, name=optional_text(attributes.get("name")))
 
 
 def _spend_limit(spend: dict[str, Any], wrapped: bool) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from provisioner.providers.base import CampaignModel, ProviderSettings
+from provisioner.providers.money import money_check
 
 
 class CriteoSettings(ProviderSettings):
@@ -20,6 +21,11 @@ class CriteoSettings(ProviderSettings):
     batch_size: int = Field(default=50, ge=1, le=50, description="campaigns per PATCH request")
 
 
+# Criteo holds the amount as a double (exact to ~15 significant digits) and bills in cents: two
+# decimal places, and less than a trillion of any currency, which no spend limit approaches.
+SpendAmount = Annotated[Decimal, AfterValidator(money_check(places=2, below=Decimal("1e12")))]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -27,7 +33,7 @@ class _Strict(BaseModel):
 class SpendLimit(_Strict):
     spendLimitType: Literal["capped", "uncapped"]
     spendLimitRenewal: Literal["undefined", "daily", "monthly", "lifetime"] | None = None
-    spendLimitAmount: Annotated[Decimal, Field(ge=0, description="decimal, advertiser currency")] | None = None
+    spendLimitAmount: Annotated[SpendAmount, Field(description="decimal, advertiser currency")] | None = None
 
     @model_validator(mode="after")
     def _capped_rules(self) -> "SpendLimit":

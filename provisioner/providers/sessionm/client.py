@@ -14,7 +14,7 @@ from provisioner.providers.base import SANDBOX, RateLimit
 from provisioner.providers.http import ApiClient, HttpContext
 from provisioner.providers.sessionm.errors import SessionMError, checked
 from provisioner.providers.sessionm.schema import SessionMSettings
-from provisioner.providers.wire import json_request
+from provisioner.providers.wire import expect_objects, json_request
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # api-contracts §8: none documented
 SANDBOX_HOST = "https://api-sandbox.ent-sessionm.com"
@@ -43,7 +43,9 @@ class SessionMClient:
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         response = self.api.request("GET", self._path(self.settings.list_path))
-        return list(checked(response, "list campaigns", self._redact).get("campaigns") or [])
+        body = checked(response, "list campaigns", self._redact)
+        # an account with no campaign answers `"campaigns": []`; anything else is not "none"
+        return expect_objects(body.get("campaigns"), "SessionM list campaigns", "'campaigns' to be a list of objects")
 
     def create_campaign(self, attributes: dict[str, Any]) -> dict[str, Any]:
         response = self.api.request("POST", self._path(self.settings.create_path),

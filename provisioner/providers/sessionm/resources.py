@@ -11,6 +11,7 @@ from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign
 from provisioner.providers.http import HttpContext
 from provisioner.providers.sessionm.client import SessionMClient
 from provisioner.providers.sessionm.schema import SessionMSettings
+from provisioner.providers.wire import expect_id, optional_text
 
 # The config vocabulary: the create request's names, which list and create answers use too.
 FIELDS = ("name", "status", "starts_at", "ends_at", "campaign_type", "template", "targeting", "metadata")
@@ -32,20 +33,21 @@ def utc_iso(value: Any) -> Any:
 
 def to_live(campaign: dict[str, Any]) -> LiveCampaign:
     """A campaign of the list or create answer."""
+    campaign_id = expect_id(campaign, "id", "SessionM campaign")
     fields = {name: campaign[name] for name in FIELDS if name in campaign}
     for name in DATETIMES:
         if name in fields:
             fields[name] = utc_iso(fields[name])
-    external_id = campaign.get("external_id") or campaign.get("permalink")
-    return LiveCampaign(id=str(campaign["id"]), fields=fields, key=external_id, name=campaign.get("name"),
+    external_id = optional_text(campaign.get("external_id") or campaign.get("permalink"))
+    return LiveCampaign(id=campaign_id, fields=fields, key=external_id, name=optional_text(campaign.get("name")),
                         outputs={"external_id": external_id} if external_id else {})
 
 
 def info_to_live(info: dict[str, Any]) -> LiveCampaign:
     """The info endpoints' shorter form: campaign_id, permalink and non-ISO dates, no name."""
     fields = {name: utc_iso(info[name]) for name in DATETIMES if info.get(name) is not None}
-    permalink = info.get("permalink")
-    return LiveCampaign(id=str(info["campaign_id"]), fields=fields, key=permalink,
+    permalink = optional_text(info.get("permalink"))
+    return LiveCampaign(id=expect_id(info, "campaign_id", "SessionM campaign info"), fields=fields, key=permalink,
                         outputs={"external_id": permalink} if permalink else {})
 
 

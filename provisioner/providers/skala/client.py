@@ -11,7 +11,7 @@ from provisioner.providers.base import RateLimit
 from provisioner.providers.http import ApiClient, HttpContext
 from provisioner.providers.skala.errors import raise_for_error
 from provisioner.providers.skala.schema import SkalaSettings
-from provisioner.providers.wire import json_request, loads
+from provisioner.providers.wire import answer, expect_object, expect_objects, json_request, loads
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # §8: nothing documented
 ORDERS = "/api/campaign-order"
@@ -36,21 +36,37 @@ class SkalaClient:
         raise_for_error(response, action, needs)
         return loads(response)
 
+    def _object(self, method: str, path: str, action: str, needs: str | None = None,
+                body: Any = None, ambiguous: bool = False) -> dict[str, Any]:
+        """A call whose answer must be one JSON object (an order, a brand, a company)."""
+        kwargs = json_request(body) if body is not None else {}
+        response = self.api.request(method, path, **kwargs)
+        raise_for_error(response, action, needs)
+        what = f"Skala {action}"
+        return expect_object(answer(response, what, ambiguous), what, ambiguous=ambiguous)
+
+    def _list(self, path: str, action: str, needs: str) -> list[dict[str, Any]]:
+        """A GET whose answer must be a JSON list of objects (orders, campaign types)."""
+        response = self.api.request("GET", path)
+        raise_for_error(response, action, needs)
+        what = f"Skala {action}"
+        return expect_objects(answer(response, what), what)
+
     # -- campaign orders ------------------------------------------------------------------------
     def orders_by_brand(self) -> list[dict[str, Any]]:
         brand = self.settings.brand_id
-        body = self._call("GET", f"{ORDERS}/by-brand/{brand}", f"list campaign orders of brand {brand}",
+        return self._list(f"{ORDERS}/by-brand/{brand}", f"list campaign orders of brand {brand}",
                           f"CompanyUser for at least one company under brand {brand}")
-        return [o for o in body or [] if isinstance(o, dict)]
 
     def get_order(self, order_id: str) -> dict[str, Any]:
-        return self._call("GET", f"{ORDERS}/{order_id}", f"read campaign order {order_id}", COMPANY_USER) or {}
+        return self._object("GET", f"{ORDERS}/{order_id}", f"read campaign order {order_id}", COMPANY_USER)
 
     def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
         # never retried once sent: an unanswered create becomes AmbiguousOutcomeError (ApiClient)
         company = body["object"]["company"]["id"]
-        return self._call("POST", ORDERS, "create campaign order", f"CompanyUser for company {company}",
-                          body) or {}
+        # Skala said yes, so the order may exist: a malformed answer is ambiguous (looked up)
+        return self._object("POST", ORDERS, "create campaign order", f"CompanyUser for company {company}",
+                            body, ambiguous=True)
 
     def update_order(self, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("PUT", f"{ORDERS}/{order_id}", f"update campaign order {order_id}",
@@ -61,15 +77,15 @@ class SkalaClient:
 
     # -- what names and ids refer to ------------------------------------------------------------
     def campaign_types(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/api/campaign-type/all", "list campaign types", "Admin") or []
+        return self._list("/api/campaign-type/all", "list campaign types", "Admin")
 
     def brand(self) -> dict[str, Any]:
         brand = self.settings.brand_id
-        return self._call("GET", f"/api/brand/{brand}", f"read brand {brand}", f"access to brand {brand}") or {}
+        return self._object("GET", f"/api/brand/{brand}", f"read brand {brand}", f"access to brand {brand}")
 
     def company(self, company_id: int) -> dict[str, Any]:
-        return self._call("GET", f"/api/company/{company_id}", f"read company {company_id}",
-                          f"CompanyUser for company {company_id}") or {}
+        return self._object("GET", f"/api/company/{company_id}", f"read company {company_id}",
+                            f"CompanyUser for company {company_id}")
 
     # -- session ------------------------------------------------------------------------------
     def logout(self) -> None:

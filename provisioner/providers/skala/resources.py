@@ -16,6 +16,7 @@ from provisioner.providers.base import (CreateRequest, CreateResult, LiveCampaig
 from provisioner.providers.http import HttpContext
 from provisioner.providers.skala.client import SkalaClient
 from provisioner.providers.skala.schema import SkalaSettings
+from provisioner.providers.wire import expect_id, unexpected
 
 MEDIA = ("picture", "video", "audio")
 BUDGET = ("budgetOptionId", "customBudget", "customAdPlatformTypes")
@@ -44,7 +45,8 @@ def _live_value(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_live(order: dict[str, Any]) -> LiveCampaign:
-    values = [v for v in order.get("campaignFieldValues") or [] if isinstance(v, dict)]
+    order_id = expect_id(order, "id", "Skala campaign order")
+    values = _field_values(order)
     fields: dict[str, Any] = {
         "company": _ref(order.get("company")), "campaignType": _ref(order.get("campaignType")),
         "startDate": order.get("startDate"), "endDate": order.get("endDate"),
@@ -53,7 +55,13 @@ def to_live(order: dict[str, Any]) -> LiveCampaign:
         **{name: order.get(name) for name in BUDGET},
         "status": order.get("status"),  # read-only: never declared, so never compared
     }
-    return LiveCampaign(id=str(order["id"]), fields=fields)
+    return LiveCampaign(id=order_id, fields=fields)
+
+
+def _field_values(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """An order's campaignFieldValues as read; an answer without a list of them has none."""
+    values = order.get("campaignFieldValues")
+    return [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
 
 
 def _wire_model(model: dict[str, Any], live: dict[str, Any] | None) -> dict[str, Any]:
@@ -96,7 +104,7 @@ def update_body(order: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any
         obj["landingPage"] = landing
     declared = desired.get("campaignFieldValues") or {}
     values, seen = [], set()
-    for live in (v for v in order.get("campaignFieldValues") or [] if isinstance(v, dict)):
+    for live in _field_values(order):
         reference = str(live.get("reference"))
         seen.add(reference)
         value = declared.get(reference) or _live_value(live)  # undeclared values are kept as they are
@@ -179,7 +187,7 @@ class NameResolver:
                 raise ProviderError(f"{what} {name!r} ({', '.join(keys)}) {problem} the {plural} of brand "
                                     f"{self.brand_id} this login can read ({known}); give {field} instead",
                                     code="unknown-name")
-            resolved[name] = int(matches[0]["id"])
+            resolved[name] = _int_id(matches[0], f"Skala {what} {name!r}")
         return resolved
 
     def _check_company(self, company_id: int, keys: list[str]) -> None:
@@ -190,12 +198,23 @@ class NameResolver:
                 raise ProviderError(f"{error}, used by {', '.join(keys)}", code=error.code,
                                     status=error.status) from None
             raise
-        brand = (company.get("brand") or {}).get("id")
-        if brand is not None and int(brand) != self.brand_id:
+        brand = company.get("brand")
+        if isinstance(brand, dict) and brand.get("id") is None:
+            brand = None  # the answer does not say: nothing to check
+        brand = _int_id(brand, f"Skala company {company_id}'s brand") if brand is not None else None
+        if brand is not None and brand != self.brand_id:
             raise ProviderError(f"company {company_id} ({', '.join(keys)}) belongs to brand {brand}, but this "
                                 f"provider instance manages brand {self.brand_id}: its orders would never be "
                                 "listed; use another provider instance for that brand", code="wrong-brand")
         self.checked.add(company_id)
+
+
+def _int_id(item: Any, what: str) -> int:
+    """A numeric id read from an answer (Skala's ids are integers)."""
+    value = expect_id(item, "id", what)
+    if not value.isdigit():
+        raise unexpected(what, "an integer id", f"id {value!r}"[:60])
+    return int(value)
 
 
 def _named(declared: dict[str, dict[str, Any]], field: str) -> dict[str, list[str]]:

@@ -8,13 +8,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
 from provisioner.providers.base import CampaignModel, ProviderSettings
+from provisioner.providers.money import money_check
 
 FieldType = Literal["FREETEXT", "SELECT", "PICTURE", "VIDEO", "MODEL"]
 AdPlatform = Literal["FACEBOOK", "ADFORM", "LINKEDIN", "SNAPCHAT"]
 Id = Annotated[StrictInt, Field(ge=1)]
+# Skala documents no money format (api-contracts §2); a budget in major units of the brand's currency
+# has cents at most, and stays below a trillion: anything else is a typo, never a budget.
+BudgetAmount = Annotated[Decimal, AfterValidator(money_check(places=2, below=Decimal("1e12"), positive=True))]
 
 
 class SkalaSettings(ProviderSettings):
@@ -107,7 +111,7 @@ class SkalaCampaign(CampaignModel):
     campaignFieldValues: dict[str, FieldValue] = Field(
         default_factory=dict, description="keyed by the campaign field's reference, e.g. headline")
     budgetOptionId: Id | None = Field(default=None, description="budgetOption / budgetOptionCustom")
-    customBudget: Annotated[Decimal, Field(gt=0, description="decimal, brand currency, major units")] | None = None
+    customBudget: Annotated[BudgetAmount, Field(description="decimal, brand currency, major units")] | None = None
     customAdPlatformTypes: list[AdPlatform] | None = Field(default=None, description="full custom budget only")
 
     @model_validator(mode="after")

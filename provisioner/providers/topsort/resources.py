@@ -14,16 +14,19 @@ from provisioner.errors import ProviderError
 from provisioner.providers.http import HttpContext
 from provisioner.providers.topsort.client import TopsortClient
 from provisioner.providers.topsort.schema import TopsortSettings
+from provisioner.providers.wire import expect_id, optional_text
 
 SERVER_MANAGED_BUDGET = ("amountRemaining", "amountCarryover", "amountUsed")
 
 
 def to_live(campaign: dict[str, Any]) -> LiveCampaign:
+    campaign_id = expect_id(campaign, "campaignId", "Topsort campaign in the list answer")
     fields = dict(campaign)
     if isinstance(fields.get("budget"), dict):
         fields["budget"] = {k: v for k, v in fields["budget"].items() if k not in SERVER_MANAGED_BUDGET}
-    return LiveCampaign(id=str(campaign["campaignId"]), fields=fields,
-                        key=campaign.get("externalCampaignId"), name=campaign.get("name"))
+    return LiveCampaign(id=campaign_id, fields=fields,
+                        key=optional_text(campaign.get("externalCampaignId")),
+                        name=optional_text(campaign.get("name")))
 
 
 def _wire(values: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, Str
 
 from provisioner.providers.base import CampaignModel, ProviderSettings
 
+# Topsort's money is int64 minor units, documented below 2e9 for budgets (api-contracts §6); bids get
+# the same bound: a bid above the largest budget is a typo.
 MinorUnits = Annotated[StrictInt, Field(ge=0, lt=2_000_000_000, description="integer minor currency units")]
 
 
@@ -37,7 +39,7 @@ class BidTarget(_Strict):
 
 
 class Bid(_Strict):
-    amount: Annotated[StrictInt, Field(ge=1, description="integer minor currency units")]
+    amount: Annotated[StrictInt, Field(ge=1, lt=2_000_000_000, description="integer minor currency units")]
     target: BidTarget
     trigger: dict[str, Any] | None = None
     location: dict[str, Any] | None = None
