@@ -435,7 +435,7 @@ def markdown(rows: list[Row], latency: float, command: str) -> str:
             f"| {f['one_get_s']:.1f}{'*' if f['one_get_sample'] < row.n else ''} | {f['one_get_over_wall']:.1f}× "
             f"| {f['emulator_cpu_no_save_s']:.2f} |")
     lines += ["", ("Pairs are `plan --no-save` / `plan --out F` (both with `--detailed-exitcode`, exit 0: unchanged). "
-              "CPU and peak RSS are the child's own (wait4 rusage). Requests: what the client sent for one plan. "
+              "CPU and peak RSS are the child's own (wait4 rusage). Requests: what the emulator served per plan (token and login calls included). "
               "plan / ideal uses the `--no-save` wall time."),
               f"Ideal: {IDEAL_FORMULA}. "
               + "; ".join(f"{p}: {READ_PATHS[p].note}" for p in sorted({r.provider for r in rows})) + ".",
