@@ -140,7 +140,7 @@ def ideal_seconds(provider: str, n: int, latency: float) -> tuple[float, int]:
 
 IDEAL_FORMULA = ("ideal = T(P) + k·t, P = ceil(N / page size) list pages (1 when the list is not paged), "
                  "t = latency, k = sequential non-list round trips (token/login/logout); T(P) = end of the "
-                 "last page when page i starts at max(start(i−c) + t, start(i−L) + 1.02·W) with c = 8 "
+                 "last page when page i starts at max(start(i-c) + t, start(i-L) + 1.02·W) with c = 8 "
                  "concurrent requests and L requests per W seconds (the client's sliding window)")
 
 
@@ -431,8 +431,8 @@ def markdown(rows: list[Row], latency: float, command: str) -> str:
             f"| {row.provider} | {row.n:,} | {f['wall_no_save_s']:.2f} / {f['wall_out_s']:.2f} "
             f"| {f['requests_per_plan']:.0f} (ideal {f['ideal_requests']}) "
             f"| {f['cpu_no_save_us']:.0f} / {f['cpu_out_us']:.0f} | {f['rss_no_save_mb']:.0f} / {f['rss_out_mb']:.0f} "
-            f"| {f['plan_file_mb']:.1f} | {f['ideal_s']:.2f} | {f['wall_over_ideal']:.1f}× "
-            f"| {f['one_get_s']:.1f}{'*' if f['one_get_sample'] < row.n else ''} | {f['one_get_over_wall']:.1f}× "
+            f"| {f['plan_file_mb']:.1f} | {f['ideal_s']:.2f} | {f['wall_over_ideal']:.1f}x "
+            f"| {f['one_get_s']:.1f}{'*' if f['one_get_sample'] < row.n else ''} | {f['one_get_over_wall']:.1f}x "
             f"| {f['emulator_cpu_no_save_s']:.2f} |")
     lines += ["", ("Pairs are `plan --no-save` / `plan --out F` (both with `--detailed-exitcode`, exit 0: unchanged). "
               "CPU and peak RSS are the child's own (wait4 rusage). Requests: what the emulator served per plan (token and login calls included). "

@@ -18,9 +18,8 @@ from pathlib import Path
 from provisioner.engine import apply_plan, make_plan, open_run
 from provisioner.hooks import Hook
 from provisioner.planner import Planner
-from provisioner.refresh import refresh
 from provisioner.providers.http import HttpContext
-
+from provisioner.refresh import refresh
 
 
 class FreezeAfterRefresh(Hook):

@@ -13,15 +13,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from provisioner.states.backend import StateBackend  # noqa: E402
-from provisioner.states.postgres import PostgresStateManager  # noqa: E402
-from provisioner.states.state import PENDING, ResourceState, State  # noqa: E402
-from provisioner.states.statemgr import LocalStateManager  # noqa: E402
+from provisioner.states.backend import StateBackend
+from provisioner.states.postgres import PostgresStateManager
+from provisioner.states.state import PENDING, ResourceState, State
+from provisioner.states.statemgr import LocalStateManager
 
 
 def resource(i: int, status: str = "managed") -> ResourceState:

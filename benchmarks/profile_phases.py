@@ -63,7 +63,8 @@ def main() -> int:
         key, _, nc, tt, ct = row
         return f"  {nc:>9} calls  tottime {tt:7.3f}s  cumtime {ct:7.3f}s{per(ct)}  {short(key)}"
 
-    print(f"total own time {total:.2f} s" + (f" ({total / args.campaigns * 1e6:.0f} µs per campaign)" if args.campaigns else ""))
+    per_campaign = f" ({total / args.campaigns * 1e6:.0f} µs per campaign)" if args.campaigns else ""
+    print(f"total own time {total:.2f} s{per_campaign}")
     print(f"\n## top {args.top} by cumulative time")
     for row in sorted(rows, key=lambda r: -r[4])[:args.top]:
         print(line(row))

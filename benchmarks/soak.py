@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from provisioner.engine import open_run  # noqa: E402
-from provisioner.providers.http import HttpContext  # noqa: E402
-from provisioner.testing.converge import converge  # noqa: E402
-from tests.reliability import workspace_gen  # noqa: E402
-from tests.reliability.platforms_process import COLLECTIONS, live_ids  # noqa: E402
-from tests.reliability.test_kill9 import ENV  # noqa: E402
+from provisioner.engine import open_run
+from provisioner.providers.http import HttpContext
+from provisioner.testing.converge import converge
+from tests.reliability import workspace_gen
+from tests.reliability.platforms_process import COLLECTIONS, live_ids
+from tests.reliability.test_kill9 import ENV
 
 
 def main() -> int:

@@ -4,10 +4,18 @@ The public API for embedding (CI bots, notebooks): load a workspace, plan it, ap
 """
 
 from provisioner.applier import ApplyReport, Outcome
-from provisioner.config.workspace import Workspace, load_workspace
+from provisioner.config.models import Workspace
+from provisioner.config.workspace import load_workspace
 from provisioner.engine import Run, apply_plan, make_plan, open_run, staleness
-from provisioner.errors import (AmbiguousOutcomeError, ConfigError, PlanFileError, ProviderError,
-                                ProvisionerError, StateError, StateLockedError)
+from provisioner.errors import (
+                                AmbiguousOutcomeError,
+                                ConfigError,
+                                PlanFileError,
+                                ProviderError,
+                                ProvisionerError,
+                                StateError,
+                                StateLockedError,
+)
 from provisioner.plans.action import Action
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import Plan

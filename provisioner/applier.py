@@ -8,9 +8,10 @@ next plan resolves by looking the campaign up; nothing is ever created twice.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from provisioner.config.models import Workspace
 from provisioner.diff import field_diffs
@@ -19,12 +20,10 @@ from provisioner.hooks import Hook
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import Plan
-from provisioner.providers.base import (BatchUpdates, CreateRequest, LiveCampaign, UpdateRequest,
-                                        UpdateResult, Updates)
+from provisioner.providers.base import BatchUpdates, CreateRequest, LiveCampaign, UpdateRequest, UpdateResult, Updates
 from provisioner.refresh import Sessions
-from provisioner.states.state import MANAGED, PENDING, ResourceState
 from provisioner.states.backend import StateBackend
-
+from provisioner.states.state import MANAGED, PENDING, ResourceState
 
 # the code a refused blocked change reports (scripts read it); other blocked kinds use their action's name
 BLOCKED_CODES = {Action.CANNOT_UPDATE: "cannot-update-in-place"}

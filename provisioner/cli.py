@@ -69,7 +69,7 @@ force_option = click.option("--force", is_flag=True,
 class _Group(click.Group):
     """Usage errors exit 1, not click's 2: in CI, 2 means "changes" or "drift"."""
 
-    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)

@@ -9,7 +9,7 @@ linear; deepdiff is only asked for the paths of campaigns that really differ.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -45,8 +45,8 @@ def canon(value: Any) -> Any:
         if _DATETIME.match(value):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)  # platforms that drop the zone mean UTC
-            return ("t", parsed.astimezone(timezone.utc).isoformat())
+                parsed = parsed.replace(tzinfo=UTC)  # platforms that drop the zone mean UTC
+            return ("t", parsed.astimezone(UTC).isoformat())
         return value
     if isinstance(value, dict):
         return {k: c for k, v in value.items() if (c := canon(v)) is not None}

@@ -16,10 +16,10 @@ from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
 from provisioner.diff import canon
 from provisioner.hooks import Hook
+from provisioner.planner import Planner
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
-from provisioner.planner import Planner
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import Sessions, refresh
 from provisioner.sandboxing import Sandboxes
@@ -81,7 +81,8 @@ def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness
     if saved.state_lineage != state.lineage and state.resources:
         problems.append(Staleness(StaleKind.OTHER_LINEAGE))
     fresh = make_plan(run, saved.mode, saved.prune, hook)
-    problems += [Staleness(StaleKind.READ_ERROR, name, detail=error) for name, error in sorted(fresh.read_errors.items())]
+    problems += [Staleness(StaleKind.READ_ERROR, name, detail=error)
+                 for name, error in sorted(fresh.read_errors.items())]
     if saved.config_digest != fresh.config_digest:
         problems += _config_changes(saved, fresh) or [Staleness(StaleKind.CONFIG_OTHER)]
     if saved.state_digest != fresh.state_digest:

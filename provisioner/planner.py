@@ -6,7 +6,7 @@ one that cannot be read is planned from state alone and reported as not observab
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.config.models import CampaignConfig, Workspace
@@ -20,7 +20,8 @@ from provisioner.states.state import MANAGED, PENDING, ResourceState, State
 
 ABSENT = "absent"
 BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platform's UI first), or give the "
-                "campaign a new key to create a new one")  # fingerprint of "no live campaign": a create goes stale if one appears
+                "campaign a new key to create a new one")
+# (ABSENT is the fingerprint of "no live campaign": a planned create goes stale if one appears)
 
 
 def compared(campaign: CampaignConfig) -> dict[str, Any]:
@@ -40,7 +41,7 @@ class Planner:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
                     config_digest=self.workspace.digest(), state_digest=self.state.digest(),
                     state_lineage=self.state.lineage, prune=self.prune,
-                    created_at=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"))
+                    created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
         plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
         plan.read_errors = {n: v.error for n, v in sorted(self.live.items()) if v.error}
         plan.drift = self._drift()
@@ -131,7 +132,8 @@ class Planner:
                          resource: ResourceState | None) -> ResourceChange:
         if resource is None or resource.status == PENDING:
             if resource is not None:
-                change.reason = "retrying an interrupted create (the platform's create-or-retrieve will not duplicate it)"
+                change.reason = ("retrying an interrupted create (the platform's create-or-retrieve will not "
+                                 "duplicate it)")
             return change
         wanted = compared(campaign)
         change.id, change.before = resource.id, project(resource.attrs, wanted)
@@ -164,7 +166,8 @@ class Planner:
                                     f"`provisioner state rm WORKSPACE --key {key}` to forget it")
                 else:
                     warnings.append(f"{key}: no longer in config; run plan with --prune to retire it on "
-                                    f"{resource.provider_type}, or `provisioner state rm WORKSPACE --key {key}` to forget it")
+                                    f"{resource.provider_type}, or `provisioner state rm WORKSPACE --key {key}` "
+                                    "to forget it")
                 continue
             change = ResourceChange(key, resource.provider, resource.provider_type, Action.RETIRE,
                                     id=resource.id, before=resource.attrs, reason="removed from config (--prune)")

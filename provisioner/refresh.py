@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Callable, cast
+from typing import cast
 
 import httpx
 
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
-from provisioner.providers.base import Finds, LiveCampaign, Lists, Prepares, ProviderSession
+from provisioner.providers.base import Finds, Lists, LiveCampaign, Prepares, ProviderSession
 from provisioner.providers.http import HttpContext
 from provisioner.states.state import PENDING, State
 

@@ -71,14 +71,15 @@ def test_two_live_campaigns_with_the_name_block_adoption(workspace) -> None:  # 
     criteo = [LiveCampaign("8", dict(C1_LIVE), name="C1"), LiveCampaign("9", dict(C1_LIVE), name="C1")]
     changes, plan = _plan(workspace, State(), criteo=criteo)
     assert ("ambiguous", "c1", ()) in changes
-    assert "2 live campaigns are named 'C1'" in [c for c in plan.changes if c.key == "c1"][0].reason
+    assert "2 live campaigns are named 'C1'" in next(c for c in plan.changes if c.key == "c1").reason
 
 
 def test_update_noop_and_server_counters(workspace) -> None:  # type: ignore[no-untyped-def]
     state = State(resources={"t1": ResourceState("t1", "topsort", "topsort", id="u-1", attrs={}),
                              "c1": ResourceState("c1", "criteo", "criteo", id="9", attrs={})})
     changed = dict(T1_LIVE, budget={"amount": 90, "type": "daily", "amountUsed": 99})
-    changes, plan = _plan(workspace, state, [LiveCampaign("u-1", changed, key="t1")], [LiveCampaign("9", dict(C1_LIVE))])
+    changes, plan = _plan(workspace, state, [LiveCampaign("u-1", changed, key="t1")],
+                          [LiveCampaign("9", dict(C1_LIVE))])
     assert changes == [("no-op", "c1", ()), ("update", "t1", ("budget.amount",))]
     assert plan.has_changes()
 
@@ -87,7 +88,7 @@ def test_pending_create_found_is_adopted_not_recreated(workspace) -> None:  # ty
     state = State(resources={"t1": ResourceState("t1", "topsort", "topsort", status=PENDING)})
     changes, plan = _plan(workspace, state, [LiveCampaign("u-1", dict(T1_LIVE), key="t1")])
     assert ("adopt", "t1", ()) in changes
-    assert "interrupted" in [c for c in plan.changes if c.key == "t1"][0].reason
+    assert "interrupted" in next(c for c in plan.changes if c.key == "t1").reason
 
 
 def test_removed_from_config_retires_only_with_prune(workspace) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from provisioner.commands.plan import render
 from provisioner.engine import apply_plan, make_plan, open_run, staleness
 from provisioner.plans.plan import NORMAL
 from provisioner.plans.planfile import read_plan
-from provisioner.sandboxing import SandboxOptions, Sandboxes
+from provisioner.sandboxing import Sandboxes, SandboxOptions
 from provisioner.views import human, jsonview
 
 

@@ -8,7 +8,7 @@ from provisioner.commands.output import err, out, progress_hook
 from provisioner.engine import make_plan, open_run
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
-from provisioner.sandboxing import SandboxOptions, Sandboxes
+from provisioner.sandboxing import Sandboxes, SandboxOptions
 from provisioner.views import human, jsonview, markdown
 
 

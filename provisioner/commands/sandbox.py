@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
@@ -39,10 +40,8 @@ def serve(state_dir: str, port: int, platforms: list[str], faults: str | None, s
     err(f"Serving {len(servers)} emulator(s); state in {state_dir}. Ctrl-C to stop.")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     for server in servers:
         server.stop()
     if stats_file:
@@ -66,7 +65,7 @@ def edit(state_dir: str, platform: str, object_id: str, assignments: list[str]) 
     emulator = make_emulator(platform, state_dir)
     try:
         result = emulator.ui_edit(object_id, changes)
-    except Exception as error:  # noqa: BLE001 - any refusal by the emulator is the user's input
+    except Exception as error:
         detail = getattr(getattr(error, "response", None), "body", None) or error
         err(f"Error: {platform} has no campaign {object_id!r} that accepts {changes} ({detail}); "
             "the id is the platform's id, as `provisioner show WORKSPACE` lists it")

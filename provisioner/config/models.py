@@ -12,13 +12,13 @@ from pydantic import BaseModel
 from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
-from provisioner.providers.base import CampaignModel, ProviderPlugin, ProviderSettings
+from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
 
 
 @dataclass
 class ProviderInstance:
     name: str
-    plugin: ProviderPlugin
+    plugin: AnyPlugin
     settings: ProviderSettings
     source: SourceLocation
 

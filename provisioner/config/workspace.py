@@ -6,19 +6,19 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.secrets import (ENV_REFERENCE, SecretReferenceError, is_secret_field,
-                                        resolve_reference)
+from provisioner.config.models import CampaignConfig, ProviderInstance, StateSettings, Workspace
+from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
-from provisioner.config.models import (CampaignConfig, ProviderInstance, StateSettings, Workspace)
-from provisioner.providers.base import SANDBOX, ProviderPlugin
+from provisioner.providers.base import SANDBOX, AnyPlugin
 from provisioner.providers.registry import broken_providers, providers
 
 TOP_LEVEL = ("providers", "campaigns", "state")
@@ -46,7 +46,7 @@ class _Loader:
     def __init__(self, environ: Mapping[str, str] | None, require_secrets: bool = True) -> None:
         self.environ = environ
         self.require_secrets = require_secrets
-        self.plugins: dict[str, ProviderPlugin] = {}  # instance → plugin, even if its settings are bad
+        self.plugins: dict[str, AnyPlugin] = {}  # instance → plugin, even if its settings are bad
         self.diagnostics: list[Diagnostic] = []
 
     def error(self, summary: str, file: Path, line: int | None, field_path: str | None = None) -> None:
@@ -293,8 +293,8 @@ def _value_at(document: Any, path: tuple[Any, ...]) -> Any:
     """The YAML value at a pydantic error's location (None where the path leaves the document)."""
     node = document
     for part in path:
-        found = (isinstance(node, dict) and part in node
-                 or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        found = ((isinstance(node, dict) and part in node)
+                 or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)))
         if not found:
             return None
         node = node[part]

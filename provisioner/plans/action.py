@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     CREATE = "create"
     UPDATE = "update"
     ADOPT = "adopt"  # a live campaign is recognised as ours and recorded (then updated if it differs)
@@ -43,7 +43,7 @@ _SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.ADOPT: "<=", Action.A
             Action.RETIRE: "-", Action.NOOP: " ", Action.WAITING: "…"}
 
 
-class DriftKind(str, enum.Enum):
+class DriftKind(enum.StrEnum):
     """What `drift` found for one campaign recorded in state."""
 
     CHANGED = "changed"  # live differs from what was last applied

@@ -53,7 +53,7 @@ class ResourceChange:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ResourceChange":
+    def from_dict(cls, data: dict[str, Any]) -> ResourceChange:
         values = dict(data)
         values["action"] = Action(values["action"])
         values["diffs"] = [FieldDiff(**d) for d in values.get("diffs", [])]
@@ -77,7 +77,7 @@ class DriftEntry:
         return asdict(self) | {"kind": self.kind.value}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DriftEntry":
+    def from_dict(cls, data: dict[str, Any]) -> DriftEntry:
         values = dict(data)
         values["diffs"] = [FieldDiff(**d) for d in values.get("diffs", [])]
         return cls(**values)

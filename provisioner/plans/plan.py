@@ -59,7 +59,7 @@ class Plan:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Plan":
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
         return cls(
             mode=data["mode"], workspace=list(data["workspace"]), config_digest=data["config_digest"],
             state_digest=data["state_digest"], state_lineage=data["state_lineage"],

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class StaleKind(str, enum.Enum):
+class StaleKind(enum.StrEnum):
     OTHER_LINEAGE = "other-lineage"  # the state belongs to another workspace lineage
     READ_ERROR = "read-error"  # a provider instance could not be read (`key` is the instance)
     CONFIG_ADDED = "config-added"  # a campaign was added to the configuration

@@ -9,10 +9,20 @@ a user writes in YAML; each provider maps to and from its wire format in its `re
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Literal, Mapping, Protocol, TypeVar, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -87,7 +97,8 @@ class CampaignModel(BaseModel):
 
     def declared(self) -> dict[str, Any]:
         """The fields the YAML declares, as plain JSON-able values (Decimal kept exact)."""
-        return _plain(self.model_dump(exclude_unset=True, by_alias=True))
+        declared: dict[str, Any] = _plain(self.model_dump(exclude_unset=True, by_alias=True))
+        return declared
 
     @classmethod
     def update_blocker(cls, field_name: str, live: Any, desired: Any) -> str | None:
@@ -242,7 +253,7 @@ class Capabilities:
     unique_names: bool = False  # the platform refuses a second campaign of the same name
 
     @classmethod
-    def of(cls, session: type, cannot: Mapping[str, str], **identity: Any) -> "Capabilities":
+    def of(cls, session: type, cannot: Mapping[str, str], **identity: Any) -> Capabilities:
         """Capabilities of `session` (a class); `cannot` must explain exactly what it lacks."""
         unknown = sorted(set(cannot) - set(CAPABILITIES))
         if unknown:
@@ -310,3 +321,7 @@ class ProviderPlugin(Generic[S]):
 
     def connect(self, settings: S, context: HttpContext) -> ProviderSession:
         return self.session(settings, context)
+
+
+# A plugin of any platform, as registries and workspaces hold them (each knows its own settings type).
+AnyPlugin = ProviderPlugin[Any]

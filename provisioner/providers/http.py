@@ -8,12 +8,13 @@ platform; the caller gets AmbiguousOutcomeError and looks the campaign up instea
 from __future__ import annotations
 
 import logging
-from collections import deque
 import random
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 

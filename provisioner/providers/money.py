@@ -3,8 +3,8 @@ amount like `1e309`, `1e-400` or 310 digits is refused with file, line and field
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 
 def _short(value: Decimal) -> str:

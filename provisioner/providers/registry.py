@@ -8,19 +8,19 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.metadata import entry_points
 
-from provisioner.providers.base import ProviderPlugin
+from provisioner.providers.base import AnyPlugin, ProviderPlugin
 
 GROUP = "provisioner.providers"
 
 
 @lru_cache(maxsize=1)
-def _discover() -> tuple[dict[str, ProviderPlugin], dict[str, str]]:
-    found: dict[str, ProviderPlugin] = {}
+def _discover() -> tuple[dict[str, AnyPlugin], dict[str, str]]:
+    found: dict[str, AnyPlugin] = {}
     broken: dict[str, str] = {}
     for entry in entry_points(group=GROUP):
         try:
             plugin = entry.load()
-        except Exception as error:  # noqa: BLE001 - any import failure of a plugin is reported, not fatal
+        except Exception as error:
             broken[entry.name] = f"{type(error).__name__}: {error}"
             continue
         if not isinstance(plugin, ProviderPlugin):
@@ -30,7 +30,7 @@ def _discover() -> tuple[dict[str, ProviderPlugin], dict[str, str]]:
     return found, broken
 
 
-def providers() -> dict[str, ProviderPlugin]:
+def providers() -> dict[str, AnyPlugin]:
     return _discover()[0]
 
 

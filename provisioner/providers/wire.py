@@ -66,7 +66,9 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)} item(s)"
     if isinstance(value, dict):
-        return "an object" + (f" with keys {', '.join(map(repr, sorted(map(str, value))[:5]))}" if value else " with no keys")
+        if not value:
+            return "an object with no keys"
+        return f"an object with keys {', '.join(map(repr, sorted(map(str, value))[:5]))}"
     return type(value).__name__
 
 

@@ -12,8 +12,9 @@ import math
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import parse_qs
 
 from provisioner.sandbox.faults import FaultInjector, FaultKind, RateLimiter
@@ -31,7 +32,7 @@ class PlatformRequest:
     body: bytes = b""
 
     @classmethod
-    def build(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> "PlatformRequest":
+    def build(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> PlatformRequest:
         path, _, qs = target.partition("?")
         lowered = {k.lower(): v for k, v in headers.items()}
         return cls(method.upper(), path, parse_qs(qs, keep_blank_values=True), lowered, body)

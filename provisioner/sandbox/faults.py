@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -49,7 +50,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._forced: deque[tuple[FaultKind, bool]] = deque()  # (kind, creates only)
 
-    def force(self, kind: FaultKind, times: int = 1, creates_only: bool = True) -> "FaultInjector":
+    def force(self, kind: FaultKind, times: int = 1, creates_only: bool = True) -> FaultInjector:
         """Inject `kind` into the next `times` requests that create (any requests with
         `creates_only=False`), before any random draw; other requests meanwhile pass untouched."""
         if kind is FaultKind.COMMIT_LATE and (self.commit_delay <= 0 or not creates_only):
@@ -83,7 +84,7 @@ class FaultInjector:
 
     @classmethod
     def parse(cls, spec: str, seed: int | None = None, latency: float = 0.0,
-              commit_delay: float = 0.0) -> "FaultInjector":
+              commit_delay: float = 0.0) -> FaultInjector:
         """`"0.2"` → every kind but commit-late at 20 %; `"0.2:429,500,drop-after"` → those kinds only;
         `"1:commit-late"` with `commit_delay` → every create committed late. ValueError when malformed."""
         rate_text, _, kinds_text = spec.partition(":")
@@ -103,11 +104,11 @@ class FaultInjector:
 class RateLimiter:
     """A fixed-window limiter like the platforms': `limit` requests per `window_seconds`."""
 
-    def __init__(self, limit: int, window_seconds: float, clock=time.time) -> None:
+    def __init__(self, limit: int, window_seconds: float, clock: Callable[[], float] = time.time) -> None:
         self.limit = limit
         self.window_seconds = window_seconds
         self._clock = clock
-        self._window_start = clock()
+        self._window_start: float = clock()
         self._used = 0
         self._lock = threading.Lock()
 

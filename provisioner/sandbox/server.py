@@ -18,7 +18,7 @@ def _handler_for(emulator: Emulator[Any], hang_seconds: float) -> type[BaseHTTPR
     class EmulatorHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        def log_message(self, format: str, *args: object) -> None:
             pass  # requests are recorded by the emulator; stderr stays quiet
 
         def _serve(self) -> None:
@@ -69,7 +69,7 @@ class EmulatorServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> "EmulatorServer":
+    def start(self) -> EmulatorServer:
         self._thread.start()
         return self
 
@@ -77,7 +77,7 @@ class EmulatorServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def __enter__(self) -> "EmulatorServer":
+    def __enter__(self) -> EmulatorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

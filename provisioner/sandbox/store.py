@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 class Store:
@@ -24,6 +25,13 @@ class Store:
     def get(self, collection: str, key: str) -> Any:
         """The object, or None when there is none (typed Any: callers know their collections)."""
         return self._collections.get(collection, {}).get(str(key))
+
+    def record(self, collection: str, key: str) -> dict[str, Any] | None:
+        """An object of a collection of JSON objects (campaigns, orders, users), or None."""
+        value = self.get(collection, key)
+        if value is not None and not isinstance(value, dict):
+            raise TypeError(f"{collection}/{key} holds a {type(value).__name__}, not an object")
+        return value
 
     def put(self, collection: str, key: str, value: Any) -> None:
         with self._lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -69,7 +69,7 @@ class StateBackend(Protocol):
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def holder_info(command: str) -> dict[str, object]:
@@ -98,7 +98,7 @@ def local_state_dir(root: Path, path: str) -> Path:
     return directory if directory.is_absolute() else root / directory
 
 
-def state_backend_for(root: Path, settings: "StateSettings") -> StateBackend:
+def state_backend_for(root: Path, settings: StateSettings) -> StateBackend:
     """The backend the workspace's (already validated) state settings name."""
     if settings.backend == "postgres":
         from provisioner.states.postgres import PostgresStateManager  # psycopg only when used

@@ -111,7 +111,7 @@ def dsn_secrets(dsn: str) -> set[str]:
         password = conninfo_to_dict(dsn).get("password")
         if password:
             found.add(str(password))
-    except Exception:  # noqa: BLE001 - an unparsable DSN: the regions above are all there is
+    except Exception:
         pass
     return {piece for piece in found if piece.strip()}
 
@@ -182,7 +182,7 @@ class PostgresStateManager:
             from psycopg.conninfo import conninfo_to_dict
 
             conninfo_to_dict(self._dsn)
-        except Exception as error:  # noqa: BLE001 - ProgrammingError or ValueError, by version
+        except Exception as error:
             raise StateError("PostgreSQL state backend: cannot parse the connection string (state.dsn): "
                              f"{_parse_failure(error, self._dsn)}") from None
         try:
@@ -344,7 +344,7 @@ class PostgresStateManager:
     def _who_holds(self, conn: Any) -> tuple[dict[str, object] | None, list[dict[str, object]]]:
         """(the live writer's record, the live readers' records). A holder that has just taken the
         lock writes its row a moment later, so an unnamed holder is looked for again briefly."""
-        for attempt in range(20):
+        for _attempt in range(20):
             info, readers = self._holder(conn), self._live_readers(conn)
             writer = info if info and info.get("current") else None
             if writer or readers or not (info and info["alive"]):

@@ -34,7 +34,7 @@ class ResourceState:
                 "updated_at": self.updated_at}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ResourceState":
+    def from_dict(cls, data: dict[str, Any]) -> ResourceState:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import IO
 
 from provisioner.errors import StateError, StateLockedError
-from provisioner.states.backend import (holder_info, local_state_dir, locked_message, now_iso,
-                                        readers_message)
+from provisioner.states.backend import holder_info, local_state_dir, locked_message, now_iso, readers_message
 from provisioner.states.state import ResourceState, State
-from provisioner.states.statefile import (complete_lines, dump_state, journal_put, journal_remove, load_state,
-                                          replay)
+from provisioner.states.statefile import complete_lines, dump_state, journal_put, journal_remove, load_state, replay
 
 SNAPSHOT, JOURNAL, LOCK, LOCK_INFO = "state.json", "state.journal", "state.lock", "state.lock.json"
 READERS = "state.lock.readers"  # one record per plan or drift reading under the shared lock

@@ -9,7 +9,6 @@ from typing import Any
 from provisioner.plans.action import Action
 from provisioner.plans.plan import Plan
 
-
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict
 
 from provisioner.applier import ApplyReport
-from provisioner.plans.planfile import plan_document
 from provisioner.plans.plan import Plan
+from provisioner.plans.planfile import plan_document
 from provisioner.states.state import ResourceState
 
 

@@ -59,4 +59,4 @@ def _notes(plan: Plan) -> list[str]:
         lines.append(f"- **{instance}**: not observable ({reason}); drift unknown.")
     for warning in plan.warnings:
         lines.append(f"- ⚠ {warning}")
-    return ([""] + lines) if lines else []
+    return (["", *lines]) if lines else []

@@ -3,7 +3,7 @@ through the function the command gives (stderr), so stdout stays the result."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from provisioner.applier import Outcome
 from provisioner.hooks import Hook

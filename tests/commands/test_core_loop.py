@@ -76,7 +76,7 @@ def test_out_of_band_edit_is_drift_and_yaml_edit_is_one_field_patch(
     changed = [(c["key"], c["action"], [d["path"] for d in c["diffs"]]) for c in plan["changes"]
                if c["action"] != "no-op"]
     assert changed == [("summer-shoes", "update", ["name"])]
-    assert [c for c in plan["changes"] if c["key"] == "spring-sale"][0]["record_state"] is True
+    assert next(c for c in plan["changes"] if c["key"] == "spring-sale")["record_state"] is True
 
     platforms.clear()
     assert cli("apply", str(plan_file)).exit_code == 0
@@ -146,7 +146,8 @@ def test_criteo_batch_partial_failure(workspace: Path, platforms: Platforms, tmp
     assert "criteo.brand-awareness: update ok" in result.stdout
     patches = platforms.requests("criteo", "PATCH")
     assert len(patches) == 1 and len(patches[0].body["data"]) == 2  # one batch document
-    assert patches[0].body["data"][0]["attributes"]["spendLimit"]["spendLimitAmount"] in ({"value": 450}, {"value": 200})
+    amount = patches[0].body["data"][0]["attributes"]["spendLimit"]["spendLimitAmount"]
+    assert amount in ({"value": 450}, {"value": 200})
 
     replanned = cli("plan", str(workspace), "--no-save", "--format", "json", "--detailed-exitcode")
     assert replanned.exit_code == 2

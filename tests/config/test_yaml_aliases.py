@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from provisioner.config.yamlmarks import (MAX_ALIAS_NODES_PER_DOCUMENT, MAX_NODES_PER_ALIAS, YamlError,
-                                          load_yaml_text)
+from provisioner.config.yamlmarks import MAX_ALIAS_NODES_PER_DOCUMENT, MAX_NODES_PER_ALIAS, YamlError, load_yaml_text
 
 
 def alias_bomb(levels: int, indent: str = "") -> str:

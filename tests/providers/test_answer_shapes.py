@@ -3,7 +3,8 @@ ProviderError naming the platform and what was expected, never TypeError/KeyErro
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,8 @@ from provisioner.errors import AmbiguousOutcomeError, ProviderError
 from provisioner.providers import wire
 from provisioner.providers.criteo.errors import raise_for_envelope
 from provisioner.providers.criteo.resources import to_live as criteo_live
-from provisioner.providers.sessionm.resources import info_to_live, to_live as sessionm_live
+from provisioner.providers.sessionm.resources import info_to_live
+from provisioner.providers.sessionm.resources import to_live as sessionm_live
 from provisioner.providers.skala.resources import to_live as skala_live
 from provisioner.providers.topsort.resources import to_live as topsort_live
 

@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
-from provisioner.providers.base import (CAPABILITIES, CampaignModel, CreateRequest, CreateResult, PluginError,
-                                        ProviderPlugin, ProviderSettings)
+from provisioner.providers.base import (
+    CAPABILITIES,
+    CampaignModel,
+    CreateRequest,
+    CreateResult,
+    PluginError,
+    ProviderPlugin,
+    ProviderSettings,
+)
 from provisioner.providers.registry import providers
 
 

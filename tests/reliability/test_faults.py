@@ -12,7 +12,7 @@ import pytest
 from provisioner.engine import make_plan, open_run
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import refresh
-from provisioner.sandboxing import SandboxOptions, Sandboxes
+from provisioner.sandboxing import Sandboxes, SandboxOptions
 from provisioner.testing.converge import converge
 from tests.reliability import workspace_gen
 

@@ -4,8 +4,9 @@ never a traceback, and only that provider instance fails: the others are still r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

@@ -237,7 +237,8 @@ def test_spend_already_spent_limits_decreases(emulator, client):
     emulator.ui_edit(daily, {"spent": 100.0})
     result = patch(client, spend_item(lifetime, spendLimitAmount={"value": 300}),
                    spend_item(daily, spendLimitAmount={"value": 50}))
-    assert codes(result["errors"]) == [("@data/0", CHECK + "cannot-decrease-lifetime-spend-limit-below-what-is-already-spent")]
+    code = CHECK + "cannot-decrease-lifetime-spend-limit-below-what-is-already-spent"
+    assert codes(result["errors"]) == [("@data/0", code)]
     assert result["data"] == [{"type": "Campaign", "id": daily}]
     assert codes(result["warnings"]) == [
         ("@data/1", CHECK + "new-spend-limit-amount-will-take-place-at-the-next-period-start")]

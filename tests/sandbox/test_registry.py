@@ -39,5 +39,5 @@ def test_make_emulator_persists_under_the_state_dir_and_applies_the_documented_r
 
 
 def test_an_unknown_name_says_which_exist() -> None:
-    with pytest.raises(KeyError, match="no emulator named 'nosuch'.*criteo, sessionm, skala, targeter, topsort"):
+    with pytest.raises(KeyError, match=r"no emulator named 'nosuch'.*criteo, sessionm, skala, targeter, topsort"):
         make_emulator("nosuch")

@@ -154,8 +154,8 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
 
 
 def test_over_real_http() -> None:
-    with EmulatorServer(SessionMEmulator()) as server:
-        with httpx.Client(base_url=server.url, auth=(KEY, SECRET), timeout=5) as client:
+    with EmulatorServer(SessionMEmulator()) as server, \
+            httpx.Client(base_url=server.url, auth=(KEY, SECRET), timeout=5) as client:
             created = client.post(f"{APP}/campaigns", json=DOC_EXAMPLE).json()["campaign"]
             info = client.get(f"{APP}/external/campaigns/{created['external_id']}/info").json()
     assert info["campaign"]["campaign_id"] == created["id"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -13,7 +13,7 @@ from provisioner.sandbox.skala.routes import SkalaEmulator
 from provisioner.sandbox.store import Store
 from provisioner.sandbox.transport import EmulatorTransport
 
-DEC_1_2029 = datetime(2029, 12, 1, tzinfo=timezone.utc).timestamp()
+DEC_1_2029 = datetime(2029, 12, 1, tzinfo=UTC).timestamp()
 # Parameter names exactly as in the CampaignOrder "Create" row of the document.
 ORDER = {
     "object": {"company": {"id": 10}, "campaignType": {"id": 100}, "startDate": "2030-01-01",
@@ -175,7 +175,7 @@ def test_put_with_a_foreign_field_value_id_is_400(client: httpx.Client, user: di
 
 def test_cancel_pending_or_running_only(emulator: SkalaEmulator, client: httpx.Client, user: dict) -> None:
     pending, running = create(client, user), create(client, user)
-    emulator.clock = lambda: datetime(2030, 1, 10, tzinfo=timezone.utc).timestamp()
+    emulator.clock = lambda: datetime(2030, 1, 10, tzinfo=UTC).timestamp()
     assert client.get(f"/api/campaign-order/{running['id']}", headers=user).json()["status"] == "RUNNING"
     for order in (pending, running):
         response = client.put(f"/api/campaign-order/{order['id']}/cancel", headers=user)
@@ -183,7 +183,7 @@ def test_cancel_pending_or_running_only(emulator: SkalaEmulator, client: httpx.C
     assert client.put(f"/api/campaign-order/{pending['id']}/cancel", headers=user).status_code == 400
     assert client.put(f"/api/campaign-order/{pending['id']}", json=ORDER, headers=user).status_code == 400
     finished = create(client, user)
-    emulator.clock = lambda: datetime(2030, 3, 1, tzinfo=timezone.utc).timestamp()
+    emulator.clock = lambda: datetime(2030, 3, 1, tzinfo=UTC).timestamp()
     assert client.put(f"/api/campaign-order/{finished['id']}/cancel", headers=user).status_code == 400
 
 
@@ -224,8 +224,8 @@ def test_ui_edit_keeps_field_value_ids(emulator: SkalaEmulator, client: httpx.Cl
 
 
 def test_over_real_http() -> None:
-    with EmulatorServer(SkalaEmulator(clock=lambda: DEC_1_2029)) as server:
-        with httpx.Client(base_url=server.url, timeout=5) as client:
+    with EmulatorServer(SkalaEmulator(clock=lambda: DEC_1_2029)) as server, \
+            httpx.Client(base_url=server.url, timeout=5) as client:
             headers = login(client)
             order = create(client, headers)
             cancelled = client.put(f"/api/campaign-order/{order['id']}/cancel", headers=headers).json()

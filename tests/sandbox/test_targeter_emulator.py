@@ -167,9 +167,8 @@ def test_injected_500_has_the_documented_body() -> None:
 
 
 def test_partner_examples_over_real_http() -> None:
-    with EmulatorServer(TargeterEmulator()) as server:
-        with httpx.Client(base_url=server.url, timeout=5) as client:
-            headers = login(client)
-            statuses = [client.post("/api/campaign", json=body, headers=headers).status_code
-                        for body in (REAL_ESTATE, MARKETING, REAL_ESTATE)]
+    with EmulatorServer(TargeterEmulator()) as server, httpx.Client(base_url=server.url, timeout=5) as client:
+        headers = login(client)
+        statuses = [client.post("/api/campaign", json=body, headers=headers).status_code
+                    for body in (REAL_ESTATE, MARKETING, REAL_ESTATE)]
     assert statuses == [201, 201, 200]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -16,7 +16,7 @@ from provisioner.sandbox.topsort.routes import TopsortEmulator
 from provisioner.sandbox.transport import EmulatorTransport
 
 BASE = "/public/v1/campaign-service"
-NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc).timestamp()
+NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC).timestamp()
 AUTH = {"Authorization": "Bearer sandbox-key"}
 # The read model of doc 004, field for field.
 CAMPAIGN_FIELDS = {
@@ -230,7 +230,7 @@ def test_state_persists_in_the_store_file(tmp_path):
     with httpx.Client(transport=EmulatorTransport(second), base_url="https://api.topsort.com", headers=AUTH) as c:
         assert c.get(f"{BASE}/campaigns/{campaign['campaignId']}").json() == campaign
         assert create(c)["campaignId"] != campaign["campaignId"]
-        assert [x["campaignId"] for x in c.get(f"{BASE}/campaigns").json()["campaigns"]][0] == campaign["campaignId"]
+        assert next(x["campaignId"] for x in c.get(f"{BASE}/campaigns").json()["campaigns"]) == campaign["campaignId"]
 
 
 def test_ui_edit_changes_the_stored_campaign(emulator, client):

@@ -11,8 +11,7 @@ from provisioner.providers.base import RateLimit
 from provisioner.providers.criteo.errors import raise_for_envelope
 from provisioner.providers.criteo.schema import CriteoSettings
 from provisioner.providers.http import ApiClient, HttpContext
-from provisioner.providers.wire import (answer, expect_id, expect_list, expect_object, expect_objects,
-                                        json_request)
+from provisioner.providers.wire import answer, expect_id, expect_list, expect_object, expect_objects, json_request
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=250, per_seconds=60)  # client credentials, per application
 

@@ -11,8 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import (CreateRequest, CreateResult, LiveCampaign, UpdateRequest,
-                                        UpdateResult)
+from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, UpdateRequest, UpdateResult
 from provisioner.providers.criteo.client import CriteoClient
 from provisioner.providers.criteo.errors import item_index, problem_text
 from provisioner.providers.criteo.schema import CriteoSettings

@@ -36,7 +36,7 @@ class SpendLimit(_Strict):
     spendLimitAmount: Annotated[SpendAmount, Field(description="decimal, advertiser currency")] | None = None
 
     @model_validator(mode="after")
-    def _capped_rules(self) -> "SpendLimit":
+    def _capped_rules(self) -> SpendLimit:
         if self.spendLimitType == "capped":
             if self.spendLimitAmount is None:
                 raise ValueError("a capped spend limit needs spendLimitAmount")

@@ -3,7 +3,8 @@ with the same envelope. Codes come in upper or lower case, so they are compared 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 

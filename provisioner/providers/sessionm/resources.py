@@ -4,7 +4,7 @@ campaign is recognised by its key even after the state file is lost."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign
@@ -27,8 +27,8 @@ def utc_iso(value: Any) -> Any:
     except ValueError:
         return value
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def to_live(campaign: dict[str, Any]) -> LiveCampaign:

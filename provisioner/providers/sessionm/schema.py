@@ -77,7 +77,7 @@ class SessionMCampaign(CampaignModel):
         return values
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> "SessionMCampaign":
+    def _cross_field_rules(self) -> SessionMCampaign:
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         if self.starts_at.microsecond or self.ends_at.microsecond:

@@ -11,8 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
-from provisioner.providers.base import (CreateRequest, CreateResult, LiveCampaign, UpdateRequest,
-                                        UpdateResult)
+from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, UpdateRequest, UpdateResult
 from provisioner.providers.http import HttpContext
 from provisioner.providers.skala.client import SkalaClient
 from provisioner.providers.skala.schema import SkalaSettings

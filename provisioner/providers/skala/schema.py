@@ -42,7 +42,7 @@ class Ref(_Strict):
     name: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _one_of(self) -> "Ref":
+    def _one_of(self) -> Ref:
         if (self.id is None) == (self.name is None):
             raise ValueError("give exactly one of id or name")
         return self
@@ -86,7 +86,7 @@ class FieldValue(_Strict):
     model: ModelValue | None = None
 
     @model_validator(mode="after")
-    def _member_for_type(self) -> "FieldValue":
+    def _member_for_type(self) -> FieldValue:
         needed = {"FREETEXT": "text", "SELECT": "text", "PICTURE": "picture", "VIDEO": "video",
                   "MODEL": "model"}[self.type]
         if getattr(self, needed) is None:
@@ -115,7 +115,7 @@ class SkalaCampaign(CampaignModel):
     customAdPlatformTypes: list[AdPlatform] | None = Field(default=None, description="full custom budget only")
 
     @model_validator(mode="after")
-    def _rules(self) -> "SkalaCampaign":
+    def _rules(self) -> SkalaCampaign:
         if self.endDate < self.startDate:
             raise ValueError("endDate must not be before startDate")
         if self.budgetOptionId is None and self.customBudget is None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Generator, Iterator
+from typing import Any
 
 import httpx
 
@@ -11,8 +12,7 @@ from provisioner.providers.base import RateLimit
 from provisioner.providers.http import ApiClient, HttpContext
 from provisioner.providers.topsort.errors import raise_for_error
 from provisioner.providers.topsort.schema import TopsortSettings
-from provisioner.providers.wire import (answer, expect_id, expect_list, expect_object, json_request, loads,
-                                        unexpected)
+from provisioner.providers.wire import answer, expect_id, expect_list, expect_object, json_request, loads, unexpected
 
 CAMPAIGNS = "/public/v1/campaign-service/campaigns"
 DEFAULT_RATE_LIMIT = RateLimit(requests=45, per_seconds=2)  # "Other Advanced APIs", production
@@ -75,7 +75,7 @@ class TopsortClient:
     def update_campaign(self, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
         response = self.api.request("PATCH", f"{CAMPAIGNS}/{campaign_id}", **json_request(body))
         raise_for_error(response, f"update campaign {campaign_id}")
-        return loads(response)
+        return expect_object(loads(response), f"Topsort update campaign {campaign_id}")
 
     def delete_campaign(self, campaign_id: str) -> None:
         response = self.api.request("DELETE", f"{CAMPAIGNS}/{campaign_id}")

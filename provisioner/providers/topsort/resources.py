@@ -8,9 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from provisioner.providers.base import (CreateRequest, CreateResult, LiveCampaign, UpdateRequest,
-                                        UpdateResult)
 from provisioner.errors import ProviderError
+from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, UpdateRequest, UpdateResult
 from provisioner.providers.http import HttpContext
 from provisioner.providers.topsort.client import TopsortClient
 from provisioner.providers.topsort.schema import TopsortSettings

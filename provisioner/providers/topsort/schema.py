@@ -3,7 +3,7 @@ platform's own field names, and the documented ranges and cross-field rules."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -75,7 +75,7 @@ class TopsortCampaign(CampaignModel):
     exclusionFilters: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> "TopsortCampaign":
+    def _cross_field_rules(self) -> TopsortCampaign:
         if self.endDate <= self.startDate:
             raise ValueError("endDate must be after startDate")
         if self.productIds is not None and self.adFormat != "banner":
@@ -94,7 +94,7 @@ class TopsortCampaign(CampaignModel):
         if field_name != "startDate" or not isinstance(desired, str) or not isinstance(live, str):
             return False
         wanted, actual = _parse(desired), _parse(live)
-        return wanted is not None and actual is not None and wanted <= datetime.now(timezone.utc) \
+        return wanted is not None and actual is not None and wanted <= datetime.now(UTC) \
             and actual >= wanted
 
 

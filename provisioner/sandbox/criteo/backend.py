@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from provisioner.sandbox.core import PlatformError
 from provisioner.sandbox.store import Store
@@ -154,7 +155,8 @@ class CriteoBackend:
         problems = []
         advertiser = attributes.get("advertiserId")
         if not isinstance(advertiser, str) or not advertiser.isdigit():
-            problems.append(validation("advertiserId must be a string-encoded integer", "@data/attributes/advertiserId"))
+            problems.append(validation("advertiserId must be a string-encoded integer",
+                                       "@data/attributes/advertiserId"))
         name = attributes.get("name")
         if not isinstance(name, str) or not name.strip():
             problems.append(validation("name is required", "@data/attributes/name"))
@@ -204,7 +206,7 @@ class CriteoBackend:
         return record, warnings
 
     def _find(self, campaign_id: str) -> dict[str, Any] | None:
-        record = self.store.get(CAMPAIGNS, campaign_id)
+        record = self.store.record(CAMPAIGNS, campaign_id)
         if record is None or not self._accessible(record["advertiserId"]):
             return None
         return record

@@ -7,7 +7,7 @@ No HTTP here. Failures are raised as `PlatformError` carrying SessionM's envelop
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.sandbox.core import PlatformError
@@ -47,8 +47,8 @@ def parse_datetime(value: Any, field: str) -> datetime:
     except ValueError:
         raise sessionm_error("validation", f"{field} is not a valid datetime") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def iso(value: datetime) -> str:
@@ -90,7 +90,7 @@ class SessionMBackend:
         return sorted(self.store.values(CAMPAIGNS), key=lambda c: c["id"])
 
     def get_campaign(self, campaign_id: str | int) -> dict[str, Any] | None:
-        return self.store.get(CAMPAIGNS, str(campaign_id))
+        return self.store.record(CAMPAIGNS, str(campaign_id))
 
     def find_by_permalink(self, permalink: str) -> dict[str, Any] | None:
         return next((c for c in self.store.values(CAMPAIGNS) if c["external_id"] == permalink), None)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import copy
 import re
 import secrets
-from datetime import date, datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 from provisioner.sandbox.core import PlatformError
 from provisioner.sandbox.store import Store
@@ -81,7 +82,10 @@ class SkalaBackend:
         record = self.store.get(TOKENS, token) if token else None
         if record is None:
             raise skala_error(401, "Missing or invalid token")
-        return self.store.get(USERS, str(record["userId"]))
+        user = self.store.record(USERS, str(record["userId"]))
+        if user is None:
+            raise skala_error(401, "Missing or invalid token")
+        return user
 
     # -- access rules ---------------------------------------------------------------------
     @staticmethod
@@ -134,7 +138,7 @@ class SkalaBackend:
         order = {"id": self._next_id("order"), "company": {"id": company["id"], "name": company["name"]},
                  "brand": company["brand"], "campaignType": {"id": ctype["id"], "name": ctype["name"]},
                  "status": "PENDING", "campaignFieldValues": [], "createdBy": user["username"],
-                 "created": datetime.fromtimestamp(self.clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                 "created": datetime.fromtimestamp(self.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
         self._apply(order, ctype, body, obj)
         self.store.put(ORDERS, str(order["id"]), order)
         return self.view(order)
@@ -189,7 +193,7 @@ class SkalaBackend:
     def status(self, order: dict[str, Any]) -> str:
         if order["status"] == "CANCELLED":
             return "CANCELLED"
-        today = datetime.fromtimestamp(self.clock(), timezone.utc).date()
+        today = datetime.fromtimestamp(self.clock(), UTC).date()
         if today > date.fromisoformat(order["endDate"]):
             return "FINISHED"
         return "RUNNING" if today >= date.fromisoformat(order["startDate"]) else "PENDING"
@@ -342,7 +346,7 @@ class SkalaBackend:
         return order
 
     def _found(self, collection: str, object_id: Any, label: str) -> dict[str, Any]:
-        found = self.store.get(collection, str(object_id))
+        found = self.store.record(collection, str(object_id))
         if found is None:
             raise skala_error(404, f"{label} {object_id} not found")
         return found
@@ -350,7 +354,7 @@ class SkalaBackend:
     def _referenced(self, collection: str, object_id: Any, field: str) -> dict[str, Any]:
         # Like the gateway's JSON binding, a numeric string is read as the number it spells.
         is_id = isinstance(object_id, int) or (isinstance(object_id, str) and object_id.isdigit())
-        found = self.store.get(collection, str(int(object_id))) if is_id else None
+        found = self.store.record(collection, str(int(object_id))) if is_id else None
         if found is None:
             raise skala_error(400, f"{field} is missing or unknown")
         return found

@@ -10,7 +10,8 @@ import base64
 import hashlib
 import json
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 TOKENS = "tokens"
@@ -70,7 +71,7 @@ class TargeterBackend:
         if reference_id is not None:
             rule = self.store.get(SETTINGS, f"creation_mode:{reference_id}")
             if rule:
-                return rule
+                return str(rule)
         return self.store.get(SETTINGS, "creation_mode") or DEFAULT_CREATION_MODE
 
     # -- campaigns ------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def _field_issues(name: str, value: Any) -> list[Issue]:
     if name == "material":
         if not isinstance(value, list) or not value:
             return [(path, "At least one material URL is required", False)]
-        return [(path + [i], "Invalid url", False) for i, item in enumerate(value) if not is_uri(item)]
+        return [([*path, i], "Invalid url", False) for i, item in enumerate(value) if not is_uri(item)]
     if not isinstance(value, str):
         return [(path, "Expected string", False)]
     if name == "target_url" and not is_uri(value):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import copy
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from provisioner.sandbox.core import PlatformError
 from provisioner.sandbox.store import Store
@@ -46,7 +47,7 @@ def invalid(message: str) -> PlatformError:
 
 
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_time(value: Any, field: str) -> datetime:
@@ -73,7 +74,7 @@ def _money(value: Any, field: str, upper: int | None = None) -> int:
 def _enum(value: Any, field: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise invalid(f"{field}: expected one of {', '.join(allowed)}")
-    return value
+    return str(value)
 
 
 def _flag(value: Any, field: str) -> bool:
@@ -182,7 +183,8 @@ class TopsortBackend:
                 "next": {"offset": offset + limit, "limit": limit}}
 
     def get_campaign(self, campaign_id: str) -> dict[str, Any]:
-        return self._record(campaign_id)["campaign"]
+        campaign: dict[str, Any] = self._record(campaign_id)["campaign"]
+        return campaign
 
     def update_campaign(self, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
         record = self._record(campaign_id)
@@ -194,7 +196,8 @@ class TopsortBackend:
             record["campaign"]["chargeType"] = _enum(body["chargeType"], "chargeType", ("CPM", "CPC", "CPA"))
         self._apply(record, {k: v for k, v in body.items() if k not in ("chargeType", "campaignType")})
         self._save(record)
-        return record["campaign"]
+        campaign: dict[str, Any] = record["campaign"]
+        return campaign
 
     def delete_campaign(self, campaign_id: str) -> None:
         self._record(campaign_id)
@@ -206,7 +209,7 @@ class TopsortBackend:
     def ui_edit(self, campaign_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """A person edits the campaign in Topsort's UI: no API rules, but the object stays well-formed."""
         record = self._record(campaign_id)
-        campaign = record["campaign"]
+        campaign: dict[str, Any] = record["campaign"]
         for key, value in changes.items():
             if key not in campaign:
                 raise KeyError(f"Campaign has no field {key!r}")
@@ -234,7 +237,8 @@ class TopsortBackend:
             campaign["targetRoas"] = None if body["targetRoas"] is None else _roas(body["targetRoas"])
         if "autobiddingObjective" in body:
             value = body["autobiddingObjective"]
-            campaign["autobiddingObjective"] = None if value is None else _enum(value, "autobiddingObjective", OBJECTIVES)
+            campaign["autobiddingObjective"] = (None if value is None
+                                                else _enum(value, "autobiddingObjective", OBJECTIVES))
         for key in _OBJECT_FIELDS:
             if key in body:
                 campaign[key] = None if body[key] is None else _object(body[key], key)
@@ -259,9 +263,9 @@ class TopsortBackend:
             if end_at <= now:
                 raise invalid("endDate: must be in the future")
             campaign["endDate"] = format_time(end_at)
-        if start is not None or end is not None:
-            if parse_time(campaign["endDate"], "endDate") <= parse_time(campaign["startDate"], "startDate"):
-                raise invalid("endDate: must be greater than startDate")
+        if (start is not None or end is not None) and \
+                parse_time(campaign["endDate"], "endDate") <= parse_time(campaign["startDate"], "startDate"):
+            raise invalid("endDate: must be greater than startDate")
 
     def _set_external_id(self, campaign: dict[str, Any], value: Any) -> None:
         if value is not None and not isinstance(value, str):
@@ -313,7 +317,7 @@ class TopsortBackend:
         return seq
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(int(self.clock()), tz=timezone.utc)
+        return datetime.fromtimestamp(int(self.clock()), tz=UTC)
 
     @staticmethod
     def _uuid(value: Any, field: str) -> str | None:

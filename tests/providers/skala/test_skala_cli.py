@@ -5,8 +5,9 @@ creates found again; plan-time name errors; secrets never shown; logout at the e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from click.testing import Result

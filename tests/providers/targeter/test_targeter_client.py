@@ -4,9 +4,10 @@ the 200 create-or-retrieve answer, errors, token renewal, and a lost answer retr
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
