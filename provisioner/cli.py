@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from provisioner.commands import show as show_cmd
 from provisioner.commands import state as state_cmd
 from provisioner.commands import validate as validate_cmd
 from provisioner.commands.output import err, out, report_config_error
+from provisioner.environment import read_environment
 from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.sandbox.registry import EMULATOR_NAMES
-from provisioner.sandboxing import SandboxOptions
 
 EXIT_CODES = """\b
 Exit codes:
@@ -29,14 +28,6 @@ Exit codes:
   apply     0 everything succeeded, 1 anything failed or was refused
   drift     0 in sync, 2 drift found, 1 error"""
 
-
-
-def _sandbox_options() -> SandboxOptions:
-    """Fault injection for `base_url: sandbox` (fault drills, demos), read from the environment
-    here so nothing below the CLI reads it."""
-    seed = os.environ.get("PROVISIONER_SANDBOX_SEED", "")
-    return SandboxOptions(faults=os.environ.get("PROVISIONER_SANDBOX_FAULTS") or None,
-                          seed=int(seed) if seed.lstrip("-").isdigit() else None)
 
 
 def _exit_codes(line: str) -> str:
@@ -75,6 +66,9 @@ class _Group(click.Group):
             code = super().main(*args, **kwargs)
         except click.UsageError as error:
             error.show()
+            sys.exit(1)
+        except ProvisionerError as error:  # raised before a command's own handler (the environment)
+            err(f"Error: {error}")
             sys.exit(1)
         except click.Abort:
             err("Aborted.")
@@ -131,7 +125,7 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
          prune: bool, lock_timeout: float) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
-         lock_timeout=lock_timeout, sandbox=_sandbox_options())
+         lock_timeout=lock_timeout, env=read_environment())
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
@@ -144,7 +138,7 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> None:
     """Apply a saved plan file exactly (refused if stale), or plan a workspace directory and apply
     it after confirmation."""
-    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, sandbox=_sandbox_options())
+    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment())
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",
@@ -154,7 +148,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
 @lock_timeout_option
 def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float) -> None:
     """Report campaigns changed outside provisioner since the last apply (live vs state)."""
-    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, sandbox=_sandbox_options())
+    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment())
 
 
 @main.command(short_help="List what state records: ids, pending creates, links.")

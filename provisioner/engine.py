@@ -6,7 +6,8 @@ word the results).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -36,13 +37,15 @@ class Run:
     sessions: Sessions
     context: HttpContext
     sandboxes: Sandboxes
+    # the time plans are made at (injected: tests and flight-date checks pin it)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def close(self) -> None:
         self.sessions.close()
 
 
 def open_run(paths: list[str], context: HttpContext | None = None, load_state: bool = True,
-             sandboxes: Sandboxes | None = None) -> Run:
+             sandboxes: Sandboxes | None = None, now: datetime | None = None) -> Run:
     """Load the workspace and open its state backend; commands that lock first pass
     `load_state=False` and load under the lock. Providers whose base_url is `sandbox` talk to the
     in-process emulators of `sandboxes` (pass the same object to runs that share platforms)."""
@@ -61,7 +64,7 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
         return sandboxes.transport(instance.plugin.name) if instance.settings.is_sandbox else None
 
     return Run(workspace, [str(Path(p)) for p in paths], statemgr, Sessions(workspace, context, transport_for),
-               context, sandboxes)
+               context, sandboxes, now or datetime.now(UTC))
 
 
 def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None) -> Plan:
@@ -71,7 +74,7 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     state = run.statemgr.state
     live = refresh(run.workspace, state, run.sessions, hook, sorted(run.workspace.providers))
     hook.post_refresh_all()
-    return Planner(run.workspace, state, live, prune=prune).plan(mode, run.paths)
+    return Planner(run.workspace, state, live, prune=prune, now=run.now).plan(mode, run.paths)
 
 
 def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:

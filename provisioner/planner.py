@@ -32,8 +32,9 @@ def compared(campaign: CampaignConfig) -> dict[str, Any]:
 
 class Planner:
     def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
-                 prune: bool = False) -> None:
+                 prune: bool = False, now: datetime | None = None) -> None:
         self.workspace, self.state, self.live = workspace, state, live
+        self.now = now or datetime.now(UTC)  # the plan's clock: injected, so tests pin it
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
 
@@ -41,7 +42,7 @@ class Planner:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
                     config_digest=self.workspace.digest(), state_digest=self.state.digest(),
                     state_lineage=self.state.lineage, prune=self.prune,
-                    created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+                    created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"))
         plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
         plan.read_errors = {n: v.error for n, v in sorted(self.live.items()) if v.error}
         plan.drift = self._drift()

@@ -9,17 +9,19 @@ import click
 from provisioner.commands.output import err, out, progress_hook, stdin_is_interactive
 from provisioner.commands.plan import render
 from provisioner.engine import apply_plan, make_plan, open_run, staleness
+from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL
 from provisioner.plans.planfile import read_plan
-from provisioner.sandboxing import Sandboxes, SandboxOptions
+from provisioner.sandboxing import Sandboxes
 from provisioner.views import human, jsonview
 
 
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool,
-          sandbox: SandboxOptions | None = None) -> int:
+          env: Environment | None = None) -> int:
+    env = env or Environment()
     saved = read_plan(Path(target)) if Path(target).is_file() and target.endswith(".json") else None
     run = open_run(saved.workspace if saved else [target], load_state=False,
-                   sandboxes=Sandboxes(sandbox or SandboxOptions()))
+                   sandboxes=Sandboxes(env.sandbox), now=env.clock())
     hook = progress_hook(run.context.redactor)
     run.statemgr.lock(f"apply {target}", timeout=lock_timeout)
     try:

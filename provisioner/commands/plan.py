@@ -6,9 +6,10 @@ from pathlib import Path
 
 from provisioner.commands.output import err, out, progress_hook
 from provisioner.engine import make_plan, open_run
+from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
-from provisioner.sandboxing import Sandboxes, SandboxOptions
+from provisioner.sandboxing import Sandboxes
 from provisioner.views import human, jsonview, markdown
 
 
@@ -27,10 +28,11 @@ def render(plan: Plan, fmt: str) -> str:
 
 
 def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
-                 sandbox: SandboxOptions | None) -> Plan:
+                 env: Environment | None) -> Plan:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
     plans and drift runs."""
-    run = open_run(paths, load_state=False, sandboxes=Sandboxes(sandbox or SandboxOptions()))
+    env = env or Environment()
+    run = open_run(paths, load_state=False, sandboxes=Sandboxes(env.sandbox), now=env.clock())
     try:
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
         try:
@@ -43,8 +45,8 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
 
 
 def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         save: bool = True, lock_timeout: float = 0.0, sandbox: SandboxOptions | None = None) -> int:
-    result = _read_locked(paths, NORMAL, prune, lock_timeout, sandbox)
+         save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None) -> int:
+    result = _read_locked(paths, NORMAL, prune, lock_timeout, env)
     if not result.complete:
         for problem in human.read_error_lines(result):
             err(f"Error: {problem}")
@@ -61,8 +63,8 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 
-def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, sandbox: SandboxOptions | None = None) -> int:
-    result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, sandbox)
+def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None) -> int:
+    result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, env)
     out(render(result, fmt))
     for problem in human.read_error_lines(result):
         err(f"Error: {problem}")

@@ -42,3 +42,14 @@ def test_read_errors_travel_in_the_plan_document(tmp_path: Path, monkeypatch: py
     document = json.loads(drift.stdout)
     assert list(document["read_errors"]) == ["topsort"] and "503" in document["read_errors"]["topsort"]
     assert "Error: topsort: cannot read live state:" in drift.stderr
+
+
+def test_provisioner_now_pins_the_plans_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_workspace(tmp_path / "ws", PROVIDERS, CAMPAIGNS)
+    monkeypatch.setenv("PROVISIONER_NOW", "2031-05-04T12:00:00+02:00")
+    result = cli("plan", str(root), "--no-save", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["created_at"] == "2031-05-04T10:00:00Z"
+    monkeypatch.setenv("PROVISIONER_NOW", "next tuesday")
+    refused = cli("plan", str(root), "--no-save")
+    assert refused.exit_code == 1 and "PROVISIONER_NOW='next tuesday' is not an ISO 8601 time" in refused.stderr
