@@ -22,7 +22,7 @@ from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import Plan
 from provisioner.providers.base import BatchUpdates, CreateRequest, LiveCampaign, UpdateRequest, UpdateResult, Updates
 from provisioner.refresh import Sessions
-from provisioner.states.backend import StateBackend
+from provisioner.states.backend import StateBackend, now_iso
 from provisioner.states.state import MANAGED, PENDING, ResourceState
 
 # the code a refused blocked change reports (scripts read it); other blocked kinds use their action's name
@@ -81,6 +81,10 @@ class Applier:
             self._done(Outcome(change.key, instance, change.action, False, change.id,
                                message=change.reason or "; ".join(change.warnings) or change.action.value,
                                code=BLOCKED_CODES.get(change.action, change.action.value)))
+        for change in (c for c in changes if c.action is Action.WAITING):
+            self._done(Outcome(change.key, instance, change.action, False, change.id, code="waiting",
+                               message=f"not created again: waiting for the platform to settle until "
+                                       f"{change.settles_at}; plan again after that"))
         for change in (c for c in changes if c.action is Action.NOOP):
             self._record_applied(change, change.id, change.after or {}, {})
         for change in (c for c in changes if c.action is Action.ADOPT):
@@ -127,9 +131,14 @@ class Applier:
         except AmbiguousOutcomeError as error:
             found = session.find_campaign(change.key, desired) if capabilities.can("find") else None
             if found is None:
-                # Keep the pending entry: the next plan looks the campaign up again before any create.
-                raise AmbiguousOutcomeError(f"{error}; no campaign found afterwards, the next plan will "
-                                            "check again before creating", code="ambiguous") from None
+                # Keep the pending entry, with the time: the platform may still commit the create, so
+                # plans wait for the instance's settle window before a lookup decides.
+                self._write(ResourceState(change.key, change.provider, change.provider_type, PENDING, attrs=wanted,
+                                          ambiguous_at=now_iso()))
+                window = self.workspace.providers[change.provider].settings.settle_window
+                raise AmbiguousOutcomeError(f"{error}; no campaign found afterwards; the platform may still "
+                                            f"commit it, so plans wait {window:g} s for it before a lookup "
+                                            "decides", code="ambiguous") from None
             self._created(change, found, wanted, ["the answer was lost; found the created campaign by lookup"])
             return
         except ProviderError:

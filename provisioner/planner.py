@@ -6,7 +6,7 @@ one that cannot be read is planned from state alone and reported as not observab
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from provisioner.config.models import CampaignConfig, Workspace
@@ -84,10 +84,32 @@ class Planner:
         if found is None:
             if resource and resource.status == PENDING:
                 change.reason = "an earlier create was interrupted and the platform has no such campaign"
+                self._settle(change, resource)
             return None, None
         if resource and resource.status == PENDING:
             return found, "an earlier create was interrupted; the platform did create it"
         return found, "a live campaign matches this key and is not in state yet"
+
+    def _settle(self, change: ResourceChange, resource: ResourceState) -> None:
+        """A create whose answer was lost may still be committed by the platform: until the instance's
+        settle window has passed, wait instead of creating it again (a lookup decides after)."""
+        if resource.ambiguous_at is None:
+            return
+        window = self.workspace.providers[resource.provider].settings.settle_window
+        try:
+            lost = datetime.fromisoformat(resource.ambiguous_at.replace("Z", "+00:00"))
+        except ValueError:
+            return  # an unreadable time cannot hold the campaign back forever
+        settles = (lost if lost.tzinfo else lost.replace(tzinfo=UTC)) + timedelta(seconds=window)
+        if self.now >= settles:
+            change.reason = (f"an earlier create's answer was lost at {resource.ambiguous_at}; the platform "
+                             f"has no such campaign {window:g} s later (settle window): creating it")
+            return
+        change.action = Action.WAITING
+        change.settles_at = settles.isoformat(timespec="seconds").replace("+00:00", "Z")
+        change.reason = (f"waiting for the platform to settle: an earlier create's answer was lost at "
+                         f"{resource.ambiguous_at} and the platform may still commit it; the next plan after "
+                         f"{change.settles_at} decides (adopt if it appeared, else create)")
 
     def _by_identity(self, campaign: CampaignConfig, view: LiveView, change: ResourceChange) -> LiveCampaign | None:
         adopt_by = self.workspace.providers[campaign.instance].plugin.capabilities.adopt_by
@@ -182,6 +204,7 @@ class Planner:
     # -- drift: live vs last applied ------------------------------------------------------------
     def _drift(self) -> list[DriftEntry]:
         drift = []
+        twins = {name: self._twins_by_identity(name, view) for name, view in self.live.items()}
         for key, resource in sorted(self.state.resources.items()):
             view = self.live.get(resource.provider)
             if view is None or not view.observable or view.error or resource.status != MANAGED:
@@ -190,6 +213,10 @@ class Planner:
             if found is None:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.DELETED))
                 continue
+            duplicates = self._twins_of(found, twins.get(resource.provider))
+            if duplicates:
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.POSSIBLE_DUPLICATE,
+                                        twins=duplicates))
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
             model = type(campaign.model) if campaign else plugin.campaign_model
@@ -198,4 +225,26 @@ class Planner:
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.CHANGED, flipped))
         return drift
+
+    def _twins_by_identity(self, instance: str, view: LiveView) -> tuple[Any, dict[Any, list[str]]] | None:
+        """(the platform's twin identity, identity → ids of live campaigns no state entry claims)."""
+        provider = self.workspace.providers.get(instance)
+        identity = provider.plugin.twin_identity if provider else None
+        if identity is None or not view.observable or view.error:
+            return None
+        unclaimed: dict[Any, list[str]] = {}
+        for campaign in view.campaigns:
+            if campaign.id not in self.claimed:
+                value = identity(campaign)
+                if value is not None:
+                    unclaimed.setdefault(value, []).append(campaign.id)
+        return identity, unclaimed
+
+    @staticmethod
+    def _twins_of(found: LiveCampaign, twins: tuple[Any, dict[Any, list[str]]] | None) -> list[str]:
+        if twins is None:
+            return []
+        identity, unclaimed = twins
+        value = identity(found)
+        return sorted(unclaimed.get(value, [])) if value is not None else []
 

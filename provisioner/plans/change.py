@@ -38,6 +38,7 @@ class ResourceChange:
     warnings: list[str] = field(default_factory=list)
     live_fingerprint: str | None = None
     record_state: bool = False  # no-op on the platform, but state must learn the applied values
+    settles_at: str | None = None  # WAITING: when the platform's settle window ends and a lookup decides
 
     @property
     def address(self) -> str:
@@ -62,13 +63,15 @@ class ResourceChange:
 
 @dataclass
 class DriftEntry:
-    """A campaign changed outside provisioner: live differs from what was last applied."""
+    """A campaign changed outside provisioner (live differs from what was last applied), or a live
+    campaign not in state looks like it (a possible duplicate, e.g. a create the platform committed late)."""
 
     key: str
     provider: str
     id: str | None
     kind: DriftKind
     diffs: list[FieldDiff] = field(default_factory=list)
+    twins: list[str] = field(default_factory=list)  # POSSIBLE_DUPLICATE: ids of the live look-alikes
 
     def __post_init__(self) -> None:
         self.kind = DriftKind(self.kind)  # also accepts the kind's name as read from a plan file

@@ -9,7 +9,7 @@ a user writes in YAML; each provider maps to and from its wire format in its `re
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -54,6 +54,10 @@ class ProviderSettings(BaseModel):
     rate_limit: RateLimit | None = None
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_retries: int = Field(default=5, ge=0, le=20)
+    settle_seconds: float | None = Field(
+        default=None, ge=0, le=86400,
+        description="after a create's answer is lost, how long plans wait for the platform to commit it before "
+                    "a lookup decides (default 3 x timeout_seconds + 30)")
 
     @field_validator("base_url")
     @classmethod
@@ -70,6 +74,14 @@ class ProviderSettings(BaseModel):
     @property
     def is_sandbox(self) -> bool:
         return self.base_url == SANDBOX
+
+    @property
+    def settle_window(self) -> float:
+        """Seconds after an ambiguous create before a lookup may conclude it was never made. The
+        platform received the request within one client timeout; a commit later than three of them
+        plus half a minute means a platform degraded far beyond its usual answer time (and a slow
+        answer is what produced the ambiguity in the first place)."""
+        return self.settle_seconds if self.settle_seconds is not None else 3 * self.timeout_seconds + 30
 
 
 S = TypeVar("S", bound=ProviderSettings)
@@ -308,6 +320,11 @@ class ProviderPlugin(Generic[S]):
     unique_names: bool = False
     # the scope within which names must be unique (adopt_by "name" or unique_names), e.g. the advertiser
     name_scope: Callable[[S], str] = lambda settings: ""
+    # How to recognise a campaign's twin: what identifies a live campaign to the platform's users
+    # (Criteo: its name within the advertiser). Two live campaigns of one instance with the same
+    # value are twins, and one not in state is reported as a possible duplicate of the managed one.
+    # None (the default): the platform prevents twins itself, or nothing tells them apart.
+    twin_identity: Callable[[LiveCampaign], Hashable | None] | None = None
     capabilities: Capabilities = field(init=False, compare=False)
 
     def __post_init__(self) -> None:

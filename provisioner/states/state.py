@@ -1,7 +1,9 @@
 """State data: per campaign key, the platform id and the declared fields last applied.
 
 `status` is "pending" between the moment a create is about to be sent and the moment its outcome
-is known; a pending entry left by a crash is resolved by the next plan, which looks it up.
+is known; a pending entry left by a crash is resolved by the next plan, which looks it up. A pending
+entry whose create got an ambiguous answer also records when (`ambiguous_at`): the platform may still
+commit it, so plans wait for the instance's settle window before a lookup decides.
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ class ResourceState:
     attrs: dict[str, Any] = field(default_factory=dict)  # declared fields as last applied
     outputs: dict[str, Any] = field(default_factory=dict)  # links etc. the platform returned
     updated_at: str = ""
+    ambiguous_at: str | None = None  # ISO time the create's answer was lost (pending entries only)
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: attrs and outputs are already plain JSON values (asdict deep-copies,
         # which dominated planning time at 10,000 campaigns).
-        return {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
+        data = {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
                 "status": self.status, "id": self.id, "attrs": self.attrs, "outputs": self.outputs,
                 "updated_at": self.updated_at}
+        if self.ambiguous_at is not None:  # written only when set: older state files stay byte-identical
+            data["ambiguous_at"] = self.ambiguous_at
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResourceState:

@@ -55,6 +55,11 @@ def _drift_lines(drift: list[DriftEntry]) -> list[str]:
         if entry.kind is DriftKind.DELETED:
             lines.append(f"  - {entry.provider}.{entry.key} (id {entry.id}): deleted on the platform")
             continue
+        if entry.kind is DriftKind.POSSIBLE_DUPLICATE:
+            lines.append(f"  ! {entry.provider}.{entry.key} (id {entry.id}): possible duplicate: live campaign(s) "
+                         f"{', '.join(entry.twins)} look like it and are not in state (a create the platform "
+                         "committed late?); check them in the platform and remove the extra one")
+            continue
         lines.append(f"  ~ {entry.provider}.{entry.key} (id {entry.id}):")
         for diff in entry.diffs:
             lines.append(f"      {diff.path}: {show(diff.before)} (last applied) -> {show(diff.after)} (live)")
@@ -136,6 +141,9 @@ def render_state(resources: list[ResourceState]) -> str:
     for resource in resources:
         status = "PENDING (an interrupted create; the next plan resolves it)" if resource.status == PENDING \
             else "managed"
+        if resource.status == PENDING and resource.ambiguous_at:
+            status = (f"PENDING (the create's answer was lost at {resource.ambiguous_at}; plans wait for the "
+                      "platform to settle, then look it up)")
         lines.append(f"{resource.provider}.{resource.key}: {status}, id {resource.id or '-'}")
         lines += [f"    {name}: {value}" for name, value in sorted(resource.outputs.items())]
     return "\n".join(lines) + "\n"

@@ -46,6 +46,9 @@ def render_drift(plan: Plan) -> str:
         for entry in plan.drift:
             if entry.kind is DriftKind.DELETED:
                 lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | (deleted on the platform) | | |")
+            if entry.kind is DriftKind.POSSIBLE_DUPLICATE:
+                lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | (possible duplicate: "
+                             f"{', '.join(entry.twins)} not in state) | | |")
             for diff in entry.diffs:
                 lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | {diff.path} | "
                              f"{_cell(diff.before)} | {_cell(diff.after)} |")

@@ -11,6 +11,7 @@ PROVIDER = ProviderPlugin(
     session=CriteoSession,
     adopt_by="name",  # Criteo has no external id: the platform id is kept in state
     name_scope=lambda settings: str(settings.advertiser_id),
+    twin_identity=lambda live: live.name,  # the instance lists one advertiser's campaigns: names within it
     cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)"},
 )
 

@@ -57,6 +57,16 @@ def to_live(order: dict[str, Any]) -> LiveCampaign:
     return LiveCampaign(id=order_id, fields=fields)
 
 
+def twin_identity(live: LiveCampaign) -> tuple[Any, ...] | None:
+    """What find_campaign matches an interrupted create on (§8): company, campaign type, dates and
+    landing page; a cancelled order is nobody's twin."""
+    fields = live.fields
+    if fields.get("status") == "CANCELLED":
+        return None
+    return ((fields.get("company") or {}).get("id"), (fields.get("campaignType") or {}).get("id"),
+            fields.get("startDate"), fields.get("endDate"), fields.get("landingPage"))
+
+
 def _field_values(order: dict[str, Any]) -> list[dict[str, Any]]:
     """An order's campaignFieldValues as read; an answer without a list of them has none."""
     values = order.get("campaignFieldValues")
