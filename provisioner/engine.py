@@ -20,6 +20,7 @@ from provisioner.hooks import Hook
 from provisioner.planner import Planner
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import NORMAL, Plan
+from provisioner.plans.projection import MISSING, differences
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import Sessions, refresh
@@ -79,6 +80,12 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
 
 def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:
     """Why `saved` no longer describes reality (empty when it is safe to apply)."""
+    return check_saved(saved, run, hook)[1]
+
+
+def check_saved(saved: Plan, run: Run, hook: Hook | None = None) -> tuple[Plan, list[Staleness]]:
+    """A fresh plan made with `saved`'s options, and why `saved` cannot be applied (empty: apply the
+    fresh plan; it then does exactly what `saved` shows, and sends only what the configuration gives)."""
     problems: list[Staleness] = []
     state = run.statemgr.state
     if saved.state_lineage != state.lineage and state.resources:
@@ -95,7 +102,18 @@ def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness
         now = fresh_by_key.get(change.key)
         if now is None or now.action != change.action or now.live_fingerprint != change.live_fingerprint:
             problems.append(_live_change(change, now))
-    return problems
+    if not problems:  # otherwise they explain the differences better than a field list
+        problems += _edited(saved, fresh)
+    return fresh, problems
+
+
+def _edited(saved: Plan, fresh: Plan) -> list[Staleness]:
+    """The saved plan's apply-relevant values that the configuration does not give."""
+    by_key: dict[str | None, list[FieldChange]] = {}
+    for key, name, in_file, computed in differences(saved, fresh):
+        shown = [None if v is MISSING else v for v in (in_file, computed)]
+        by_key.setdefault(key, []).append(FieldChange(name, *shown))
+    return [Staleness(StaleKind.PLAN_EDITED, key, tuple(fields)) for key, fields in by_key.items()]
 
 
 def _config_changes(saved: Plan, fresh: Plan) -> list[Staleness]:

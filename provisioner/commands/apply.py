@@ -8,7 +8,7 @@ import click
 
 from provisioner.commands.output import err, out, progress_hook, stdin_is_interactive
 from provisioner.commands.plan import render
-from provisioner.engine import apply_plan, make_plan, open_run, staleness
+from provisioner.engine import apply_plan, check_saved, make_plan, open_run
 from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL
 from provisioner.plans.planfile import read_plan
@@ -27,14 +27,14 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
     try:
         run.statemgr.load()  # under the lock: another apply may have finished just before
         if saved is not None:
-            problems = staleness(saved, run, hook)
+            fresh, problems = check_saved(saved, run, hook)
             if problems:
                 err(f"Refusing to apply {target}: the plan is stale.")
                 for problem in human.staleness_lines(problems):
                     err(f"  - {problem}")
                 err("Run `provisioner plan` again and review the new plan.")
                 return 1
-            plan = saved
+            plan = fresh  # identical in everything apply does, and computed from the configuration
         else:
             plan = make_plan(run, NORMAL, prune, hook)
             if not plan.complete:

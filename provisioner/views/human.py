@@ -7,7 +7,8 @@ from provisioner.applier import ApplyReport
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, ResourceChange
 from provisioner.plans.plan import Plan
-from provisioner.plans.staleness import StaleKind, Staleness
+from provisioner.plans.projection import WHOLE_CHANGE
+from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
 from provisioner.states.state import PENDING, ResourceState
 from provisioner.views.common import show, summary_line
 
@@ -110,8 +111,20 @@ def _stale_line(problem: Staleness) -> str:
         return f"campaign {key}: no longer planned"
     if kind is StaleKind.ACTION_CHANGED:
         return f"campaign {key}: planned {problem.planned}, now it would be {problem.now}"
+    if kind is StaleKind.PLAN_EDITED:
+        fields = "; ".join(_edited_field(f) for f in problem.fields)
+        where = f"campaign {key}" if key else "the plan"
+        return f"{where}: {fields} (the plan file was edited: only what the configuration gives is applied)"
     detail = ", ".join(f"{f.field} was {show(f.planned)}, now {show(f.live)}" for f in problem.fields)
     return f"campaign {key}: live campaign changed since the plan ({detail or 'fingerprint differs'})"
+
+
+def _edited_field(field: FieldChange) -> str:
+    if field.field == WHOLE_CHANGE and field.planned is None:
+        return f"the plan file has no change for it, the configuration gives {field.field} {show(field.live)}"
+    if field.field == WHOLE_CHANGE and field.live is None:
+        return f"the plan file has {field.field} {show(field.planned)}, the configuration gives no change"
+    return f"{field.field} is {show(field.planned)} in the plan file, the configuration gives {show(field.live)}"
 
 
 def render_report(report: ApplyReport) -> str:
