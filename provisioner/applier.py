@@ -2,7 +2,8 @@
 concurrently within each provider instance's limit, recording every outcome in state as it happens.
 
 A create is journalled as pending *before* it is sent, so a crash at any moment leaves a trail the
-next plan resolves by looking the campaign up; nothing is ever created twice.
+next plan resolves by looking the campaign up; nothing is ever created twice. A set `cancel` event
+(the CLI sets it on SIGINT/SIGTERM) stops new requests: those in flight finish and are recorded.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Outcome:
 @dataclass
 class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False  # cancelled: the changes in `not_started` were never sent
+    not_started: list[str] = field(default_factory=list)  # campaign addresses (instance.key)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -57,9 +60,10 @@ class ApplyReport:
 
 class Applier:
     def __init__(self, workspace: Workspace, state: StateBackend, sessions: Sessions,
-                 hook: Hook | None = None) -> None:
+                 hook: Hook | None = None, cancel: threading.Event | None = None) -> None:
         self.workspace, self.statemgr, self.sessions = workspace, state, sessions
         self.hook = hook or Hook()
+        self.cancel = cancel or threading.Event()  # checked before each request is started
         self._state_lock = threading.Lock()
         self._report_lock = threading.Lock()
         self.report = ApplyReport()
@@ -71,6 +75,8 @@ class Applier:
         with ThreadPoolExecutor(max_workers=max(1, len(by_instance))) as pool:
             for future in [pool.submit(self._apply_instance, n, cs) for n, cs in by_instance.items()]:
                 future.result()
+        self.report.interrupted = self.cancel.is_set()
+        self.report.not_started.sort()
         return self.report
 
     # -- per instance -----------------------------------------------------------------------------
@@ -105,7 +111,12 @@ class Applier:
                 future.result()
 
     def _guard(self, step: Callable[..., None], session: Any, item: Any) -> None:
-        """A failure of one campaign is reported and never stops the others."""
+        """A failure of one campaign is reported and never stops the others; once cancelled, nothing
+        new starts (the change stays for the next plan)."""
+        if self.cancel.is_set():
+            with self._report_lock:
+                self.report.not_started += [c.address for c in (item if isinstance(item, list) else [item])]
+            return
         try:
             step(session, item)
         except ProvisionerError as error:

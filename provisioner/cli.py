@@ -25,7 +25,7 @@ EXIT_CODES = """\b
 Exit codes:
   validate  0 valid, 1 invalid
   plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error
-  apply     0 everything succeeded, 1 anything failed or was refused
+  apply     0 everything succeeded, 1 anything failed or was refused, 130/143 interrupted (SIGINT/SIGTERM)
   drift     0 in sync, 2 drift found, 1 error"""
 
 
@@ -70,9 +70,9 @@ class _Group(click.Group):
         except ProvisionerError as error:  # raised before a command's own handler (the environment)
             err(f"Error: {error}")
             sys.exit(1)
-        except click.Abort:
+        except click.Abort as error:
             err("Aborted.")
-            sys.exit(1)
+            sys.exit(130 if isinstance(error.__cause__, KeyboardInterrupt) else 1)  # Ctrl-C: as a shell reports it
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -129,7 +129,8 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
-              epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused"))
+              epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused, "
+                                  "130/143 interrupted by SIGINT/SIGTERM (what was in flight is recorded)"))
 @click.argument("target", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
 @lock_timeout_option

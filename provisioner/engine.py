@@ -6,6 +6,7 @@ word the results).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,9 +141,11 @@ def _live_change(change: ResourceChange, now: ResourceChange | None) -> Stalenes
     return Staleness(StaleKind.LIVE_CHANGED, change.key, tuple(FieldChange(f, old.get(f), new.get(f)) for f in fields))
 
 
-def apply_plan(run: Run, plan: Plan, hook: Hook | None = None) -> ApplyReport:
-    """Execute `plan`; the caller holds the state lock. State is compacted at the end."""
+def apply_plan(run: Run, plan: Plan, hook: Hook | None = None,
+               cancel: threading.Event | None = None) -> ApplyReport:
+    """Execute `plan`; the caller holds the state lock. State is compacted at the end. Setting
+    `cancel` (from another thread or a signal handler) stops new requests; the report says so."""
     try:
-        return Applier(run.workspace, run.statemgr, run.sessions, hook).apply(plan)
+        return Applier(run.workspace, run.statemgr, run.sessions, hook, cancel).apply(plan)
     finally:
         run.statemgr.compact()

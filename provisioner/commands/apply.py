@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -46,12 +51,54 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 return 0
             if not _confirmed(auto_approve):
                 return 1
-        report = apply_plan(run, plan, hook)
+        with Interruption() as interruption:
+            report = apply_plan(run, plan, hook, interruption.cancel)
     finally:
         run.statemgr.unlock()
         run.close()
     out(jsonview.render_report(report) if fmt == "json" else human.render_report(report))
+    if report.interrupted and interruption.exit_code:
+        return interruption.exit_code
     return 1 if report.failed else 0
+
+
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as a shell reports it
+
+
+class Interruption:
+    """While applying: the first SIGINT or SIGTERM sets `cancel` (nothing new is sent; requests in
+    flight finish and are recorded; exit 130 or 143); a second SIGINT exits at once. State needs no
+    saving then: every outcome is already a flushed journal line (a torn last one is discarded on
+    the next load, and a create sent but unrecorded is pending, which the next plan looks up)."""
+
+    def __init__(self) -> None:
+        self.cancel = threading.Event()
+        self.exit_code = 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> Interruption:
+        if threading.current_thread() is threading.main_thread():  # handlers can only be set there
+            for signum in EXIT_CODES:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.cancel.is_set():
+            if signum == signal.SIGINT:
+                err("Interrupted again: exiting now. State records every outcome so far; "
+                    "run `provisioner plan` to see the remaining work.")
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(130)
+            return
+        self.exit_code = EXIT_CODES.get(signal.Signals(signum), 130)
+        self.cancel.set()
+        err(f"Interrupted ({signal.Signals(signum).name}): sending nothing new, waiting for requests in flight "
+            "(Ctrl-C again to exit at once).")
 
 
 def _confirmed(auto_approve: bool) -> bool:

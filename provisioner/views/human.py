@@ -140,8 +140,13 @@ def render_report(report: ApplyReport) -> str:
         lines.append(line)
         lines += [f"    warning: {warning}" for warning in outcome.warnings]
         lines += [f"    {name}: {value}" for name, value in outcome.outputs.items()]
-    lines.append(f"Apply complete: {len(report.succeeded)} succeeded, {len(report.failed)} failed.")
-    if report.failed:
+    if report.interrupted:
+        lines += [f"  not started: {address}" for address in report.not_started]
+        lines.append(f"Apply interrupted: {len(report.succeeded)} succeeded, {len(report.failed)} failed, "
+                     f"{len(report.not_started)} not started (requests in flight were finished and recorded).")
+    else:
+        lines.append(f"Apply complete: {len(report.succeeded)} succeeded, {len(report.failed)} failed.")
+    if report.failed or report.interrupted:
         lines.append("State records every success; run `provisioner plan` to see exactly the remaining work.")
     return "\n".join(lines) + "\n"
 
