@@ -57,9 +57,10 @@ class ApplyReport:
 
 class Applier:
     def __init__(self, workspace: Workspace, state: StateBackend, sessions: Sessions,
-                 hook: Hook | None = None) -> None:
+                 hook: Hook | None = None, applied_by: dict[str, str] | None = None) -> None:
         self.workspace, self.statemgr, self.sessions = workspace, state, sessions
         self.hook = hook or Hook()
+        self.applied_by = dict(applied_by or {})  # the commit and CI run this apply came from
         self._state_lock = threading.Lock()
         self._report_lock = threading.Lock()
         self.report = ApplyReport()
@@ -225,6 +226,8 @@ class Applier:
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _write(self, resource: ResourceState) -> None:
+        if resource.status == MANAGED and self.applied_by:
+            resource.applied_by = dict(self.applied_by)
         with self._state_lock:
             self.statemgr.record(resource)
 

@@ -182,7 +182,8 @@ def force_unlock(paths: tuple[str, ...]) -> None:
 
 @main.group("state")
 def state_group() -> None:
-    """Move a workspace's state between the local file and the shared backend (PostgreSQL)."""
+    """Inspect and edit a workspace's state (list, show, mv, rm) and move it between the local file
+    and the shared backend (push, pull). Nothing here sends anything to a platform."""
 
 
 @state_group.command("push")
@@ -201,6 +202,35 @@ def state_push(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None
 def state_rm(paths: tuple[str, ...], keys: tuple[str, ...], lock_timeout: float) -> None:
     """Forget campaigns in state without touching them on their platforms."""
     _run(state_cmd.rm, list(paths), list(keys), lock_timeout)
+
+
+@state_group.command("list")
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def state_list(paths: tuple[str, ...], fmt: str) -> None:
+    """List every campaign state records: address and platform id."""
+    _run(state_cmd.list_resources, list(paths), fmt)
+
+
+@state_group.command("show")
+@paths_argument
+@click.option("--key", required=True, help="Campaign key to show.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def state_show(paths: tuple[str, ...], key: str, fmt: str) -> None:
+    """Show one campaign's state: id, values last applied, outputs, and the commit and CI run of
+    the apply that last wrote it."""
+    _run(state_cmd.show_resource, list(paths), key, fmt)
+
+
+@state_group.command("mv")
+@paths_argument
+@click.option("--key", "old", required=True, help="The campaign's key in state now.")
+@click.option("--to", "new", required=True, help="Its new key (rename it in YAML too).")
+@lock_timeout_option
+def state_mv(paths: tuple[str, ...], old: str, new: str, lock_timeout: float) -> None:
+    """Rename a campaign's key in state only (nothing is sent). Refused where the key is the
+    platform's identity (Topsort, SessionM, Targeter): use a `moved:` section in YAML there."""
+    _run(state_cmd.mv, list(paths), old, new, lock_timeout)
 
 
 @state_group.command("pull")

@@ -122,9 +122,11 @@ def _live_change(change: ResourceChange, now: ResourceChange | None) -> Stalenes
     return Staleness(StaleKind.LIVE_CHANGED, change.key, tuple(FieldChange(f, old.get(f), new.get(f)) for f in fields))
 
 
-def apply_plan(run: Run, plan: Plan, hook: Hook | None = None) -> ApplyReport:
-    """Execute `plan`; the caller holds the state lock. State is compacted at the end."""
+def apply_plan(run: Run, plan: Plan, hook: Hook | None = None,
+               applied_by: dict[str, str] | None = None) -> ApplyReport:
+    """Execute `plan`; the caller holds the state lock. State is compacted at the end. Every entry
+    the apply writes records `applied_by` (the commit and CI run), when given."""
     try:
-        return Applier(run.workspace, run.statemgr, run.sessions, hook).apply(plan)
+        return Applier(run.workspace, run.statemgr, run.sessions, hook, applied_by).apply(plan)
     finally:
         run.statemgr.compact()

@@ -46,7 +46,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 return 0
             if not _confirmed(auto_approve):
                 return 1
-        report = apply_plan(run, plan, hook)
+        report = apply_plan(run, plan, hook, applied_by=env.ci.as_dict())
     finally:
         run.statemgr.unlock()
         run.close()

@@ -251,6 +251,9 @@ class Capabilities:
     # every campaign (SessionM lists active ones; a permalink lookup is cheap)
     lookup_before_create: bool = False
     unique_names: bool = False  # the platform refuses a second campaign of the same name
+    # adopt_by "key": the platform's field holding the workspace key (a state-only rename would break
+    # the link; renaming the key changes this field, where the platform can update)
+    key_field: str | None = None
 
     @classmethod
     def of(cls, session: type, cannot: Mapping[str, str], **identity: Any) -> Capabilities:
@@ -274,6 +277,9 @@ class Capabilities:
         capabilities = cls(able, MappingProxyType(dict(cannot)), **identity)
         if capabilities.lookup_before_create and "find" not in able:
             raise PluginError(f"{session.__name__}: lookup_before_create needs find_campaign (Finds)")
+        if capabilities.key_field and capabilities.adopt_by != "key":
+            raise PluginError(f"{session.__name__}: key_field names where the key is written, which only "
+                              "adopt_by 'key' does")
         return capabilities
 
     def can(self, name: str) -> bool:
@@ -306,6 +312,7 @@ class ProviderPlugin(Generic[S]):
     adopt_by: AdoptBy = "key"
     lookup_before_create: bool = False
     unique_names: bool = False
+    key_field: str | None = None  # adopt_by "key": the platform field the key is written to
     # the scope within which names must be unique (adopt_by "name" or unique_names), e.g. the advertiser
     name_scope: Callable[[S], str] = lambda settings: ""
     capabilities: Capabilities = field(init=False, compare=False)
@@ -316,7 +323,7 @@ class ProviderPlugin(Generic[S]):
                               "are read from the Protocols it implements)")
         capabilities = Capabilities.of(self.session, self.cannot, adopt_by=self.adopt_by,
                                        lookup_before_create=self.lookup_before_create,
-                                       unique_names=self.unique_names)
+                                       unique_names=self.unique_names, key_field=self.key_field)
         object.__setattr__(self, "capabilities", capabilities)
 
     def connect(self, settings: S, context: HttpContext) -> ProviderSession:

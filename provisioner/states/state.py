@@ -25,13 +25,18 @@ class ResourceState:
     attrs: dict[str, Any] = field(default_factory=dict)  # declared fields as last applied
     outputs: dict[str, Any] = field(default_factory=dict)  # links etc. the platform returned
     updated_at: str = ""
+    # the commit and CI run of the apply that last wrote this entry ({commit, run}), when CI named them
+    applied_by: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: attrs and outputs are already plain JSON values (asdict deep-copies,
         # which dominated planning time at 10,000 campaigns).
-        return {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
+        data = {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
                 "status": self.status, "id": self.id, "attrs": self.attrs, "outputs": self.outputs,
                 "updated_at": self.updated_at}
+        if self.applied_by:  # only when known, so states written outside CI keep their digest
+            data["applied_by"] = self.applied_by
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResourceState:

@@ -11,6 +11,7 @@ PROVIDER = ProviderPlugin(
     campaign_model=SessionMCampaign,
     session=SessionMSession,
     adopt_by="key",  # the campaign key is sent as external_id (the permalink)
+    key_field="external_id",
     cannot={"update": "SessionM's Campaigns API has no update endpoint",
             "retire": "SessionM's Campaigns API has no delete, pause or status-change endpoint"},
     # SessionM refuses a second campaign with the same name, so the loader checks names up front

@@ -10,6 +10,7 @@ PROVIDER = ProviderPlugin(
     campaign_model=TopsortCampaign,
     session=TopsortSession,
     adopt_by="key",  # the campaign key is written to externalCampaignId
+    key_field="externalCampaignId",
 )
 
 __all__ = ["PROVIDER"]
