@@ -20,6 +20,7 @@ from provisioner.commands.output import err, out, report_config_error
 from provisioner.environment import read_environment
 from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.sandbox.registry import EMULATOR_NAMES
+from provisioner.targeting import Targeting
 
 EXIT_CODES = """\b
 Exit codes:
@@ -39,6 +40,16 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
                              default="text", show_default=True, help="How to render the result.")
 prune_option = click.option("--prune", is_flag=True,
                             help="Retire (deactivate) campaigns that are in state but no longer in config.")
+target_option = click.option("--target", "targets", multiple=True, metavar="KEY",
+                             help="Only this campaign (a key, or instance.key; globs; repeatable).")
+exclude_option = click.option("--exclude", "excludes", multiple=True, metavar="KEY",
+                              help="Leave this campaign out (a key, or instance.key; globs; repeatable).")
+
+
+def _targeting(targets: tuple[str, ...], excludes: tuple[str, ...]) -> Targeting:
+    return Targeting(targets, excludes)
+
+
 class _Seconds(click.FloatRange):
     """A number of seconds: 0 or more, and finite (NaN and infinity compare unlike numbers)."""
 
@@ -121,11 +132,13 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @prune_option
 @lock_timeout_option
+@target_option
+@exclude_option
 def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
-         prune: bool, lock_timeout: float) -> None:
+         prune: bool, lock_timeout: float, targets: tuple[str, ...], excludes: tuple[str, ...]) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
-         lock_timeout=lock_timeout, env=read_environment())
+         lock_timeout=lock_timeout, env=read_environment(), targeting=_targeting(targets, excludes))
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
@@ -135,10 +148,14 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
 @lock_timeout_option
 @format_option
 @prune_option
-def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> None:
+@target_option
+@exclude_option
+def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool, targets: tuple[str, ...],
+          excludes: tuple[str, ...]) -> None:
     """Apply a saved plan file exactly (refused if stale), or plan a workspace directory and apply
-    it after confirmation."""
-    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment())
+    it after confirmation. A saved plan keeps the --target/--exclude it was made with."""
+    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment(),
+         targeting=_targeting(targets, excludes))
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",
@@ -146,9 +163,13 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
 @paths_argument
 @format_option
 @lock_timeout_option
-def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float) -> None:
+@target_option
+@exclude_option
+def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, targets: tuple[str, ...],
+          excludes: tuple[str, ...]) -> None:
     """Report campaigns changed outside provisioner since the last apply (live vs state)."""
-    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment())
+    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment(),
+         targeting=_targeting(targets, excludes))
 
 
 @main.command(short_help="List what state records: ids, pending creates, links.")

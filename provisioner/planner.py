@@ -17,6 +17,7 @@ from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.providers.base import LiveCampaign
 from provisioner.refresh import LiveView
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
+from provisioner.targeting import Targeting, targeting_warnings
 
 ABSENT = "absent"
 BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platform's UI first), or give the "
@@ -32,8 +33,9 @@ def compared(campaign: CampaignConfig) -> dict[str, Any]:
 
 class Planner:
     def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
-                 prune: bool = False, now: datetime | None = None) -> None:
+                 prune: bool = False, now: datetime | None = None, targeting: Targeting | None = None) -> None:
         self.workspace, self.state, self.live = workspace, state, live
+        self.targeting = targeting or Targeting()
         self.now = now or datetime.now(UTC)  # the plan's clock: injected, so tests pin it
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
@@ -42,13 +44,16 @@ class Planner:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
                     config_digest=self.workspace.digest(), state_digest=self.state.digest(),
                     state_lineage=self.state.lineage, prune=self.prune,
-                    created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"))
+                    created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    targets=list(self.targeting.targets), excludes=list(self.targeting.excludes))
+        plan.warnings.extend(targeting_warnings(self.workspace, self.state, self.targeting))
         plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
         plan.read_errors = {n: v.error for n, v in sorted(self.live.items()) if v.error}
         plan.drift = self._drift()
         if mode == REFRESH_ONLY:
             return plan
-        campaigns = sorted(self.workspace.campaigns.values(), key=lambda c: (c.instance, c.key))
+        campaigns = sorted((c for c in self.workspace.campaigns.values()
+                            if self.targeting.selects(c.key, c.instance)), key=lambda c: (c.instance, c.key))
         plan.changes.extend(self._plan_campaign(campaign) for campaign in campaigns)
         plan.changes.extend(self._retirements(plan.warnings))
         return plan
@@ -152,7 +157,7 @@ class Planner:
     def _retirements(self, warnings: list[str]) -> list[ResourceChange]:
         changes = []
         for key, resource in sorted(self.state.resources.items()):
-            if key in self.workspace.campaigns:
+            if key in self.workspace.campaigns or not self.targeting.selects(key, resource.provider):
                 continue
             instance = self.workspace.providers.get(resource.provider)
             if instance is None:
@@ -183,6 +188,8 @@ class Planner:
     def _drift(self) -> list[DriftEntry]:
         drift = []
         for key, resource in sorted(self.state.resources.items()):
+            if not self.targeting.selects(key, resource.provider):
+                continue
             view = self.live.get(resource.provider)
             if view is None or not view.observable or view.error or resource.status != MANAGED:
                 continue
@@ -198,4 +205,3 @@ class Planner:
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.CHANGED, flipped))
         return drift
-
