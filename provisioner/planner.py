@@ -11,6 +11,7 @@ from typing import Any
 
 from provisioner.config.models import CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
+from provisioner.moves import pending_moves, plan_rename
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
@@ -39,6 +40,7 @@ class Planner:
         self.now = now or datetime.now(UTC)  # the plan's clock: injected, so tests pin it
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
+        self.moves = pending_moves(workspace, state)  # new key → old key (`moved:`)
 
     def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
@@ -54,16 +56,25 @@ class Planner:
             return plan
         campaigns = sorted((c for c in self.workspace.campaigns.values()
                             if self.targeting.selects(c.key, c.instance)), key=lambda c: (c.instance, c.key))
-        plan.changes.extend(self._plan_campaign(campaign) for campaign in campaigns)
+        plan.changes.extend(self._plan_moved(campaign) for campaign in campaigns)
         plan.changes.extend(self._retirements(plan.warnings))
         return plan
 
     # -- declared campaigns ---------------------------------------------------------------------
-    def _plan_campaign(self, campaign: CampaignConfig) -> ResourceChange:
+    def _plan_moved(self, campaign: CampaignConfig) -> ResourceChange:
+        old = self.moves.get(campaign.key)
+        change = self._plan_campaign(campaign, old)
+        if old is None:
+            return change
+        plugin = self.workspace.providers[campaign.instance].plugin
+        found = self.live[campaign.instance].by_id.get(change.id or "")
+        return plan_rename(change, plugin.capabilities, plugin.name, found.key if found else None)
+
+    def _plan_campaign(self, campaign: CampaignConfig, moved_from: str | None = None) -> ResourceChange:
         instance = self.workspace.providers[campaign.instance]
-        resource = self.state.resources.get(campaign.key)
+        resource = self.state.resources.get(moved_from or campaign.key)
         change = ResourceChange(campaign.key, campaign.instance, instance.plugin.name, Action.CREATE,
-                                after=campaign.desired, live_fingerprint=ABSENT)
+                                after=campaign.desired, live_fingerprint=ABSENT, moved_from=moved_from)
         if resource and resource.provider != campaign.instance:
             change.action = Action.CANNOT_MOVE
             change.reason = (f"state records this campaign under provider {resource.provider!r}; moving a "
@@ -156,8 +167,10 @@ class Planner:
     # -- campaigns removed from config ----------------------------------------------------------
     def _retirements(self, warnings: list[str]) -> list[ResourceChange]:
         changes = []
+        moved_away = set(self.moves.values())  # planned under their new keys
         for key, resource in sorted(self.state.resources.items()):
-            if key in self.workspace.campaigns or not self.targeting.selects(key, resource.provider):
+            if key in self.workspace.campaigns or key in moved_away \
+                    or not self.targeting.selects(key, resource.provider):
                 continue
             instance = self.workspace.providers.get(resource.provider)
             if instance is None:

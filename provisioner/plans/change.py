@@ -38,6 +38,7 @@ class ResourceChange:
     warnings: list[str] = field(default_factory=list)
     live_fingerprint: str | None = None
     record_state: bool = False  # no-op on the platform, but state must learn the applied values
+    moved_from: str | None = None  # a `moved:` rename: the key state records it under until applied
 
     @property
     def address(self) -> str:
