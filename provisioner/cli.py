@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from provisioner.commands import apply as apply_cmd
+from provisioner.commands import importing as import_cmd
 from provisioner.commands import plan as plan_cmd
 from provisioner.commands import sandbox as sandbox_cmd
 from provisioner.commands import show as show_cmd
@@ -170,6 +171,24 @@ def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, targets: tuple[
     """Report campaigns changed outside provisioner since the last apply (live vs state)."""
     _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment(),
          targeting=_targeting(targets, excludes))
+
+
+@main.command("import", short_help="Bring an instance's existing campaigns under management.",
+              epilog=_exit_codes("import    0 imported (or nothing new), 1 error"))
+@click.argument("workspace", type=click.Path(exists=True))
+@click.option("--provider", "instance", required=True, help="The provider instance to read (providers: NAME).")
+@click.option("--match", metavar="GLOB", help="Only campaigns whose key or name matches this glob.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="The YAML file to write (default: WORKSPACE/imported-INSTANCE.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+@lock_timeout_option
+def import_(workspace: str, instance: str, match: str | None, out_path: str | None, force: bool,
+            lock_timeout: float) -> None:
+    """Read the live campaigns of INSTANCE that state does not record, write them as workspace YAML
+    and record them in state, so the next plan is empty. Campaigns the YAML already declares only
+    get their state recorded. Nothing is sent but reads."""
+    _run(import_cmd.import_campaigns, workspace, instance, match, out_path, force, lock_timeout,
+         env=read_environment())
 
 
 @main.command(short_help="List what state records: ids, pending creates, links.")

@@ -15,7 +15,9 @@ import httpx
 from provisioner.applier import Applier, ApplyReport
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
+from provisioner.create_fields import missing_on_create
 from provisioner.diff import canon
+from provisioner.errors import ConfigError
 from provisioner.hooks import Hook
 from provisioner.planner import Planner
 from provisioner.plans.change import ResourceChange
@@ -78,7 +80,11 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     state = run.statemgr.state
     live = refresh(run.workspace, state, run.sessions, hook, targeted_instances(run.workspace, state, targeting))
     hook.post_refresh_all()
-    return Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting).plan(mode, run.paths)
+    plan = Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting).plan(mode, run.paths)
+    problems = missing_on_create(run.workspace, plan)
+    if problems:  # raised before anything is written anywhere: bad input, with file and line
+        raise ConfigError(problems)
+    return plan
 
 
 def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:

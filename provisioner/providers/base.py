@@ -94,6 +94,9 @@ class CampaignModel(BaseModel):
     create_only: ClassVar[dict[str, str]] = {}
     # fields sent on create and never compared afterwards (e.g. Topsort bids)
     not_compared: ClassVar[frozenset[str]] = frozenset()
+    # fields the platform needs to create a campaign but never returns (e.g. Topsort bids): optional in
+    # the model, so an imported campaign may leave them out; a planned create must declare them
+    required_on_create: ClassVar[frozenset[str]] = frozenset()
 
     def declared(self) -> dict[str, Any]:
         """The fields the YAML declares, as plain JSON-able values (Decimal kept exact)."""
@@ -135,6 +138,17 @@ class LiveCampaign:
     key: str | None = None  # our key, where the platform stores it (external id / permalink)
     name: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)  # links etc. a user needs to see
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A live campaign `import` cannot write as config, and why (shown to the user)."""
+
+    reason: str
+
+
+# live campaign → the fields a user manages, in the config vocabulary (as validate accepts them), or Skip
+ToConfig = Callable[[LiveCampaign], "dict[str, Any] | Skip"]
 
 
 @dataclass
@@ -313,6 +327,10 @@ class ProviderPlugin(Generic[S]):
     lookup_before_create: bool = False
     unique_names: bool = False
     key_field: str | None = None  # adopt_by "key": the platform field the key is written to
+    # `provisioner import`: a readable platform's live → config mapping (None: it cannot be imported), and
+    # the text a key is made from where the platform keeps no key (default: the campaign's name)
+    to_config: ToConfig | None = None
+    import_label: Callable[[LiveCampaign], str] | None = None
     # the scope within which names must be unique (adopt_by "name" or unique_names), e.g. the advertiser
     name_scope: Callable[[S], str] = lambda settings: ""
     capabilities: Capabilities = field(init=False, compare=False)

@@ -1,7 +1,7 @@
 """Topsort campaign service: one REST object per campaign, Bearer API key, offset pagination."""
 
 from provisioner.providers.base import ProviderPlugin
-from provisioner.providers.topsort.resources import TopsortSession
+from provisioner.providers.topsort.resources import TopsortSession, to_config
 from provisioner.providers.topsort.schema import TopsortCampaign, TopsortSettings
 
 PROVIDER = ProviderPlugin(
@@ -11,6 +11,7 @@ PROVIDER = ProviderPlugin(
     session=TopsortSession,
     adopt_by="key",  # the campaign key is written to externalCampaignId
     key_field="externalCampaignId",
+    to_config=to_config,
 )
 
 __all__ = ["PROVIDER"]
