@@ -105,15 +105,15 @@ class _Loader:
                 bad = [(name, value) for name, value in (("from", old), ("to", new))
                        if not isinstance(value, str) or not KEY_PATTERN.match(value)]
                 for name, value in bad:
-                    self.error(f"{name}: campaign key {value!r} {KEY_RULE}", file, line, f"{where}.{name}")
+                    self.error(f"campaign key {value!r} {KEY_RULE}", file, line, f"{where}.{name}")
                 if bad:
                     continue
                 move = Move(old, new, SourceLocation(str(file), line))
                 if new not in campaign_docs:
-                    self.error(f"to: {new!r} is not a campaign declared under campaigns: (rename the campaign "
+                    self.error(f"{new!r} is not a campaign declared under campaigns: (rename the campaign "
                                "there, then say where it came from here)", file, line, f"{where}.to")
                 elif old in campaign_docs:
-                    self.error(f"from: {old!r} is still declared under campaigns:; a moved campaign is declared "
+                    self.error(f"{old!r} is still declared under campaigns:; a moved campaign is declared "
                                "under its new key only", file, line, f"{where}.from")
                 elif old in olds or new in news:
                     first = olds.get(old) or news[new]
