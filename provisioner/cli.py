@@ -37,6 +37,10 @@ def _exit_codes(line: str) -> str:
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
                              default="text", show_default=True, help="How to render the result.")
+full_plan_url_option = click.option(
+    "--full-plan-url", metavar="URL",
+    help="Where the full plan is (CI: the saved plan's artifact); markdown links it, and says so when it "
+         "leaves campaigns out to stay under 65,000 characters.")
 prune_option = click.option("--prune", is_flag=True,
                             help="Retire (deactivate) campaigns that are in state but no longer in config.")
 class _Seconds(click.FloatRange):
@@ -121,11 +125,12 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @prune_option
 @lock_timeout_option
+@full_plan_url_option
 def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
-         prune: bool, lock_timeout: float) -> None:
+         prune: bool, lock_timeout: float, full_plan_url: str | None) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
-         lock_timeout=lock_timeout, env=read_environment())
+         lock_timeout=lock_timeout, env=read_environment(), full_plan_url=full_plan_url)
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
@@ -146,9 +151,12 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
 @paths_argument
 @format_option
 @lock_timeout_option
-def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float) -> None:
+@click.option("--full-report-url", metavar="URL",
+              help="Where the full report is (CI: its artifact); markdown links it, and says so when it leaves "
+                   "campaigns out to stay under 65,000 characters.")
+def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, full_report_url: str | None) -> None:
     """Report campaigns changed outside provisioner since the last apply (live vs state)."""
-    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment())
+    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment(), full_report_url=full_report_url)
 
 
 @main.command(short_help="List what state records: ids, pending creates, links.")

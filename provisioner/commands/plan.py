@@ -19,11 +19,13 @@ def default_plan_path(paths: list[str]) -> Path:
     return Path("plans") / f"{name}.json"
 
 
-def render(plan: Plan, fmt: str) -> str:
+def render(plan: Plan, fmt: str, full_plan_url: str | None = None, plan_path: str | None = None) -> str:
+    """`plan_path` and `full_plan_url` say where the whole plan is when a markdown comment leaves some out."""
     if fmt == "json":
         return jsonview.render_plan(plan)
     if fmt == "markdown":
-        return markdown.render_drift(plan) if plan.mode == REFRESH_ONLY else markdown.render_plan(plan)
+        render_markdown = markdown.render_drift if plan.mode == REFRESH_ONLY else markdown.render_plan
+        return render_markdown(plan, full_plan_url=full_plan_url, plan_path=plan_path)
     return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
 
 
@@ -45,16 +47,17 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
 
 
 def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None) -> int:
+         save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None,
+         full_plan_url: str | None = None) -> int:
     result = _read_locked(paths, NORMAL, prune, lock_timeout, env)
     if not result.complete:
         for problem in human.read_error_lines(result):
             err(f"Error: {problem}")
         err("The plan is incomplete, so it was not saved.")
         return 1
-    out(render(result, fmt))
+    target = Path(out_path) if out_path else default_plan_path(paths)
+    out(render(result, fmt, full_plan_url, str(target) if save else None))
     if save:
-        target = Path(out_path) if out_path else default_plan_path(paths)
         write_plan(result, target)
         if result.actionable:
             err(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
@@ -63,9 +66,10 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 
-def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None) -> int:
+def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None,
+          full_report_url: str | None = None) -> int:
     result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, env)
-    out(render(result, fmt))
+    out(render(result, fmt, full_report_url))
     for problem in human.read_error_lines(result):
         err(f"Error: {problem}")
     if not result.complete:
