@@ -159,12 +159,15 @@ def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, full_report_url
     _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment(), full_report_url=full_report_url)
 
 
-@main.command(short_help="List what state records: ids, pending creates, links.")
+@main.command(short_help="Render a saved plan (PLANFILE), or list what state records (workspace PATHS).")
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def show(paths: tuple[str, ...], fmt: str) -> None:
-    """List what state records: ids, pending creates, and outputs such as links."""
-    _run(show_cmd.show, list(paths), fmt)
+@format_option
+@full_plan_url_option
+def show(paths: tuple[str, ...], fmt: str, full_plan_url: str | None) -> None:
+    """`show PLANFILE` renders a saved plan (a .json file) as text, JSON, or the markdown of the PR
+    comment. `show PATHS` (a workspace) lists what state records: ids, pending creates, and outputs
+    such as links."""
+    _run(show_cmd.show, list(paths), fmt, full_plan_url)
 
 
 @main.command(short_help="Write the JSON Schema of workspace files for editors.")

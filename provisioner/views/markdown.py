@@ -14,6 +14,7 @@ from typing import Any
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import Plan
+from provisioner.states.state import ResourceState
 from provisioner.views.common import show, summary_line
 
 LIMIT = 65_000  # GitHub refuses comments over 65,536 characters; the margin is for the CI's marker line
@@ -265,3 +266,18 @@ def _drift_table(plan: Plan) -> list[str]:
             cells = [str(sum(1 for d in plan.drift if d.provider == name and d.kind is k)) for k in kinds]
         lines.append(f"| {code(name)} | " + " | ".join(cells) + " |")
     return lines
+
+
+# -- state ---------------------------------------------------------------------------------------------
+def render_state(resources: list[ResourceState]) -> str:
+    """What state records (`provisioner show PATHS --format markdown`): one row per campaign."""
+    lines = ["## provisioner state", ""]
+    if not resources:
+        return "\n".join([*lines, "State is empty: nothing has been applied from this workspace yet."]) + "\n"
+    lines += ["| campaign | status | id | outputs |", "|---|---|---|---|"]
+    for r in resources[:1000]:
+        outputs = "<br>".join(f"{code(name)}: {code(str(value))}" for name, value in sorted(r.outputs.items()))
+        lines.append(f"| {code(r.provider + '.' + r.key)} | {text(r.status)} | {code(r.id or '-')} | {outputs} |")
+    if len(resources) > 1000:
+        lines += ["", f"… and {len(resources) - 1000} more: {code('provisioner show PATHS --format text')}."]
+    return "\n".join(lines) + "\n"
