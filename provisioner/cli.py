@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from provisioner import exitcodes
 from provisioner.commands import apply as apply_cmd
 from provisioner.commands import plan as plan_cmd
 from provisioner.commands import sandbox as sandbox_cmd
@@ -20,19 +21,6 @@ from provisioner.commands.output import err, out, report_config_error
 from provisioner.environment import read_environment
 from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.sandbox.registry import EMULATOR_NAMES
-
-EXIT_CODES = """\b
-Exit codes:
-  validate  0 valid, 1 invalid
-  plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error
-  apply     0 everything succeeded, 1 anything failed or was refused
-  drift     0 in sync, 2 drift found, 1 error"""
-
-
-
-def _exit_codes(line: str) -> str:
-    return f"\b\nExit codes:\n  {line}\n  usage errors exit 1"
-
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
@@ -74,9 +62,10 @@ class _Group(click.Group):
         except ProvisionerError as error:  # raised before a command's own handler (the environment)
             err(f"Error: {error}")
             sys.exit(1)
-        except click.Abort:
-            err("Aborted.")
-            sys.exit(1)
+        except click.Abort as error:  # click turns Ctrl-C (and EOF at a prompt) into Abort
+            interrupted = isinstance(error.__cause__ or error.__context__, KeyboardInterrupt)
+            err("Interrupted." if interrupted else "Aborted.")
+            sys.exit(exitcodes.INTERRUPTED if interrupted else exitcodes.ERROR)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -92,7 +81,7 @@ def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     sys.exit(code)
 
 
-@click.group(cls=_Group, epilog=EXIT_CODES + "\n  usage errors exit 1")
+@click.group(cls=_Group, epilog=exitcodes.summary())
 @click.version_option(package_name="provisioner")
 def main() -> None:
     """Plan and apply advertising campaigns kept as YAML in git, like Terraform.
@@ -105,7 +94,7 @@ def main() -> None:
 
 
 @main.command(short_help="Check a workspace offline: every problem with file, line and field.",
-              epilog=_exit_codes("validate  0 valid, 1 invalid"))
+              epilog=exitcodes.epilog("validate"))
 @paths_argument
 @click.option("--skip-secrets", is_flag=True,
               help="Accept ${env:NAME} references whose variable is unset (CI jobs without secrets).")
@@ -115,8 +104,7 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 
 
 @main.command(short_help="Show what apply would change on each platform, and save the plan.",
-              epilog=_exit_codes("plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), "
-                                  "1 error"))
+              epilog=exitcodes.epilog("plan"))
 @paths_argument
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Where to save the plan (default: plans/<workspace>.json).")
@@ -134,7 +122,7 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
-              epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused"))
+              epilog=exitcodes.epilog("apply"))
 @click.argument("target", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
 @lock_timeout_option
@@ -147,7 +135,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",
-              epilog=_exit_codes("drift     0 in sync, 2 drift found, 1 error"))
+              epilog=exitcodes.epilog("drift"))
 @paths_argument
 @format_option
 @lock_timeout_option
@@ -159,7 +147,8 @@ def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, full_report_url
     _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment(), full_report_url=full_report_url)
 
 
-@main.command(short_help="Render a saved plan (PLANFILE), or list what state records (workspace PATHS).")
+@main.command(short_help="Render a saved plan (PLANFILE), or list what state records (workspace PATHS).",
+              epilog=exitcodes.epilog("show"))
 @paths_argument
 @format_option
 @full_plan_url_option
@@ -183,7 +172,7 @@ def schema(out_path: str | None) -> None:
         out(text)
 
 
-@main.command("force-unlock")
+@main.command("force-unlock", epilog=exitcodes.epilog("force-unlock"))
 @paths_argument
 def force_unlock(paths: tuple[str, ...]) -> None:
     """Forget a stale record of the state lock's holder. The lock itself dies with its holder (a
@@ -191,7 +180,7 @@ def force_unlock(paths: tuple[str, ...]) -> None:
     _run(state_cmd.force_unlock, list(paths))
 
 
-@main.group("state")
+@main.group("state", epilog=exitcodes.epilog("state"))
 def state_group() -> None:
     """Move a workspace's state between the local file and the shared backend (PostgreSQL)."""
 
@@ -223,7 +212,7 @@ def state_pull(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None
     _run(state_cmd.pull, list(paths), force, lock_timeout)
 
 
-@main.group()
+@main.group(epilog=exitcodes.epilog("sandbox"))
 def sandbox() -> None:
     """Local emulators of the platforms: serve them over HTTP, or change a campaign as a person would."""
 
