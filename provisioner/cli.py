@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from provisioner import exitcodes
+from provisioner import environment, exitcodes
 from provisioner.commands import apply as apply_cmd
 from provisioner.commands import plan as plan_cmd
 from provisioner.commands import sandbox as sandbox_cmd
 from provisioner.commands import show as show_cmd
 from provisioner.commands import state as state_cmd
 from provisioner.commands import validate as validate_cmd
-from provisioner.commands.output import err, out, report_config_error
+from provisioner.commands.output import OutputOptions, configure, err, out, report_config_error
 from provisioner.environment import read_environment
 from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.sandbox.registry import EMULATOR_NAMES
@@ -83,14 +83,21 @@ def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
 
 @click.group(cls=_Group, epilog=exitcodes.summary())
 @click.version_option(package_name="provisioner")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors: no progress, no notes.")
+@click.option("--no-color", is_flag=True, help="No colour, even on a terminal (NO_COLOR=1 does the same).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: progress and errors on stderr as one JSON object per line, for machines.")
+def main(quiet: bool, no_color: bool, log_format: str) -> None:
     """Plan and apply advertising campaigns kept as YAML in git, like Terraform.
 
     A workspace is a directory of YAML files (or the files you name), declaring provider
     instances and campaigns. `plan` shows what would change on each platform and saves
     the plan; `apply PLANFILE` makes exactly that change; `drift` reports what someone
     changed by hand since the last apply.
+
+    Global options go before the command: `provisioner --quiet plan WS`.
     """
+    configure(OutputOptions(quiet=quiet, color=not (no_color or environment.no_color()), log_format=log_format))
 
 
 @main.command(short_help="Check a workspace offline: every problem with file, line and field.",

@@ -12,12 +12,14 @@ from provisioner.errors import ProvisionerError
 from provisioner.sandboxing import SandboxOptions
 
 NOW_VARIABLE = "PROVISIONER_NOW"  # pins the clock (tests, reproducible demos): an ISO 8601 time
+NO_COLOR_VARIABLE = "NO_COLOR"  # https://no-color.org: set and not empty turns colour off
 
 
 @dataclass(frozen=True)
 class Environment:
     sandbox: SandboxOptions = field(default_factory=SandboxOptions)
     now: datetime | None = None  # None: the real clock, read when a plan is made
+    no_color: bool = False  # NO_COLOR is set (and not empty)
 
     def clock(self) -> datetime:
         """The time plans are made at: pinned by PROVISIONER_NOW, else now (aware, UTC)."""
@@ -29,7 +31,13 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     seed = environ.get("PROVISIONER_SANDBOX_SEED", "")
     sandbox = SandboxOptions(faults=environ.get("PROVISIONER_SANDBOX_FAULTS") or None,
                              seed=int(seed) if seed.lstrip("-").isdigit() else None)
-    return Environment(sandbox=sandbox, now=_pinned_now(environ.get(NOW_VARIABLE)))
+    return Environment(sandbox=sandbox, now=_pinned_now(environ.get(NOW_VARIABLE)), no_color=no_color(environ))
+
+
+def no_color(environ: Mapping[str, str] | None = None) -> bool:
+    """NO_COLOR alone, for the command group (it must not fail on the other variables)."""
+    environ = os.environ if environ is None else environ
+    return bool(environ.get(NO_COLOR_VARIABLE))
 
 
 def _pinned_now(text: str | None) -> datetime | None:

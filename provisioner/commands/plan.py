@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provisioner.commands.output import err, out, progress_hook
+from provisioner.commands.output import err, note, out, out_diff, progress_hook
 from provisioner.engine import make_plan, open_run
 from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
@@ -29,6 +29,11 @@ def render(plan: Plan, fmt: str, full_plan_url: str | None = None, plan_path: st
     return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
 
 
+def show(rendered: str, fmt: str) -> None:
+    """Text is for people (coloured on a terminal); JSON and markdown go out exactly as rendered."""
+    (out_diff if fmt == "text" else out)(rendered)
+
+
 def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
                  env: Environment | None) -> Plan:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
@@ -37,10 +42,13 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
     run = open_run(paths, load_state=False, sandboxes=Sandboxes(env.sandbox), now=env.clock())
     try:
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
+        hook = progress_hook(run.context.redactor)
         try:
             run.statemgr.load()
-            return make_plan(run, mode, prune, progress_hook(run.context.redactor))
+            hook.start_refresh(len(run.workspace.providers))
+            return make_plan(run, mode, prune, hook)
         finally:
+            hook.close()
             run.statemgr.unlock()
     finally:
         run.close()
@@ -56,20 +64,20 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
         err("The plan is incomplete, so it was not saved.")
         return 1
     target = Path(out_path) if out_path else default_plan_path(paths)
-    out(render(result, fmt, full_plan_url, str(target) if save else None))
+    show(render(result, fmt, full_plan_url, str(target) if save else None), fmt)
     if save:
         write_plan(result, target)
         if result.actionable:
-            err(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
+            note(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
         else:
-            err(f"Saved the plan to {target} (nothing to apply).")
+            note(f"Saved the plan to {target} (nothing to apply).")
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 
 def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None,
           full_report_url: str | None = None) -> int:
     result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, env)
-    out(render(result, fmt, full_report_url))
+    show(render(result, fmt, full_report_url), fmt)
     for problem in human.read_error_lines(result):
         err(f"Error: {problem}")
     if not result.complete:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provisioner.commands.output import out
+from provisioner.commands.output import out, out_diff
 from provisioner.commands.plan import render
 from provisioner.config.workspace import load_workspace
 from provisioner.plans.planfile import read_plan
@@ -20,7 +20,7 @@ def is_plan_file(paths: list[str]) -> bool:
 
 def show(paths: list[str], fmt: str, full_plan_url: str | None = None) -> int:
     if is_plan_file(paths):
-        out(render(read_plan(Path(paths[0])), fmt, full_plan_url, paths[0]))
+        (out_diff if fmt == "text" else out)(render(read_plan(Path(paths[0])), fmt, full_plan_url, paths[0]))
         return 0
     workspace = load_workspace(paths)
     state = state_backend_for(workspace.root, workspace.state).load()
