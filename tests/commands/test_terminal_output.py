@@ -110,3 +110,11 @@ def test_colour_and_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     piped = subprocess.run([sys.executable, "-m", "provisioner", "plan", "qs", "--no-save"], cwd=tmp_path,
                            capture_output=True, text=True, check=True)
     assert "\x1b[" not in piped.stdout + piped.stderr and "topsort: read 0 live campaign(s)" in piped.stderr
+
+
+def test_starting_the_cli_does_not_load_rich() -> None:
+    """rich is for terminals only: scripts, CI and --help never pay for it (nor for httpx's own CLI)."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, provisioner.cli; "
+                             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'pygments')))"],
+                            capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
