@@ -12,6 +12,7 @@ from provisioner.errors import ProvisionerError
 from provisioner.sandboxing import SandboxOptions
 
 NOW_VARIABLE = "PROVISIONER_NOW"  # pins the clock (tests, reproducible demos): an ISO 8601 time
+NO_COLOR_VARIABLE = "NO_COLOR"  # https://no-color.org: set and not empty turns colour off
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Environment:
     sandbox: SandboxOptions = field(default_factory=SandboxOptions)
     now: datetime | None = None  # None: the real clock, read when a plan is made
     ci: CiRun = field(default_factory=CiRun)
+    no_color: bool = False  # NO_COLOR is set (and not empty)
 
     def clock(self) -> datetime:
         """The time plans are made at: pinned by PROVISIONER_NOW, else now (aware, UTC)."""
@@ -42,7 +44,8 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     seed = environ.get("PROVISIONER_SANDBOX_SEED", "")
     sandbox = SandboxOptions(faults=environ.get("PROVISIONER_SANDBOX_FAULTS") or None,
                              seed=int(seed) if seed.lstrip("-").isdigit() else None)
-    return Environment(sandbox=sandbox, now=_pinned_now(environ.get(NOW_VARIABLE)), ci=_ci_run(environ))
+    return Environment(sandbox=sandbox, now=_pinned_now(environ.get(NOW_VARIABLE)), ci=_ci_run(environ),
+                       no_color=no_color(environ))
 
 
 def _ci_run(environ: Mapping[str, str]) -> CiRun:
@@ -56,6 +59,12 @@ def _ci_run(environ: Mapping[str, str]) -> CiRun:
         return CiRun(environ.get("GITHUB_SHA") or None, run)
     return CiRun(environ.get("CI_COMMIT_SHA") or None,
                  environ.get("CI_PIPELINE_URL") or environ.get("CI_PIPELINE_ID") or None)
+
+
+def no_color(environ: Mapping[str, str] | None = None) -> bool:
+    """NO_COLOR alone, for the command group (it must not fail on the other variables)."""
+    environ = os.environ if environ is None else environ
+    return bool(environ.get(NO_COLOR_VARIABLE))
 
 
 def _pinned_now(text: str | None) -> datetime | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from provisioner.commands.output import err, out, progress_hook, stdin_is_interactive
+from provisioner.commands.output import err, note, out, out_diff, progress_hook, stdin_is_interactive
 from provisioner.commands.plan import render
 from provisioner.engine import apply_plan, make_plan, open_run, staleness
 from provisioner.environment import Environment
@@ -31,8 +31,10 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
     run.statemgr.lock(f"apply {target}", timeout=lock_timeout)
     try:
         run.statemgr.load()  # under the lock: another apply may have finished just before
+        hook.start_refresh(len(run.workspace.providers))
         if saved is not None:
             problems = staleness(saved, run, hook)
+            hook.close()
             if problems:
                 err(f"Refusing to apply {target}: the plan is stale.")
                 for problem in human.staleness_lines(problems):
@@ -42,20 +44,29 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
             plan = saved
         else:
             plan = make_plan(run, NORMAL, prune, hook, targeting)
+            hook.close()
             if not plan.complete:
                 for problem in human.read_error_lines(plan):
                     err(f"Error: {problem}")
                 return 1
-            out(render(plan, "text"))
+            if fmt == "json":  # stdout carries only the JSON report; the plan goes to the person on stderr
+                note(render(plan, "text"))
+            else:
+                out_diff(render(plan, "text"))
             if not plan.actionable:
                 return 0
             if not _confirmed(auto_approve):
                 return 1
+        hook.start_apply(sum(1 for change in plan.actionable if change.action.is_change))
         report = apply_plan(run, plan, hook, applied_by=env.ci.as_dict())
     finally:
+        hook.close()
         run.statemgr.unlock()
         run.close()
-    out(jsonview.render_report(report) if fmt == "json" else human.render_report(report))
+    if fmt == "json":
+        out(jsonview.render_report(report))
+    else:
+        out_diff(human.render_report(report))
     return 1 if report.failed else 0
 
 
