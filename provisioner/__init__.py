@@ -3,6 +3,8 @@
 The public API for embedding (CI bots, notebooks): load a workspace, plan it, apply a plan.
 """
 
+# first: it keeps httpx from loading its command-line client (and rich) on every start
+from provisioner import _without_httpx_cli  # noqa: F401  # imported for its effect, before httpx
 from provisioner.applier import ApplyReport, Outcome
 from provisioner.config.models import Workspace
 from provisioner.config.workspace import load_workspace

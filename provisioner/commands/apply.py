@@ -11,28 +11,36 @@ from typing import Any
 
 import click
 
-from provisioner.commands.output import err, out, progress_hook, stdin_is_interactive
+from provisioner import exitcodes
+from provisioner.commands.output import err, note, out, out_diff, progress_hook, stdin_is_interactive
 from provisioner.commands.plan import render
 from provisioner.engine import apply_plan, check_saved, make_plan, open_run
 from provisioner.environment import Environment
-from provisioner.plans.plan import NORMAL
+from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.planfile import read_plan
 from provisioner.sandboxing import Sandboxes
+from provisioner.targeting import Targeting
 from provisioner.views import human, jsonview
 
 
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool,
-          env: Environment | None = None) -> int:
+          env: Environment | None = None, targeting: Targeting | None = None) -> int:
     env = env or Environment()
     saved = read_plan(Path(target)) if Path(target).is_file() and target.endswith(".json") else None
+    if saved is not None and targeting is not None and targeting.active:
+        err("--target and --exclude apply to a workspace; a saved plan is applied with the targets it was "
+            f"made with ({_targets_of(saved)}).")
+        return 1
     run = open_run(saved.workspace if saved else [target], load_state=False,
                    sandboxes=Sandboxes(env.sandbox), now=env.clock())
     hook = progress_hook(run.context.redactor)
     run.statemgr.lock(f"apply {target}", timeout=lock_timeout)
     try:
         run.statemgr.load()  # under the lock: another apply may have finished just before
+        hook.start_refresh(len(run.workspace.providers))
         if saved is not None:
             fresh, problems = check_saved(saved, run, hook)
+            hook.close()
             if problems:
                 err(f"Refusing to apply {target}: the plan is stale.")
                 for problem in human.staleness_lines(problems):
@@ -41,28 +49,37 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 return 1
             plan = fresh  # identical in everything apply does, and computed from the configuration
         else:
-            plan = make_plan(run, NORMAL, prune, hook)
+            plan = make_plan(run, NORMAL, prune, hook, targeting)
+            hook.close()
             if not plan.complete:
                 for problem in human.read_error_lines(plan):
                     err(f"Error: {problem}")
                 return 1
-            out(render(plan, "text"))
+            if fmt == "json":  # stdout carries only the JSON report; the plan goes to the person on stderr
+                note(render(plan, "text"))
+            else:
+                out_diff(render(plan, "text"))
             if not plan.actionable:
                 return 0
             if not _confirmed(auto_approve):
                 return 1
+        hook.start_apply(sum(1 for change in plan.actionable if change.action.is_change))
         with Interruption() as interruption:
-            report = apply_plan(run, plan, hook, interruption.cancel)
+            report = apply_plan(run, plan, hook, applied_by=env.ci.as_dict(), cancel=interruption.cancel)
     finally:
+        hook.close()
         run.statemgr.unlock()
         run.close()
-    out(jsonview.render_report(report) if fmt == "json" else human.render_report(report))
+    if fmt == "json":
+        out(jsonview.render_report(report))
+    else:
+        out_diff(human.render_report(report))
     if report.interrupted and interruption.exit_code:
         return interruption.exit_code
     return 1 if report.failed else 0
 
 
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number, as a shell reports it
+EXIT_CODES = {signal.SIGINT: exitcodes.INTERRUPTED, signal.SIGTERM: exitcodes.TERMINATED}
 
 
 class Interruption:
@@ -93,12 +110,16 @@ class Interruption:
                     "run `provisioner plan` to see the remaining work.")
                 sys.stdout.flush()
                 sys.stderr.flush()
-                os._exit(130)
+                os._exit(exitcodes.INTERRUPTED)
             return
-        self.exit_code = EXIT_CODES.get(signal.Signals(signum), 130)
+        self.exit_code = EXIT_CODES.get(signal.Signals(signum), exitcodes.INTERRUPTED)
         self.cancel.set()
         err(f"Interrupted ({signal.Signals(signum).name}): sending nothing new, waiting for requests in flight "
             "(Ctrl-C again to exit at once).")
+
+
+def _targets_of(plan: Plan) -> str:
+    return Targeting(tuple(plan.targets), tuple(plan.excludes)).describe() or "none: every campaign"
 
 
 def _confirmed(auto_approve: bool) -> bool:

@@ -36,6 +36,15 @@ class CampaignConfig:
         return self.model.declared()
 
 
+@dataclass(frozen=True)
+class Move:
+    """One entry of the `moved:` section: the campaign keyed `old` in state is now keyed `new`."""
+
+    old: str
+    new: str
+    source: SourceLocation
+
+
 @dataclass
 class StateSettings:
     backend: str = "local"
@@ -51,18 +60,21 @@ class Workspace:
     providers: dict[str, ProviderInstance] = field(default_factory=dict)
     campaigns: dict[str, CampaignConfig] = field(default_factory=dict)
     state: StateSettings = field(default_factory=StateSettings)
+    moved: list[Move] = field(default_factory=list)
 
     def campaigns_of(self, instance: str) -> list[CampaignConfig]:
         return [c for c in self.campaigns.values() if c.instance == instance]
 
     def digest(self) -> str:
         """Hash of everything that shapes a plan; secrets are excluded (they never shape one)."""
-        content = {
+        content: dict[str, Any] = {
             "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
                           for n, p in sorted(self.providers.items())},
             "campaigns": {k: {"provider": c.instance, "desired": c.desired}
                           for k, c in sorted(self.campaigns.items())},
         }
+        if self.moved:  # only when present, so workspaces without moves keep their digest
+            content["moved"] = [{"from": m.old, "to": m.new} for m in self.moved]
         return content_hash(content, separators=SPACED)
 
 

@@ -39,6 +39,7 @@ class ResourceChange:
     live_fingerprint: str | None = None
     record_state: bool = False  # no-op on the platform, but state must learn the applied values
     settles_at: str | None = None  # WAITING: when the platform's settle window ends and a lookup decides
+    moved_from: str | None = None  # a `moved:` rename: the key state records it under until applied
 
     @property
     def address(self) -> str:

@@ -28,6 +28,8 @@ class ResourceState:
     outputs: dict[str, Any] = field(default_factory=dict)  # links etc. the platform returned
     updated_at: str = ""
     ambiguous_at: str | None = None  # ISO time the create's answer was lost (pending entries only)
+    # the commit and CI run of the apply that last wrote this entry ({commit, run}), when CI named them
+    applied_by: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: attrs and outputs are already plain JSON values (asdict deep-copies,
@@ -37,6 +39,8 @@ class ResourceState:
                 "updated_at": self.updated_at}
         if self.ambiguous_at is not None:  # written only when set: older state files stay byte-identical
             data["ambiguous_at"] = self.ambiguous_at
+        if self.applied_by:  # only when known, so states written outside CI keep their digest
+            data["applied_by"] = self.applied_by
         return data
 
     @classmethod

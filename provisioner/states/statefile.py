@@ -29,7 +29,7 @@ RESOURCE_SHAPE = ('an object {"key": "...", "provider": "...", "provider_type": 
                   '"id": ..., "attrs": {...}, "outputs": {...}}')
 _STRINGS = ("key", "provider", "provider_type")
 _OPTIONAL = {"status": (str,), "id": (str, int, type(None)), "attrs": (dict,), "outputs": (dict,),
-             "updated_at": (str,), "ambiguous_at": (str, type(None))}
+             "updated_at": (str,), "ambiguous_at": (str, type(None)), "applied_by": (dict,)}
 
 
 def resource_from_json(data: Any, where: str) -> ResourceState:

@@ -2,7 +2,7 @@
 under a company and a campaign type, PUT updates that keep field-value ids, cancel to retire."""
 
 from provisioner.providers.base import ProviderPlugin
-from provisioner.providers.skala.resources import SkalaSession, twin_identity
+from provisioner.providers.skala.resources import SkalaSession, import_label, to_config, twin_identity
 from provisioner.providers.skala.schema import SkalaCampaign, SkalaSettings
 
 PROVIDER = ProviderPlugin(
@@ -14,6 +14,8 @@ PROVIDER = ProviderPlugin(
     # again by company, campaign type and dates (Finds).
     adopt_by="none",
     twin_identity=twin_identity,
+    to_config=to_config,
+    import_label=import_label,
 )
 
 __all__ = ["PROVIDER"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, UpdateRequest, UpdateResult
+from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip, UpdateRequest, UpdateResult
 from provisioner.providers.http import HttpContext
 from provisioner.providers.skala.client import SkalaClient
 from provisioner.providers.skala.schema import SkalaSettings
@@ -65,6 +65,28 @@ def twin_identity(live: LiveCampaign) -> tuple[Any, ...] | None:
         return None
     return ((fields.get("company") or {}).get("id"), (fields.get("campaignType") or {}).get("id"),
             fields.get("startDate"), fields.get("endDate"), fields.get("landingPage"))
+def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
+    """A listed order as workspace YAML fields: company and campaign type by id, the budget as given."""
+    fields = live.fields
+    if fields.get("status") == "CANCELLED":
+        return Skip("the order is cancelled")
+    company, ctype = fields.get("company") or {}, fields.get("campaignType") or {}
+    if company.get("id") is None or ctype.get("id") is None:
+        return Skip("the order names no company or campaign type id")
+    config: dict[str, Any] = {"company": {"id": company["id"]}, "campaignType": {"id": ctype["id"]},
+                              "startDate": fields.get("startDate"), "endDate": fields.get("endDate")}
+    if fields.get("landingPage") is not None:
+        config["landingPage"] = fields["landingPage"]
+    if fields.get("campaignFieldValues"):
+        config["campaignFieldValues"] = fields["campaignFieldValues"]
+    config |= {name: fields[name] for name in BUDGET if fields.get(name) is not None}
+    return config
+
+
+def import_label(live: LiveCampaign) -> str:
+    """Orders have no name: a key is made from the company and the start date."""
+    company = live.fields.get("company") or {}
+    return f"{company.get('name') or company.get('id') or 'order'} {live.fields.get('startDate') or live.id}"
 
 
 def _field_values(order: dict[str, Any]) -> list[dict[str, Any]]:
