@@ -51,20 +51,22 @@ def workspace(root: Path, url: str) -> Path:
 
 def interrupted_apply(root: Path, signum: int, again: bool = False) -> tuple[int, str, str]:
     """Run apply, signal it once the first outcome is reported on stderr (twice with `again`)."""
-    apply = subprocess.Popen([sys.executable, "-m", "provisioner", "apply", str(root), "--auto-approve"],
+    # progress as JSON lines: one per outcome, whatever stderr is (a pipe gets no per-campaign lines otherwise)
+    apply = subprocess.Popen([sys.executable, "-m", "provisioner", "--log-format", "json", "apply", str(root),
+                              "--auto-approve"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "TOPSORT_API_KEY": "tsk-interrupt"})
     assert apply.stderr is not None
     seen = []
     for line in apply.stderr:
         seen.append(line)
-        if ": create ok" in line:
+        if '"event": "outcome"' in line:
             break
     apply.send_signal(signum)
     if again:  # as soon as the first is acknowledged: a create started then is still in flight (latency)
         for line in apply.stderr:
             seen.append(line)
-            if line.startswith("Interrupted ("):
+            if "Interrupted (" in line:
                 break
         apply.send_signal(signal.SIGINT)
     stdout, rest = apply.communicate(timeout=60)
