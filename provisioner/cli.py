@@ -24,8 +24,8 @@ from provisioner.sandbox.registry import EMULATOR_NAMES
 EXIT_CODES = """\b
 Exit codes:
   validate  0 valid, 1 invalid
-  plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error
-  apply     0 everything succeeded, 1 anything failed or was refused
+  plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 3 blocked by policy, 1 error
+  apply     0 everything succeeded, 3 blocked by policy, 1 anything failed or was refused
   drift     0 in sync, 2 drift found, 1 error"""
 
 
@@ -53,6 +53,9 @@ class _Seconds(click.FloatRange):
 
 lock_timeout_option = click.option("--lock-timeout", type=_Seconds(min=0), default=0.0, show_default=True,
                                    help="Seconds to wait for another run's state lock before giving up.")
+allow_spend_option = click.option(
+    "--allow-spend-increase", is_flag=True,
+    help="Override the budget policy's blocks (the plan shows it; its apply needs this flag too).")
 force_option = click.option("--force", is_flag=True,
                             help="Overwrite a destination that holds another lineage or a newer serial.")
 
@@ -112,7 +115,7 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 
 @main.command(short_help="Show what apply would change on each platform, and save the plan.",
               epilog=_exit_codes("plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), "
-                                  "1 error"))
+                                  "3 blocked by the budget policy, 1 error"))
 @paths_argument
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Where to save the plan (default: plans/<workspace>.json).")
@@ -121,24 +124,29 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @prune_option
 @lock_timeout_option
+@allow_spend_option
 def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
-         prune: bool, lock_timeout: float) -> None:
+         prune: bool, lock_timeout: float, allow_spend_increase: bool) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
-         lock_timeout=lock_timeout, env=read_environment())
+         lock_timeout=lock_timeout, env=read_environment(), allow_spend_increase=allow_spend_increase)
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
-              epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused"))
+              epilog=_exit_codes("apply     0 everything succeeded, 3 blocked by the budget policy, "
+                                  "1 anything failed or was refused"))
 @click.argument("target", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
 @lock_timeout_option
 @format_option
 @prune_option
-def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> None:
+@allow_spend_option
+def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool,
+          allow_spend_increase: bool) -> None:
     """Apply a saved plan file exactly (refused if stale), or plan a workspace directory and apply
     it after confirmation."""
-    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment())
+    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment(),
+         allow_spend_increase=allow_spend_increase)
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",

@@ -7,19 +7,21 @@ from pathlib import Path
 import click
 
 from provisioner.commands.output import err, out, progress_hook, stdin_is_interactive
-from provisioner.commands.plan import render
+from provisioner.commands.plan import POLICY_BLOCKED, policy_refusal, render
 from provisioner.engine import apply_plan, make_plan, open_run, staleness
 from provisioner.environment import Environment
-from provisioner.plans.plan import NORMAL
+from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.planfile import read_plan
 from provisioner.sandboxing import Sandboxes
 from provisioner.views import human, jsonview
 
 
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool,
-          env: Environment | None = None) -> int:
+          env: Environment | None = None, allow_spend_increase: bool = False) -> int:
     env = env or Environment()
     saved = read_plan(Path(target)) if Path(target).is_file() and target.endswith(".json") else None
+    if saved is not None and (refused := _refused_by_policy(saved, target, allow_spend_increase)) is not None:
+        return refused  # before the lock and any request: the file alone says no
     run = open_run(saved.workspace if saved else [target], load_state=False,
                    sandboxes=Sandboxes(env.sandbox), now=env.clock())
     hook = progress_hook(run.context.redactor)
@@ -27,7 +29,14 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
     try:
         run.statemgr.load()  # under the lock: another apply may have finished just before
         if saved is not None:
-            problems = staleness(saved, run, hook)
+            # The policy is evaluated again on the plan made now, so an edited plan file cannot
+            # bypass it; the override holds only when both the plan and this apply asked for it.
+            fresh = make_plan(run, saved.mode, saved.prune, hook, saved.allow_spend_increase and allow_spend_increase)
+            if fresh.blocked_by_policy:
+                err(f"Refusing to apply {target}: the workspace's policy blocks the plan as it stands now.")
+                _policy_lines(fresh)
+                return POLICY_BLOCKED
+            problems = staleness(saved, run, hook, fresh)
             if problems:
                 err(f"Refusing to apply {target}: the plan is stale.")
                 for problem in human.staleness_lines(problems):
@@ -36,12 +45,15 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 return 1
             plan = saved
         else:
-            plan = make_plan(run, NORMAL, prune, hook)
+            plan = make_plan(run, NORMAL, prune, hook, allow_spend_increase)
             if not plan.complete:
                 for problem in human.read_error_lines(plan):
                     err(f"Error: {problem}")
                 return 1
             out(render(plan, "text"))
+            if plan.blocked_by_policy:
+                err(policy_refusal(plan))
+                return POLICY_BLOCKED
             if not plan.actionable:
                 return 0
             if not _confirmed(auto_approve):
@@ -52,6 +64,26 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
         run.close()
     out(jsonview.render_report(report) if fmt == "json" else human.render_report(report))
     return 1 if report.failed else 0
+
+
+def _refused_by_policy(saved: Plan, target: str, allow_spend_increase: bool) -> int | None:
+    if saved.blocked_by_policy:
+        err(f"Refusing to apply {target}: the workspace's policy blocks this plan.")
+        _policy_lines(saved)
+        return POLICY_BLOCKED
+    if saved.allow_spend_increase and not allow_spend_increase:
+        err(f"Refusing to apply {target}: it was planned with --allow-spend-increase, which overrides the "
+            "workspace's budget policy; apply it with --allow-spend-increase too.")
+        _policy_lines(saved)
+        return POLICY_BLOCKED
+    return None
+
+
+def _policy_lines(plan: Plan) -> None:
+    for line in human.policy_lines(plan):
+        err(f"  {line}")
+    if plan.blocked_by_policy:
+        err(policy_refusal(plan))
 
 
 def _confirmed(auto_approve: bool) -> bool:

@@ -9,6 +9,7 @@ from provisioner.engine import make_plan, open_run
 from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
+from provisioner.policy import SPEND_RULES
 from provisioner.sandboxing import Sandboxes
 from provisioner.views import human, jsonview, markdown
 
@@ -27,8 +28,11 @@ def render(plan: Plan, fmt: str) -> str:
     return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
 
 
+POLICY_BLOCKED = 3  # exit code: a budget policy rule blocks the plan (issue 11)
+
+
 def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
-                 env: Environment | None) -> Plan:
+                 env: Environment | None, allow_spend_increase: bool = False) -> Plan:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
     plans and drift runs."""
     env = env or Environment()
@@ -37,7 +41,7 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
         try:
             run.statemgr.load()
-            return make_plan(run, mode, prune, progress_hook(run.context.redactor))
+            return make_plan(run, mode, prune, progress_hook(run.context.redactor), allow_spend_increase)
         finally:
             run.statemgr.unlock()
     finally:
@@ -45,8 +49,9 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
 
 
 def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None) -> int:
-    result = _read_locked(paths, NORMAL, prune, lock_timeout, env)
+         save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None,
+         allow_spend_increase: bool = False) -> int:
+    result = _read_locked(paths, NORMAL, prune, lock_timeout, env, allow_spend_increase)
     if not result.complete:
         for problem in human.read_error_lines(result):
             err(f"Error: {problem}")
@@ -56,11 +61,26 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     if save:
         target = Path(out_path) if out_path else default_plan_path(paths)
         write_plan(result, target)
-        if result.actionable:
-            err(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
+        if result.blocked_by_policy:
+            err(f"Saved the plan to {target}; the workspace's policy blocks it, so apply refuses it.")
+        elif result.actionable:
+            flag = " --allow-spend-increase" if result.allow_spend_increase else ""
+            err(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}{flag}")
         else:
             err(f"Saved the plan to {target} (nothing to apply).")
+    if result.blocked_by_policy:
+        err(policy_refusal(result))
+        return POLICY_BLOCKED
     return 2 if detailed_exitcode and result.has_changes() else 0
+
+
+def policy_refusal(plan: Plan) -> str:
+    """What to do about a plan the policy blocks."""
+    rules = ", ".join(sorted({o.rule for o in plan.blocked_by_policy}))
+    overridable = all(o.rule in SPEND_RULES for o in plan.blocked_by_policy)
+    fix = ("raise the limit in `policy:`, or re-plan with --allow-spend-increase and apply that plan with "
+           "--allow-spend-increase" if overridable else "fix the configuration (no flag overrides this rule)")
+    return f"Blocked by policy ({rules}): {fix}."
 
 
 def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None) -> int:

@@ -6,6 +6,7 @@ from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import FieldDiff
 from provisioner.plans.plan import Plan
 from provisioner.views.common import show, summary_line
+from provisioner.views.money import policy_markdown, spend_markdown
 
 
 def _cell(value: object) -> str:
@@ -14,6 +15,9 @@ def _cell(value: object) -> str:
 
 def render_plan(plan: Plan) -> str:
     lines = ["## provisioner plan", ""]
+    for section in (spend_markdown(plan), policy_markdown(plan)):  # money first: reviewers read it first
+        if section:
+            lines += [*section, ""]
     changes = [c for c in plan.changes if c.action.is_change]
     if not changes:
         lines.append("No changes. Your campaigns match the configuration.")

@@ -11,7 +11,8 @@ PROVIDER = ProviderPlugin(
     session=CriteoSession,
     adopt_by="name",  # Criteo has no external id: the platform id is kept in state
     name_scope=lambda settings: str(settings.advertiser_id),
-    cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)"},
+    cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)",
+            "launch_paused": "Criteo campaigns have no status: a campaign spends as soon as its ad sets run"},
 )
 
 __all__ = ["PROVIDER"]

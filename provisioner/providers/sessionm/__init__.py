@@ -12,7 +12,9 @@ PROVIDER = ProviderPlugin(
     session=SessionMSession,
     adopt_by="key",  # the campaign key is sent as external_id (the permalink)
     cannot={"update": "SessionM's Campaigns API has no update endpoint",
-            "retire": "SessionM's Campaigns API has no delete, pause or status-change endpoint"},
+            "retire": "SessionM's Campaigns API has no delete, pause or status-change endpoint",
+            "launch_paused": "SessionM campaigns cannot be updated after create, so one created paused could "
+                             "never be activated"},
     # SessionM refuses a second campaign with the same name, so the loader checks names up front
     unique_names=True,
     name_scope=lambda settings: settings.base_url,  # names are unique per tenant

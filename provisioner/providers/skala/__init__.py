@@ -13,6 +13,7 @@ PROVIDER = ProviderPlugin(
     # No external id exists: the order id is kept in state, and an interrupted create is found
     # again by company, campaign type and dates (Finds).
     adopt_by="none",
+    cannot={"launch_paused": "Skala can only cancel an order: an order cannot be created paused and started later"},
 )
 
 __all__ = ["PROVIDER"]
