@@ -90,7 +90,7 @@ class _Verdicts:
 def evaluate(policy: Policy | None, lines: list[SpendLine], campaigns: list[CampaignSpend],
              currencies: Mapping[str, str | None], allow_spend_increase: bool = False) -> list[RuleOutcome]:
     """Every rule of `policy` on a plan's spend: `lines` (per instance, currency and period),
-    `campaigns` (the commitments the plan changes) and `currencies` (instance → declared currency)."""
+    `campaigns` (the commitments the plan changes) and `currencies` (instance -> declared currency)."""
     if policy is None:
         return []
     verdicts = _Verdicts(policy, allow_spend_increase)
@@ -106,6 +106,15 @@ def evaluate(policy: Policy | None, lines: list[SpendLine], campaigns: list[Camp
         if name in rules:
             check(verdicts)
     return verdicts.finish(rules)
+
+
+UNCAPPED_ALLOWED = " (uncapped is allowed by allow_uncapped: true)"
+
+
+def _unbounded(verdicts: _Verdicts) -> Outcome:
+    """An uncapped commitment breaks every limit, unless `allow_uncapped: true` says uncapped
+    spend is wanted: then that rule alone judges it."""
+    return Outcome.ALLOW if verdicts.policy.allow_uncapped else Outcome.BLOCK
 
 
 def _currencies(verdicts: _Verdicts, currencies: Mapping[str, str | None]) -> None:
@@ -133,7 +142,8 @@ def _campaign_budget(verdicts: _Verdicts, campaigns: list[CampaignSpend]) -> Non
             continue
         subject, cap = f"{row.address} {row.period}", _money(limit, row.currency)
         if after.unbounded:
-            verdicts.add("max_campaign_budget", Outcome.BLOCK, subject, f"uncapped (no limit) > limit {cap}")
+            verdicts.add("max_campaign_budget", _unbounded(verdicts), subject, f"uncapped (no limit) > limit {cap}"
+                         + UNCAPPED_ALLOWED * bool(verdicts.policy.allow_uncapped))
         elif after.unknown:
             verdicts.add("max_campaign_budget", Outcome.WARN, subject,
                          f"amount unknown (a budget option only the platform knows): cannot check against {cap}")
@@ -142,7 +152,7 @@ def _campaign_budget(verdicts: _Verdicts, campaigns: list[CampaignSpend]) -> Non
                          f"{row.period} budget {_money(after.committed, row.currency)} > limit {cap}")
         else:
             verdicts.add("max_campaign_budget", Outcome.ALLOW, subject,
-                         f"{_money(after.committed, row.currency)} ≤ {cap}")
+                         f"{_money(after.committed, row.currency)} <= {cap}")
 
 
 def _run_increase(verdicts: _Verdicts, lines: list[SpendLine]) -> None:
@@ -152,11 +162,12 @@ def _run_increase(verdicts: _Verdicts, lines: list[SpendLine]) -> None:
             continue
         subject, cap = f"{line.provider} {line.currency} {line.period}", _money(limit, line.currency)
         if line.newly_unbounded:
-            verdicts.add("max_increase_per_run", Outcome.BLOCK, subject,
-                         f"unbounded increase ({', '.join(line.newly_unbounded)} uncapped) > limit {cap}")
+            verdicts.add("max_increase_per_run", _unbounded(verdicts), subject,
+                         f"unbounded increase ({', '.join(line.newly_unbounded)} uncapped) > limit {cap}"
+                         + UNCAPPED_ALLOWED * bool(verdicts.policy.allow_uncapped))
         elif line.delta > limit:
             verdicts.add("max_increase_per_run", Outcome.BLOCK, subject,
-                         f"increase {_money(line.delta, line.currency)} ({line.before} → {line.after}) "
+                         f"increase {_money(line.delta, line.currency)} ({line.before} -> {line.after}) "
                          f"> limit {cap}")
         elif line.unknown_after > line.unknown_before:
             verdicts.add("max_increase_per_run", Outcome.WARN, subject,
@@ -165,7 +176,7 @@ def _run_increase(verdicts: _Verdicts, lines: list[SpendLine]) -> None:
                          f"against {cap}")
         else:
             verdicts.add("max_increase_per_run", Outcome.ALLOW, subject,
-                         f"{_money(line.delta, line.currency)} ≤ {cap}")
+                         f"{_money(line.delta, line.currency)} <= {cap}")
 
 
 def _percent_increase(verdicts: _Verdicts, campaigns: list[CampaignSpend]) -> None:
@@ -178,19 +189,20 @@ def _percent_increase(verdicts: _Verdicts, campaigns: list[CampaignSpend]) -> No
             continue  # new spending has no percentage: max_campaign_budget and max_increase_per_run cover it
         subject = f"{row.address} {row.period}"
         if after.unbounded or after.unknown:
-            outcome = Outcome.BLOCK if after.unbounded else Outcome.WARN
+            outcome = _unbounded(verdicts) if after.unbounded else Outcome.WARN
             verdicts.add("max_increase_percent", outcome, subject,
-                         f"{_money(before.committed, row.currency)} → "
-                         f"{'uncapped' if after.unbounded else 'unknown'}: limit {limit}%")
+                         f"{_money(before.committed, row.currency)} -> "
+                         f"{'uncapped' if after.unbounded else 'unknown'}: limit {limit}%"
+                         + UNCAPPED_ALLOWED * (after.unbounded and bool(verdicts.policy.allow_uncapped)))
             continue
         percent = (after.committed - before.committed) * 100 / before.committed
         shown = f"{percent.quantize(Decimal('0.1'))}%"
-        detail = (f"{_money(before.committed, row.currency)} → {_money(after.committed, row.currency)} "
+        detail = (f"{_money(before.committed, row.currency)} -> {_money(after.committed, row.currency)} "
                   f"(+{shown})")
         if percent > limit:
             verdicts.add("max_increase_percent", Outcome.BLOCK, subject, f"{detail} > limit {limit}%")
         elif percent > 0:
-            verdicts.add("max_increase_percent", Outcome.ALLOW, subject, f"+{shown} ≤ {limit}%")
+            verdicts.add("max_increase_percent", Outcome.ALLOW, subject, f"+{shown} <= {limit}%")
 
 
 def _uncapped(verdicts: _Verdicts, campaigns: list[CampaignSpend]) -> None:
@@ -201,4 +213,4 @@ def _uncapped(verdicts: _Verdicts, campaigns: list[CampaignSpend]) -> None:
         was = "nothing" if row.before is None or not row.before.active else (
             _money(row.before.amount, row.currency) + f" {row.period}")
         verdicts.add("allow_uncapped", Outcome.ALLOW if allowed else Outcome.BLOCK, f"{row.address}",
-                     f"capped ({was}) → uncapped: unbounded spend" + ("" if allowed else " is not allowed"))
+                     f"capped ({was}) -> uncapped: unbounded spend" + ("" if allowed else " is not allowed"))

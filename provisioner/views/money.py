@@ -29,13 +29,13 @@ def _delta(line: SpendLine) -> str:
     return f"{sign}{line.delta}{unknown}"
 
 
-def _notes(line: SpendLine, code: str = "") -> list[str]:
+def _notes(line: SpendLine, code: str = "", arrow: str = "->") -> list[str]:
     def names(keys: list[str]) -> str:
         return ", ".join(f"{code}{key}{code}" for key in keys)
 
     notes = []
     if line.newly_unbounded:
-        notes.append(f"capped → uncapped: {names(line.newly_unbounded)}")
+        notes.append(f"capped {arrow} uncapped: {names(line.newly_unbounded)}")
     if line.starts:
         notes.append(f"starts spending: {names(line.starts)}")
     if line.stops:
@@ -97,7 +97,7 @@ def spend_markdown(plan: Plan) -> list[str]:
         if line.newly_unbounded:
             after, delta = f"**{after}**", f"**{delta}**"
         lines.append(f"| `{line.provider}` | {_currency(line)} | {line.period} | {before} | {after} | {delta} | "
-                     f"{_cell('; '.join(_notes(line, '`')))} |")
+                     f"{_cell('; '.join(_notes(line, '`', '→')))} |")
     return lines
 
 
