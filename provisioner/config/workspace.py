@@ -346,7 +346,8 @@ class _Loader:
             plugin = workspace.providers[campaign.instance].plugin
             if plugin.capabilities.can("launch_paused"):
                 continue
-            why = plugin.capabilities.why_not("launch_paused")
+            why = (plugin.capabilities.why_not("launch_paused")
+                   or "its provider plugin does not implement LaunchesPaused")
             own = campaign.source_of_launch
             where = "" if own else (f" (the workspace's `launch: paused`, {default[0]}:{default[1].lines['launch']})"
                                     if default else "")

@@ -293,7 +293,9 @@ CAPABILITIES: dict[str, Capability] = {
     "update": Capability((Updates, BatchUpdates)),
     "retire": Capability((Retires,)),
     "prepare": Capability((Prepares,), explain_absence=False),  # a plan-time hook, not a platform ability
-    "launch_paused": Capability((LaunchesPaused,)),  # create switched off, activate by an update (issue 11)
+    # create switched off, activate by an update (issue 11); optional to explain, so plugins written
+    # before it existed keep loading (validate then refuses `launch: paused` without a platform reason)
+    "launch_paused": Capability((LaunchesPaused,), explain_absence=False),
 }
 
 
