@@ -23,9 +23,11 @@ from provisioner.planner import Planner
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
+from provisioner.policy import evaluate
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import Sessions, refresh
 from provisioner.sandboxing import Sandboxes
+from provisioner.spend import currency_of
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 from provisioner.targeting import Targeting, targeted_instances
 
@@ -71,10 +73,12 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
 
 
 def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None,
-              targeting: Targeting | None = None) -> Plan:
+              targeting: Targeting | None = None, allow_spend_increase: bool = False) -> Plan:
     """Read every instance's live state and plan; instances that could not be read are listed in
     the plan's `read_errors` (such a plan is incomplete: commands neither save nor apply it).
-    With `targeting`, only the instances holding a targeted campaign are read."""
+    With `targeting`, only the instances holding a targeted campaign are read. The workspace's
+    policy is evaluated on the plan (`plan.blocked_by_policy`); with `allow_spend_increase` its
+    spend rules' blocks are overridden, and the plan says so."""
     hook = hook or Hook()
     targeting = targeting or Targeting()
     state = run.statemgr.state
@@ -84,16 +88,23 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     problems = missing_on_create(run.workspace, plan)
     if problems:  # raised before anything is written anywhere: bad input, with file and line
         raise ConfigError(problems)
+    if mode == NORMAL:
+        currencies = {name: currency_of(run.workspace, name) for name in run.workspace.providers}
+        plan.policy = evaluate(run.workspace.policy, plan.spend, plan.spend_campaigns, currencies,
+                               allow_spend_increase)
+        plan.allow_spend_increase = allow_spend_increase
     return plan
 
 
-def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:
-    """Why `saved` no longer describes reality (empty when it is safe to apply)."""
+def staleness(saved: Plan, run: Run, hook: Hook | None = None, fresh: Plan | None = None) -> list[Staleness]:
+    """Why `saved` no longer describes reality (empty when it is safe to apply). `fresh` is the
+    plan made now (made here when not given; apply passes it to re-evaluate the policy on it)."""
     problems: list[Staleness] = []
     state = run.statemgr.state
     if saved.state_lineage != state.lineage and state.resources:
         problems.append(Staleness(StaleKind.OTHER_LINEAGE))
-    fresh = make_plan(run, saved.mode, saved.prune, hook, Targeting(tuple(saved.targets), tuple(saved.excludes)))
+    fresh = fresh or make_plan(run, saved.mode, saved.prune, hook,
+                               Targeting(tuple(saved.targets), tuple(saved.excludes)))
     problems += [Staleness(StaleKind.READ_ERROR, name, detail=error)
                  for name, error in sorted(fresh.read_errors.items())]
     if saved.config_digest != fresh.config_digest:

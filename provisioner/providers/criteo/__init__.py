@@ -12,7 +12,8 @@ PROVIDER = ProviderPlugin(
     adopt_by="name",  # Criteo has no external id: the platform id is kept in state
     name_scope=lambda settings: str(settings.advertiser_id),
     to_config=to_config,
-    cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)"},
+    cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)",
+            "launch_paused": "Criteo campaigns have no status: a campaign spends as soon as its ad sets run"},
 )
 
 __all__ = ["PROVIDER"]

@@ -15,6 +15,7 @@ PROVIDER = ProviderPlugin(
     adopt_by="none",
     to_config=to_config,
     import_label=import_label,
+    cannot={"launch_paused": "Skala can only cancel an order: an order cannot be created paused and started later"},
 )
 
 __all__ = ["PROVIDER"]
