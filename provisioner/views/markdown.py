@@ -173,11 +173,12 @@ def render_plan(plan: Plan, full_plan_url: str | None = None, plan_path: str | N
     """The pull-request comment: summary, kept sections, blocked items, drift, then campaigns."""
     comment = _Comment()
     comment.kept += _header("plan", plan)
+    for section in KEPT_SECTIONS:  # money first: the first thing a reviewer reads
+        if lines := section(plan):
+            comment.kept += [*lines, ""]
     changes = [c for c in plan.changes if c.action.is_change]
     comment.kept += [summary_line(plan) if changes else "No changes. Your campaigns match the configuration.", ""]
     comment.kept += [*_summary_table(plan), ""]
-    for section in KEPT_SECTIONS:
-        comment.kept += section(plan)
     comment.kept += _notes(plan)
     blocked = [c for c in changes if c.action.is_blocked]
     if blocked:  # every one is kept: each needs a human before this plan can be applied as intended

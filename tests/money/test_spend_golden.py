@@ -84,8 +84,10 @@ def test_text(changed_workspace: Path, tmp_path: Path) -> None:
 def test_markdown(changed_workspace: Path, tmp_path: Path) -> None:
     result = cli("plan", str(changed_workspace), "--no-save", "--format", "markdown")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("## provisioner plan\n\n### Spend\n")  # the comment opens with the money
-    _golden("spend.md", _leading(result.stdout, 6))
+    header, made_at, money = result.stdout.split("\n\n", 2)  # the header names this run's folder and time
+    assert header.startswith("## provisioner plan: ") and made_at.startswith("Made at ")
+    assert money.startswith("### Spend\n")  # the comment opens with the money, right after its header
+    _golden("spend.md", _leading(money, 5))
 
 
 def test_json(changed_workspace: Path, tmp_path: Path) -> None:
