@@ -99,7 +99,8 @@ class Applier:
                 self._done(Outcome(change.key, instance, change.action, True, change.id, warnings=change.warnings))
         for change in (c for c in changes if c.action is Action.ADOPT):
             self._adopt(change)
-        updates = [c for c in changes if c.action in (Action.UPDATE, Action.ADOPT) and c.updatable]
+        # an activation (paused-first launch) is an update of the fields that switch the campaign on
+        updates = [c for c in changes if c.action in (Action.UPDATE, Action.ADOPT, Action.ACTIVATE) and c.updatable]
         with ThreadPoolExecutor(max_workers=parallelism) as pool:
             creates = [pool.submit(self._guard, self._create, session, c) for c in changes
                        if c.action is Action.CREATE]

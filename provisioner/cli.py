@@ -57,6 +57,9 @@ class _Seconds(click.FloatRange):
 
 lock_timeout_option = click.option("--lock-timeout", type=_Seconds(min=0), default=0.0, show_default=True,
                                    help="Seconds to wait for another run's state lock before giving up.")
+allow_spend_option = click.option(
+    "--allow-spend-increase", is_flag=True,
+    help="Override the budget policy's blocks (the plan shows it; its apply needs this flag too).")
 force_option = click.option("--force", is_flag=True,
                             help="Overwrite a destination that holds another lineage or a newer serial.")
 
@@ -135,13 +138,14 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 @target_option
 @exclude_option
 @full_plan_url_option
+@allow_spend_option
 def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
          prune: bool, lock_timeout: float, targets: tuple[str, ...], excludes: tuple[str, ...],
-         full_plan_url: str | None) -> None:
+         full_plan_url: str | None, allow_spend_increase: bool) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
          lock_timeout=lock_timeout, env=read_environment(), targeting=_targeting(targets, excludes),
-         full_plan_url=full_plan_url)
+         full_plan_url=full_plan_url, allow_spend_increase=allow_spend_increase)
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
@@ -153,12 +157,13 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
 @prune_option
 @target_option
 @exclude_option
+@allow_spend_option
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool, targets: tuple[str, ...],
-          excludes: tuple[str, ...]) -> None:
+          excludes: tuple[str, ...], allow_spend_increase: bool) -> None:
     """Apply a saved plan file exactly (refused if stale), or plan a workspace directory and apply
     it after confirmation. A saved plan keeps the --target/--exclude it was made with."""
     _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment(),
-         targeting=_targeting(targets, excludes))
+         targeting=_targeting(targets, excludes), allow_spend_increase=allow_spend_increase)
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",

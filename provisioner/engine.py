@@ -25,9 +25,11 @@ from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.projection import MISSING, differences
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
+from provisioner.policy import evaluate
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import Sessions, refresh
 from provisioner.sandboxing import Sandboxes
+from provisioner.spend import currency_of
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 from provisioner.targeting import Targeting, targeted_instances
 
@@ -73,10 +75,12 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
 
 
 def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None,
-              targeting: Targeting | None = None) -> Plan:
+              targeting: Targeting | None = None, allow_spend_increase: bool = False) -> Plan:
     """Read every instance's live state and plan; instances that could not be read are listed in
     the plan's `read_errors` (such a plan is incomplete: commands neither save nor apply it).
-    With `targeting`, only the instances holding a targeted campaign are read."""
+    With `targeting`, only the instances holding a targeted campaign are read. The workspace's
+    policy is evaluated on the plan (`plan.blocked_by_policy`); with `allow_spend_increase` its
+    spend rules' blocks are overridden, and the plan says so."""
     hook = hook or Hook()
     targeting = targeting or Targeting()
     state = run.statemgr.state
@@ -86,22 +90,24 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     problems = missing_on_create(run.workspace, plan)
     if problems:  # raised before anything is written anywhere: bad input, with file and line
         raise ConfigError(problems)
+    if mode == NORMAL:
+        currencies = {name: currency_of(run.workspace, name) for name in run.workspace.providers}
+        plan.policy = evaluate(run.workspace.policy, plan.spend, plan.spend_campaigns, currencies,
+                               allow_spend_increase)
+        plan.allow_spend_increase = allow_spend_increase
     return plan
 
 
-def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:
-    """Why `saved` no longer describes reality (empty when it is safe to apply)."""
-    return check_saved(saved, run, hook)[1]
-
-
-def check_saved(saved: Plan, run: Run, hook: Hook | None = None) -> tuple[Plan, list[Staleness]]:
-    """A fresh plan made with `saved`'s options, and why `saved` cannot be applied (empty: apply the
-    fresh plan; it then does exactly what `saved` shows, and sends only what the configuration gives)."""
+def staleness(saved: Plan, run: Run, hook: Hook | None = None, fresh: Plan | None = None) -> list[Staleness]:
+    """Why `saved` no longer describes reality (empty when it is safe to apply). `fresh` is the
+    plan made now (made here when not given; apply passes it to re-evaluate the policy on it, and
+    then executes it: it does exactly what `saved` shows, sending only what the configuration gives)."""
     problems: list[Staleness] = []
     state = run.statemgr.state
     if saved.state_lineage != state.lineage and state.resources:
         problems.append(Staleness(StaleKind.OTHER_LINEAGE))
-    fresh = make_plan(run, saved.mode, saved.prune, hook, Targeting(tuple(saved.targets), tuple(saved.excludes)))
+    fresh = fresh or make_plan(run, saved.mode, saved.prune, hook,
+                               Targeting(tuple(saved.targets), tuple(saved.excludes)))
     problems += [Staleness(StaleKind.READ_ERROR, name, detail=error)
                  for name, error in sorted(fresh.read_errors.items())]
     if saved.config_digest != fresh.config_digest:
@@ -115,7 +121,7 @@ def check_saved(saved: Plan, run: Run, hook: Hook | None = None) -> tuple[Plan, 
             problems.append(_live_change(change, now))
     if not problems:  # otherwise they explain the differences better than a field list
         problems += _edited(saved, fresh)
-    return fresh, problems
+    return problems
 
 
 def _edited(saved: Plan, fresh: Plan) -> list[Staleness]:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from provisioner.config.models import CampaignConfig, Workspace
+from provisioner.config.models import PAUSED, CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
 from provisioner.moves import pending_moves, plan_rename
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
-from provisioner.providers.base import LiveCampaign
+from provisioner.providers.base import LaunchSwitch, LiveCampaign
 from provisioner.refresh import LiveView
+from provisioner.spend import summarize
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
 from provisioner.targeting import Targeting, targeting_warnings
 
@@ -58,7 +59,24 @@ class Planner:
                             if self.targeting.selects(c.key, c.instance)), key=lambda c: (c.instance, c.key))
         plan.changes.extend(self._plan_moved(campaign) for campaign in campaigns)
         plan.changes.extend(self._retirements(plan.warnings))
+        plan.spend, plan.spend_campaigns = summarize(self.workspace, plan.changes, self._live_fields)
         return plan
+
+    def _live_fields(self, change: ResourceChange) -> dict[str, Any] | None:
+        """The campaign as it is now, for the spend summary: live where readable, else as last applied."""
+        view = self.live.get(change.provider)
+        if view is not None and view.observable and change.id:
+            found = view.by_id.get(change.id)
+            return found.fields if found else None
+        resource = self.state.resources.get(change.key)
+        return resource.attrs if resource and resource.status == MANAGED else None
+
+    def _launch_switch(self, campaign: CampaignConfig) -> LaunchSwitch | None:
+        """The fields of a paused-first launch, for a campaign that asks for one (validate has
+        checked its platform can)."""
+        if campaign.launch != PAUSED:
+            return None
+        return self.workspace.providers[campaign.instance].plugin.capabilities.launch_switch
 
     # -- declared campaigns ---------------------------------------------------------------------
     def _plan_moved(self, campaign: CampaignConfig) -> ResourceChange:
@@ -73,8 +91,11 @@ class Planner:
     def _plan_campaign(self, campaign: CampaignConfig, moved_from: str | None = None) -> ResourceChange:
         instance = self.workspace.providers[campaign.instance]
         resource = self.state.resources.get(moved_from or campaign.key)
+        switch = self._launch_switch(campaign)
+        # launch: paused creates the campaign switched off; activating it is a later plan's change
+        after = {**campaign.desired, **switch.paused} if switch else campaign.desired
         change = ResourceChange(campaign.key, campaign.instance, instance.plugin.name, Action.CREATE,
-                                after=campaign.desired, live_fingerprint=ABSENT, moved_from=moved_from)
+                                after=after, live_fingerprint=ABSENT, moved_from=moved_from)
         if resource and resource.provider != campaign.instance:
             change.action = Action.CANNOT_MOVE
             change.reason = (f"state records this campaign under provider {resource.provider!r}; moving a "
@@ -145,6 +166,10 @@ class Planner:
     def _compare(self, change: ResourceChange, campaign: CampaignConfig, resource: ResourceState | None,
                  found: LiveCampaign, adopt_reason: str | None) -> ResourceChange:
         wanted = compared(campaign)
+        switch = self._launch_switch(campaign)
+        if switch:  # once created (paused), a paused-first campaign is wanted switched on (unless declared off)
+            wanted = {**switch.active, **wanted}
+            change.after = {**switch.active, **campaign.desired}
         change.id = found.id
         change.before = project(found.fields, wanted)
         change.live_fingerprint = fingerprint(change.before)
@@ -160,6 +185,10 @@ class Planner:
             change.record_state = resource is None or canon(resource.attrs) != canon(wanted)
         else:
             change.action = Action.UPDATE if change.updatable else Action.CANNOT_UPDATE
+        if switch and change.action is Action.UPDATE and any(
+                d.path in switch.active and d.after == switch.active[d.path] for d in change.updatable):
+            change.action = Action.ACTIVATE  # the separate, reviewed change that starts it spending
+            change.reason = "launched paused: switching it on (its budget starts being spent)"
         if any(d.blocked for d in change.diffs):
             change.reason = change.reason or BLOCKED_HINT
         for diff in change.diffs:

@@ -15,8 +15,8 @@ from provisioner.views.common import summary_line
 
 WORKSPACE = """\
 providers:
-  topsort: {base_url: sandbox, vendor_id: v}
-  criteo: {base_url: sandbox, advertiser_id: "1"}
+  topsort: {base_url: sandbox, vendor_id: v, currency: EUR}
+  criteo: {base_url: sandbox, advertiser_id: "1", currency: EUR}
 campaigns:
   t1:
     provider: topsort

@@ -13,8 +13,8 @@ import click
 
 from provisioner import exitcodes
 from provisioner.commands.output import err, note, out, out_diff, progress_hook, stdin_is_interactive
-from provisioner.commands.plan import render
-from provisioner.engine import apply_plan, check_saved, make_plan, open_run
+from provisioner.commands.plan import policy_refusal, render
+from provisioner.engine import apply_plan, make_plan, open_run, staleness
 from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.planfile import read_plan
@@ -24,13 +24,16 @@ from provisioner.views import human, jsonview
 
 
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool,
-          env: Environment | None = None, targeting: Targeting | None = None) -> int:
+          env: Environment | None = None, targeting: Targeting | None = None,
+          allow_spend_increase: bool = False) -> int:
     env = env or Environment()
     saved = read_plan(Path(target)) if Path(target).is_file() and target.endswith(".json") else None
     if saved is not None and targeting is not None and targeting.active:
         err("--target and --exclude apply to a workspace; a saved plan is applied with the targets it was "
             f"made with ({_targets_of(saved)}).")
         return 1
+    if saved is not None and (refused := _refused_by_policy(saved, target, allow_spend_increase)) is not None:
+        return refused  # before the lock and any request: the file alone says no
     run = open_run(saved.workspace if saved else [target], load_state=False,
                    sandboxes=Sandboxes(env.sandbox), now=env.clock())
     hook = progress_hook(run.context.redactor)
@@ -39,8 +42,17 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
         run.statemgr.load()  # under the lock: another apply may have finished just before
         hook.start_refresh(len(run.workspace.providers))
         if saved is not None:
-            fresh, problems = check_saved(saved, run, hook)
+            # The policy is evaluated again on the plan made now, so an edited plan file cannot
+            # bypass it; the override holds only when both the plan and this apply asked for it.
+            fresh = make_plan(run, saved.mode, saved.prune, hook,
+                              Targeting(tuple(saved.targets), tuple(saved.excludes)),
+                              saved.allow_spend_increase and allow_spend_increase)
             hook.close()
+            if fresh.blocked_by_policy:
+                err(f"Refusing to apply {target}: the workspace's policy blocks the plan as it stands now.")
+                _policy_lines(fresh)
+                return exitcodes.BLOCKED_BY_POLICY
+            problems = staleness(saved, run, hook, fresh)
             if problems:
                 err(f"Refusing to apply {target}: the plan is stale.")
                 for problem in human.staleness_lines(problems):
@@ -49,7 +61,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 return 1
             plan = fresh  # identical in everything apply does, and computed from the configuration
         else:
-            plan = make_plan(run, NORMAL, prune, hook, targeting)
+            plan = make_plan(run, NORMAL, prune, hook, targeting, allow_spend_increase)
             hook.close()
             if not plan.complete:
                 for problem in human.read_error_lines(plan):
@@ -59,6 +71,9 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 note(render(plan, "text"))
             else:
                 out_diff(render(plan, "text"))
+            if plan.blocked_by_policy:
+                err(policy_refusal(plan))
+                return exitcodes.BLOCKED_BY_POLICY
             if not plan.actionable:
                 return 0
             if not _confirmed(auto_approve):
@@ -120,6 +135,24 @@ class Interruption:
 
 def _targets_of(plan: Plan) -> str:
     return Targeting(tuple(plan.targets), tuple(plan.excludes)).describe() or "none: every campaign"
+def _refused_by_policy(saved: Plan, target: str, allow_spend_increase: bool) -> int | None:
+    if saved.blocked_by_policy:
+        err(f"Refusing to apply {target}: the workspace's policy blocks this plan.")
+        _policy_lines(saved)
+        return exitcodes.BLOCKED_BY_POLICY
+    if saved.allow_spend_increase and not allow_spend_increase:
+        err(f"Refusing to apply {target}: it was planned with --allow-spend-increase, which overrides the "
+            "workspace's budget policy; apply it with --allow-spend-increase too.")
+        _policy_lines(saved)
+        return exitcodes.BLOCKED_BY_POLICY
+    return None
+
+
+def _policy_lines(plan: Plan) -> None:
+    for line in human.policy_lines(plan):
+        err(f"  {line}")
+    if plan.blocked_by_policy:
+        err(policy_refusal(plan))
 
 
 def _confirmed(auto_approve: bool) -> bool:

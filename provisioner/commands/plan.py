@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from provisioner import exitcodes
 from provisioner.commands.output import err, note, out, out_diff, progress_hook
 from provisioner.engine import make_plan, open_run
 from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
+from provisioner.policy import SPEND_RULES
 from provisioner.sandboxing import Sandboxes
 from provisioner.targeting import Targeting
 from provisioner.views import human, jsonview, markdown
@@ -36,7 +38,8 @@ def show(rendered: str, fmt: str) -> None:
 
 
 def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
-                 env: Environment | None, targeting: Targeting | None = None) -> Plan:
+                 env: Environment | None, targeting: Targeting | None = None,
+                 allow_spend_increase: bool = False) -> Plan:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
     plans and drift runs."""
     env = env or Environment()
@@ -47,7 +50,7 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
         try:
             run.statemgr.load()
             hook.start_refresh(len(run.workspace.providers))
-            return make_plan(run, mode, prune, hook, targeting)
+            return make_plan(run, mode, prune, hook, targeting, allow_spend_increase)
         finally:
             hook.close()
             run.statemgr.unlock()
@@ -57,8 +60,9 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
 
 def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
          save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None,
-         targeting: Targeting | None = None, full_plan_url: str | None = None) -> int:
-    result = _read_locked(paths, NORMAL, prune, lock_timeout, env, targeting)
+         targeting: Targeting | None = None, full_plan_url: str | None = None,
+         allow_spend_increase: bool = False) -> int:
+    result = _read_locked(paths, NORMAL, prune, lock_timeout, env, targeting, allow_spend_increase)
     if not result.complete:
         for problem in human.read_error_lines(result):
             err(f"Error: {problem}")
@@ -68,11 +72,26 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     show(render(result, fmt, full_plan_url, str(target) if save else None), fmt)
     if save:
         write_plan(result, target)
-        if result.actionable:
-            note(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}")
+        if result.blocked_by_policy:
+            note(f"Saved the plan to {target}; the workspace's policy blocks it, so apply refuses it.")
+        elif result.actionable:
+            flag = " --allow-spend-increase" if result.allow_spend_increase else ""
+            note(f"Saved the plan to {target}; apply exactly this plan with: provisioner apply {target}{flag}")
         else:
             note(f"Saved the plan to {target} (nothing to apply).")
-    return 2 if detailed_exitcode and result.has_changes() else 0
+    if result.blocked_by_policy:
+        err(policy_refusal(result))
+        return exitcodes.BLOCKED_BY_POLICY
+    return exitcodes.CHANGES if detailed_exitcode and result.has_changes() else exitcodes.OK
+
+
+def policy_refusal(plan: Plan) -> str:
+    """What to do about a plan the policy blocks."""
+    rules = ", ".join(sorted({o.rule for o in plan.blocked_by_policy}))
+    overridable = all(o.rule in SPEND_RULES for o in plan.blocked_by_policy)
+    fix = ("raise the limit in `policy:`, or re-plan with --allow-spend-increase and apply that plan with "
+           "--allow-spend-increase" if overridable else "fix the configuration (no flag overrides this rule)")
+    return f"Blocked by policy ({rules}): {fix}."
 
 
 def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None,

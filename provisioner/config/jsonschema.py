@@ -11,11 +11,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from provisioner.config.secrets import ENV_REFERENCE, is_secret_field
-from provisioner.config.workspace import KEY_PATTERN, STATE_BACKENDS
+from provisioner.config.workspace import KEY_PATTERN, LAUNCHES, STATE_BACKENDS
+from provisioner.policy import Policy
 from provisioner.providers.base import SANDBOX
 from provisioner.providers.registry import providers
 
 ENV_REF = {"type": "string", "pattern": ENV_REFERENCE.pattern, "description": "a reference: ${env:NAME}"}
+LAUNCH = {"enum": list(LAUNCHES), "default": "active",
+          "description": "paused: create switched off; a later plan activates it (platforms that can)"}
 
 
 def workspace_schema() -> dict[str, Any]:
@@ -44,6 +47,9 @@ def workspace_schema() -> dict[str, Any]:
                           "additionalProperties": {"$ref": "#/$defs/campaign"}},
             "state": _state(),
             "moved": _moved(),
+            "policy": {**_model_schema(Policy, "policy", defs), "title": "budget guardrails",
+                       "description": "budget guardrails, evaluated on every plan (a blocked plan exits 3)"},
+            "launch": LAUNCH,
         },
         "$defs": defs,
     }
@@ -61,7 +67,7 @@ def _model_schema(model: type[BaseModel], platform: str, defs: dict[str, Any]) -
 def _campaign(platform: str, campaign: dict[str, Any]) -> dict[str, Any]:
     campaign["title"] = f"{platform} campaign"
     campaign["properties"] = {"provider": {"type": "string", "description": "the provider instance"},
-                              **campaign.get("properties", {})}
+                              "launch": LAUNCH, **campaign.get("properties", {})}
     campaign["required"] = ["provider", *campaign.get("required", [])]
     return campaign
 

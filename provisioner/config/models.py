@@ -12,7 +12,10 @@ from pydantic import BaseModel
 from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
+from provisioner.policy import Policy
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
+
+ACTIVE, PAUSED = "active", "paused"  # how a campaign is launched (`launch:`)
 
 
 @dataclass
@@ -29,6 +32,8 @@ class CampaignConfig:
     instance: str
     model: CampaignModel
     source: SourceLocation
+    launch: str = ACTIVE  # "paused": created switched off, activated by a later plan (issue 11)
+    source_of_launch: SourceLocation | None = None  # where the campaign itself says `launch:`
 
     @cached_property
     def desired(self) -> dict[str, Any]:
@@ -61,6 +66,8 @@ class Workspace:
     campaigns: dict[str, CampaignConfig] = field(default_factory=dict)
     state: StateSettings = field(default_factory=StateSettings)
     moved: list[Move] = field(default_factory=list)
+    launch: str = ACTIVE  # the workspace's default `launch:` for its campaigns
+    policy: Policy | None = None  # budget guardrails (`policy:`)
 
     def campaigns_of(self, instance: str) -> list[CampaignConfig]:
         return [c for c in self.campaigns.values() if c.instance == instance]
@@ -71,10 +78,13 @@ class Workspace:
             "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
                           for n, p in sorted(self.providers.items())},
             "campaigns": {k: {"provider": c.instance, "desired": c.desired}
+                          | ({"launch": c.launch} if c.launch != ACTIVE else {})
                           for k, c in sorted(self.campaigns.items())},
         }
         if self.moved:  # only when present, so workspaces without moves keep their digest
             content["moved"] = [{"from": m.old, "to": m.new} for m in self.moved]
+        if self.policy is not None:  # added only when set, so digests of workspaces without one are unchanged
+            content["policy"] = self.policy.model_dump(mode="json")
         return content_hash(content, separators=SPACED)
 
 

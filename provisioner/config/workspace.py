@@ -13,15 +13,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.models import CampaignConfig, Move, ProviderInstance, StateSettings, Workspace
+from provisioner.config.models import ACTIVE, PAUSED, CampaignConfig, Move, ProviderInstance, StateSettings, Workspace
 from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
-from provisioner.providers.base import SANDBOX, AnyPlugin
+from provisioner.policy import Policy
+from provisioner.providers.base import SANDBOX, AnyPlugin, MoneySettings
 from provisioner.providers.registry import broken_providers, providers
 
-TOP_LEVEL = ("providers", "campaigns", "state", "moved")
+TOP_LEVEL = ("providers", "campaigns", "state", "moved", "policy", "launch")
+LAUNCHES = (ACTIVE, PAUSED)
 UNRESOLVED = "unresolved-secret-reference"
 
 
@@ -61,6 +63,7 @@ class _Loader:
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None
         moved_docs: list[tuple[Path, MarkedDict]] = []
+        singles: dict[str, tuple[Path, MarkedDict]] = {}  # sections one file declares for the workspace
         for file, doc in documents:
             self._merge(file, doc, "providers", provider_docs)
             self._merge(file, doc, "campaigns", campaign_docs)
@@ -68,7 +71,17 @@ class _Loader:
                 state_doc = (file, doc)
             if "moved" in doc:
                 moved_docs.append((file, doc))
+            for section in ("policy", "launch"):
+                if section in doc and section in singles:
+                    self.error(f"{section} is declared twice (also in {singles[section][0]})", file,
+                               doc.lines[section], section)
+                elif section in doc:
+                    singles[section] = (file, doc)
         workspace.state = self._state(state_doc, root)
+        workspace.policy = self._policy(singles.get("policy"))
+        if "launch" in singles:
+            file, doc = singles["launch"]
+            workspace.launch = self._launch(doc["launch"], file, doc.lines["launch"], "launch") or ACTIVE
         for name, (file, body, line) in provider_docs.items():
             instance = self._provider(name, file, body, line)
             if instance:
@@ -79,6 +92,8 @@ class _Loader:
                 workspace.campaigns[key] = campaign
         self._check_unique_names(workspace)
         workspace.moved = self._moved(moved_docs, campaign_docs)
+        self._check_currencies(workspace)
+        self._check_launches(workspace, singles.get("launch"))
         if self.diagnostics:
             raise ConfigError(self.diagnostics)
         return workspace
@@ -277,7 +292,9 @@ class _Loader:
                            f"{_did_you_mean(instance_name, list(provider_docs))}",
                            file, body.lines["provider"], f"{where}.provider")
             return None
-        fields = {k: v for k, v in body.items() if k != "provider"}
+        fields = {k: v for k, v in body.items() if k not in ("provider", "launch")}
+        launch = self._launch(body["launch"], file, body.lines["launch"], f"{where}.launch") if "launch" in body \
+            else None
         model = plugin.campaign_model
         try:
             validated = model.model_validate(fields)
@@ -286,7 +303,32 @@ class _Loader:
             return None
         if instance is None:
             return None  # checked against its platform's rules; its provider's own error is reported
-        return CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line))
+        campaign = CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line),
+                                  launch or workspace.launch)
+        if launch is not None:
+            campaign.source_of_launch = SourceLocation(str(file), body.lines["launch"])
+        return campaign
+
+    def _launch(self, value: Any, file: Path, line: int | None, where: str) -> str | None:
+        if value not in LAUNCHES:
+            self.error(f"launch must be {' or '.join(LAUNCHES)}, not {value!r}", file, line, where)
+            return None
+        return str(value)
+
+    def _policy(self, found: tuple[Path, MarkedDict] | None) -> Policy | None:
+        if found is None:
+            return None
+        file, doc = found
+        body = doc["policy"]
+        if not isinstance(body, MarkedDict):
+            self.error("policy must be a mapping of rules (allowed_currencies, max_campaign_budget, ...)", file,
+                       doc.lines["policy"], "policy")
+            return None
+        try:
+            return Policy.model_validate(dict(body))
+        except ValidationError as error:
+            self._pydantic(error, file, body, "policy", Policy)
+            return None
 
     def _pydantic(self, error: ValidationError, file: Path, body: MarkedDict, where: str,
                   model: type[BaseModel]) -> None:
@@ -324,6 +366,39 @@ class _Loader:
                            Path(campaign.source.file), campaign.source.line, f"campaigns.{campaign.key}.name")
             else:
                 seen[scope] = campaign.key
+
+
+    def _check_currencies(self, workspace: Workspace) -> None:
+        """No API says which currency an account uses: an instance whose campaigns carry money
+        declares it, or the spend summary would have to guess."""
+        for name, instance in sorted(workspace.providers.items()):
+            settings = instance.settings
+            if not isinstance(settings, MoneySettings) or settings.currency is not None:
+                continue
+            paying = [c.key for c in workspace.campaigns_of(name)
+                      if type(c.model).commitments(c.desired, None)]
+            if paying:
+                self.error(f"campaigns of this instance carry money ({', '.join(sorted(paying)[:3])}"
+                           f"{', …' if len(paying) > 3 else ''}): declare the account's currency as an ISO 4217 "
+                           "code, e.g. `currency: EUR` (no platform API says which currency an account uses)",
+                           Path(instance.source.file), instance.source.line, f"providers.{name}.currency")
+
+    def _check_launches(self, workspace: Workspace, default: tuple[Path, MarkedDict] | None) -> None:
+        """`launch: paused` only where the platform can create a campaign switched off (a capability)."""
+        for campaign in sorted(workspace.campaigns.values(), key=lambda c: c.key):
+            if campaign.launch != PAUSED:
+                continue
+            plugin = workspace.providers[campaign.instance].plugin
+            if plugin.capabilities.can("launch_paused"):
+                continue
+            why = (plugin.capabilities.why_not("launch_paused")
+                   or "its provider plugin does not implement LaunchesPaused")
+            own = campaign.source_of_launch
+            where = "" if own else (f" (the workspace's `launch: paused`, {default[0]}:{default[1].lines['launch']})"
+                                    if default else "")
+            self.error(f"{plugin.name} cannot launch a campaign paused{where}: {why}; set `launch: active` on "
+                       "this campaign to create it live", Path(own.file if own else campaign.source.file),
+                       own.line if own else campaign.source.line, f"campaigns.{campaign.key}.launch")
 
 
 def _expects_text(item: Any) -> bool:

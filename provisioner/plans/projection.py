@@ -17,7 +17,9 @@ from provisioner.plans.plan import Plan
 # and read errors the staleness check already compares.
 PLAN_INFORMATIONAL = frozenset({"format_version", "workspace", "config_digest", "state_digest", "state_lineage",
                                 "created_at", "summary", "drift", "not_observable", "read_errors", "warnings",
-                                "changes"})
+                                "changes",
+                                # reports for people; the policy's verdict is evaluated again on the fresh plan
+                                "spend", "spend_campaigns", "policy"})
 # Change fields written for people, or compared by the staleness check (the live side: `before`
 # and its fingerprint, where another difference means "the platform changed", not "the file was edited").
 CHANGE_INFORMATIONAL = frozenset({"reason", "warnings", "before", "live_fingerprint", "settles_at"})

@@ -21,6 +21,7 @@ from typing import (
     Literal,
     Protocol,
     TypeVar,
+    cast,
     runtime_checkable,
 )
 from urllib.parse import urlparse
@@ -28,6 +29,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from provisioner.errors import ProviderError
+from provisioner.providers.money import Currency
 
 if TYPE_CHECKING:  # the HTTP layer builds on this module; sessions receive its context
     from provisioner.providers.http import HttpContext
@@ -84,6 +86,13 @@ class ProviderSettings(BaseModel):
         return self.settle_seconds if self.settle_seconds is not None else 3 * self.timeout_seconds + 30
 
 
+class MoneySettings(ProviderSettings):
+    """Settings of a platform whose campaigns carry money. No API says which currency an account
+    uses, so the instance declares it; validate asks for it when its campaigns have budgets."""
+
+    currency: Currency | None = None
+
+
 S = TypeVar("S", bound=ProviderSettings)
 S_contra = TypeVar("S_contra", bound=ProviderSettings, contravariant=True)
 
@@ -95,6 +104,35 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """Money one campaign commits for one period, in decimal major units of the instance's currency.
+
+    `capped=False` is a campaign with no limit at all (Criteo's uncapped spend limit): unbounded.
+    `amount=None` on a capped commitment is a budget whose amount the plan cannot know (a Skala
+    budget option): the spend summary says "unknown" rather than guess. An inactive campaign
+    commits nothing, whatever its budget.
+    """
+
+    period: str  # the platform's own word: daily, weekly, monthly, total, lifetime, flight
+    amount: Decimal | None
+    capped: bool = True
+    active: bool = True
+
+    @property
+    def unbounded(self) -> bool:
+        return self.active and not self.capped
+
+    @property
+    def unknown(self) -> bool:
+        return self.active and self.capped and self.amount is None
+
+    @property
+    def committed(self) -> Decimal:
+        """What this commitment adds to a known total (0 when inactive, uncapped or unknown)."""
+        return self.amount if self.active and self.capped and self.amount is not None else Decimal(0)
 
 
 class CampaignModel(BaseModel):
@@ -124,6 +162,13 @@ class CampaignModel(BaseModel):
     def live_equivalent(cls, field_name: str, desired: Any, live: Any) -> bool:
         """True where the platform rewrote a value on purpose (not a diff). Default: never."""
         return False
+
+    @classmethod
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+        """The money a campaign with these fields (config vocabulary: declared or live) commits,
+        normalised from the platform's units into major units of `currency` (None: not declared;
+        amounts that need it are then unknown). Default: the platform's campaigns carry no money."""
+        return []
 
 
 def _plain(value: Any) -> Any:
@@ -239,6 +284,23 @@ class Retires(Protocol):
     def retire_campaign(self, campaign_id: str, key: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class LaunchSwitch:
+    """How a platform says a campaign is off or on, in the config vocabulary (Topsort isActive)."""
+
+    paused: Mapping[str, Any]  # merged into a create's body: the campaign starts switched off
+    active: Mapping[str, Any]  # the update that switches it on (planned as `activate`)
+
+
+@runtime_checkable
+class LaunchesPaused(Protocol):
+    """Can create a campaign switched off and switch it on later with an update (paused-first
+    launches): the activation is then a change of its own that a reviewer approves."""
+
+    @staticmethod
+    def launch_switch() -> LaunchSwitch: ...
+
+
 AdoptBy = Literal["key", "name", "none"]
 
 
@@ -257,6 +319,9 @@ CAPABILITIES: dict[str, Capability] = {
     "update": Capability((Updates, BatchUpdates)),
     "retire": Capability((Retires,)),
     "prepare": Capability((Prepares,), explain_absence=False),  # a plan-time hook, not a platform ability
+    # create switched off, activate by an update (issue 11); optional to explain, so plugins written
+    # before it existed keep loading (validate then refuses `launch: paused` without a platform reason)
+    "launch_paused": Capability((LaunchesPaused,), explain_absence=False),
 }
 
 
@@ -280,6 +345,7 @@ class Capabilities:
     # adopt_by "key": the platform's field holding the workspace key (a state-only rename would break
     # the link; renaming the key changes this field, where the platform can update)
     key_field: str | None = None
+    launch_switch: LaunchSwitch | None = None  # the fields of a paused-first launch ("launch_paused")
 
     @classmethod
     def of(cls, session: type, cannot: Mapping[str, str], **identity: Any) -> Capabilities:
@@ -300,6 +366,10 @@ class Capabilities:
             raise PluginError(f"{session.__name__} cannot {', '.join(unexplained)}: say why in the plugin's "
                               "`cannot` (users see the reason), or implement "
                               + ", ".join(p.__name__ for n in unexplained for p in CAPABILITIES[n].protocols))
+        if "launch_paused" in able:
+            if "update" not in able:
+                raise PluginError(f"{session.__name__}: launch_paused activates by an update: it needs Updates")
+            identity["launch_switch"] = cast(type[LaunchesPaused], session).launch_switch()
         capabilities = cls(able, MappingProxyType(dict(cannot)), **identity)
         if capabilities.lookup_before_create and "find" not in able:
             raise PluginError(f"{session.__name__}: lookup_before_create needs find_campaign (Finds)")

@@ -11,10 +11,14 @@ from provisioner.plans.projection import WHOLE_CHANGE
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
 from provisioner.states.state import PENDING, ResourceState
 from provisioner.views.common import show, summary_line
+from provisioner.views.money import policy_text, spend_text
 
 
 def render_plan(plan: Plan) -> str:
     lines: list[str] = []
+    for section in (spend_text(plan), policy_text(plan)):  # money first: reviewers read it first
+        if section:
+            lines += [*section, ""]
     if plan.drift:
         lines.append("Changed outside provisioner since the last apply:")
         lines.extend(_drift_lines(plan.drift))
@@ -79,6 +83,11 @@ def render_drift(plan: Plan) -> str:
     for warning in plan.warnings:
         lines.append(f"Warning: {warning}")
     return "\n".join(lines) + "\n"
+
+
+def policy_lines(plan: Plan) -> list[str]:
+    """The policy's verdicts, for commands that refuse a plan because of them."""
+    return policy_text(plan)
 
 
 def read_error_lines(plan: Plan) -> list[str]:

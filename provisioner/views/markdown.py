@@ -16,6 +16,7 @@ from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import Plan
 from provisioner.states.state import ResourceState
 from provisioner.views.common import show, summary_line
+from provisioner.views.money import policy_markdown, spend_markdown
 
 LIMIT = 65_000  # GitHub refuses comments over 65,536 characters; the margin is for the CI's marker line
 _VALUE_CHARS = 300  # one value longer than this is cut: a comment is for review, the plan file has it all
@@ -50,25 +51,9 @@ def _url(url: str) -> str:
 
 # -- sections that are always kept -------------------------------------------------------------------
 # A section renderer turns a plan into markdown lines, or none. Sections in KEPT_SECTIONS are never
-# left out to save space. Issue 11 (spend and policy) registers its renderers here; until then the
-# generic ones below render `plan.spend` / `plan.policy` when a plan carries them.
+# left out to save space: money first, since reviewers read it first.
 SectionRenderer = Callable[[Plan], list[str]]
-
-
-def _generic_section(attribute: str, title: str) -> SectionRenderer:
-    def render(plan: Plan) -> list[str]:
-        data = getattr(plan, attribute, None)
-        if not data:
-            return []
-        if hasattr(data, "to_dict"):
-            data = data.to_dict()
-        rows = data.items() if isinstance(data, dict) else enumerate(data if isinstance(data, list) else [data])
-        return [f"### {title}", "", "| | |", "|---|---|",
-                *[f"| {code(str(k))} | {_value(v)} |" for k, v in rows], ""]
-    return render
-
-
-KEPT_SECTIONS: list[SectionRenderer] = [_generic_section("spend", "Spend"), _generic_section("policy", "Policy")]
+KEPT_SECTIONS: list[SectionRenderer] = [spend_markdown, policy_markdown]
 
 
 # -- the budget: what is always kept, then as many optional blocks as fit -----------------------------
@@ -190,11 +175,12 @@ def render_plan(plan: Plan, full_plan_url: str | None = None, plan_path: str | N
     """The pull-request comment: summary, kept sections, blocked items, drift, then campaigns."""
     comment = _Comment()
     comment.kept += _header("plan", plan)
+    for section in KEPT_SECTIONS:  # money first: the first thing a reviewer reads
+        if lines := section(plan):
+            comment.kept += [*lines, ""]
     changes = [c for c in plan.changes if c.action.is_change]
     comment.kept += [summary_line(plan) if changes else "No changes. Your campaigns match the configuration.", ""]
     comment.kept += [*_summary_table(plan), ""]
-    for section in KEPT_SECTIONS:
-        comment.kept += section(plan)
     comment.kept += _notes(plan)
     blocked = [c for c in changes if c.action.is_blocked]
     if blocked:  # every one is kept: each needs a human before this plan can be applied as intended

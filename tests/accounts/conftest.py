@@ -36,11 +36,13 @@ providers:
     base_url: {servers["topsort"].url}
     api_key: ${{env:TOPSORT_API_KEY}}
     vendor_id: acme-shoes
+    currency: EUR
   criteo:
     base_url: {servers["criteo"].url}
     client_id: ${{env:CRITEO_CLIENT_ID}}
     client_secret: ${{env:CRITEO_CLIENT_SECRET}}
     advertiser_id: "12345"
+    currency: EUR
   sessionm:
     base_url: {servers["sessionm"].url}
     api_key: ${{env:SESSIONM_API_KEY}}
@@ -50,6 +52,7 @@ providers:
     username: ${{env:SKALA_USERNAME}}
     password: ${{env:SKALA_PASSWORD}}
     brand_id: 1
+    currency: NOK
   targeter:
     base_url: {servers["targeter"].url}
     api_key: ${{env:TARGETER_KEY}}

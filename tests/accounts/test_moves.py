@@ -120,7 +120,7 @@ def test_moved_section_errors_name_file_line_and_field(tmp_path: Path) -> None:
     root.mkdir()
     (root / "ws.yaml").write_text("""\
 providers:
-  criteo: {base_url: sandbox, advertiser_id: "1"}
+  criteo: {base_url: sandbox, advertiser_id: "1", currency: EUR}
 campaigns:
   a: {provider: criteo, name: A, goal: Acquisition, spendLimit: {spendLimitType: uncapped}}
   b: {provider: criteo, name: B, goal: Acquisition, spendLimit: {spendLimitType: uncapped}}

@@ -4,6 +4,7 @@ comment's structure (checked with a CommonMark + GFM-tables parser), and the 65,
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from markdown_it import MarkdownIt
 
 from provisioner.plans.action import Action
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
+from provisioner.plans.money import SpendLine
 from provisioner.plans.plan import REFRESH_ONLY, Plan
 from provisioner.views import markdown
 
@@ -144,6 +146,6 @@ def test_drift_report_is_capped_too() -> None:
 
 def test_spend_and_policy_sections_are_always_kept() -> None:
     plan = _big_plan(3000, blocked=0)
-    plan.spend = {"topsort daily": "15000000"}  # type: ignore[attr-defined]  # issue 11's field, when present
+    plan.spend = [SpendLine("topsort", "EUR", "daily", Decimal("150000"), Decimal("150150.50"))]
     text = markdown.render_plan(plan)
     assert "### Spend" in text and text.index("### Spend") < text.index("### Changes")

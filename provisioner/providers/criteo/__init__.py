@@ -13,7 +13,8 @@ PROVIDER = ProviderPlugin(
     name_scope=lambda settings: str(settings.advertiser_id),
     twin_identity=lambda live: live.name,  # the instance lists one advertiser's campaigns: names within it
     to_config=to_config,
-    cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)"},
+    cannot={"retire": "Criteo has no campaign-level pause or delete (only ad sets can be stopped)",
+            "launch_paused": "Criteo campaigns have no status: a campaign spends as soon as its ad sets run"},
 )
 
 __all__ = ["PROVIDER"]

@@ -14,7 +14,9 @@ PROVIDER = ProviderPlugin(
     key_field="external_id",
     to_config=to_config,
     cannot={"update": "SessionM's Campaigns API has no update endpoint",
-            "retire": "SessionM's Campaigns API has no delete, pause or status-change endpoint"},
+            "retire": "SessionM's Campaigns API has no delete, pause or status-change endpoint",
+            "launch_paused": "SessionM campaigns cannot be updated after create, so one created paused could "
+                             "never be activated"},
     # SessionM refuses a second campaign with the same name, so the loader checks names up front
     unique_names=True,
     name_scope=lambda settings: settings.base_url,  # names are unique per tenant

@@ -16,6 +16,7 @@ PROVIDER = ProviderPlugin(
     twin_identity=twin_identity,
     to_config=to_config,
     import_label=import_label,
+    cannot={"launch_paused": "Skala can only cancel an order: an order cannot be created paused and started later"},
 )
 
 __all__ = ["PROVIDER"]

@@ -20,6 +20,7 @@ PROVIDER = ProviderPlugin(
                  "reference_id returns the campaign it made"),
         "update": "the Targeter API cannot change a campaign once it exists",
         "retire": "the Targeter API has no pause, cancel or delete for campaigns",
+        "launch_paused": "Targeter campaigns have no status field: they cannot be created paused",
     },
 )
 

@@ -9,7 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip, UpdateRequest, UpdateResult
+from provisioner.providers.base import (
+    CreateRequest,
+    CreateResult,
+    LaunchSwitch,
+    LiveCampaign,
+    Skip,
+    UpdateRequest,
+    UpdateResult,
+)
 from provisioner.providers.http import HttpContext
 from provisioner.providers.topsort.client import TopsortClient
 from provisioner.providers.topsort.schema import TopsortSettings
@@ -56,7 +64,15 @@ def _wire(values: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+# Topsort creates a campaign inactive with `isActive: false` and switches it on with a PATCH.
+LAUNCH_SWITCH = LaunchSwitch(paused={"isActive": False}, active={"isActive": True})
+
+
 class TopsortSession:
+    @staticmethod
+    def launch_switch() -> LaunchSwitch:
+        return LAUNCH_SWITCH
+
     def __init__(self, settings: TopsortSettings, context: HttpContext) -> None:
         self.client = TopsortClient(settings, context)
         self.settings = settings

@@ -3,20 +3,22 @@ platform's own field names, and the documented ranges and cross-field rules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, ProviderSettings
+from provisioner.providers.base import CampaignModel, Commitment, MoneySettings
+from provisioner.providers.money import from_minor
 
 # Topsort's money is int64 minor units, documented below 2e9 for budgets (api-contracts §6); bids get
 # the same bound: a bid above the largest budget is a typo.
 MinorUnits = Annotated[StrictInt, Field(ge=0, lt=2_000_000_000, description="integer minor currency units")]
 
 
-class TopsortSettings(ProviderSettings):
+class TopsortSettings(MoneySettings):
     credentials: ClassVar[tuple[str, ...]] = ("api_key",)
     api_key: SecretStr = Field(description="Advanced API key, as ${env:NAME}")
     vendor_id: str = Field(min_length=1, description="the vendor campaigns are created for")
@@ -89,6 +91,17 @@ class TopsortCampaign(CampaignModel):
         if field_name == "campaignType" and desired != "autobidding":
             return "Topsort can only change campaignType to autobidding"
         return super().update_blocker(field_name, live, desired)
+
+    @classmethod
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+        # budget.amount is integer minor units: the currency's exponent makes it major units, and
+        # an inactive campaign (isActive: false) spends nothing. Topsort creates active by default.
+        budget = fields.get("budget")
+        if not isinstance(budget, Mapping) or budget.get("type") is None:
+            return []
+        amount = budget.get("amount")
+        major = from_minor(int(amount), currency) if currency and isinstance(amount, int) else None
+        return [Commitment(str(budget["type"]), major, active=fields.get("isActive") is not False)]
 
     @classmethod
     def live_equivalent(cls, field_name: str, desired: Any, live: Any) -> bool:
