@@ -42,7 +42,7 @@ def topsort(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def workspace(root: Path, url: str) -> Path:
     providers = f"""providers:
-  topsort: {{base_url: "{url}", api_key: "${{env:TOPSORT_API_KEY}}", vendor_id: v1, parallelism: 2}}
+  topsort: {{base_url: "{url}", api_key: "${{env:TOPSORT_API_KEY}}", vendor_id: v1, currency: EUR, parallelism: 2}}
 """
     campaigns = "campaigns:\n" + "".join(workspace_gen.TOPSORT.format(p="i-", i=i, amount=1000 + i)
                                          for i in range(COUNT))

@@ -52,6 +52,7 @@ providers:
     client_id: ${{env:CRITEO_CLIENT_ID}}
     client_secret: ${{env:CRITEO_CLIENT_SECRET}}
     advertiser_id: "12345"
+    currency: EUR
     timeout_seconds: 2
 {extra}"""
     return make_workspace(tmp_path / "ws", providers, CAMPAIGNS)
