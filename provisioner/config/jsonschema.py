@@ -16,6 +16,17 @@ from provisioner.providers.base import SANDBOX
 from provisioner.providers.registry import providers
 
 ENV_REF = {"type": "string", "pattern": ENV_REFERENCE.pattern, "description": "a reference: ${env:NAME}"}
+IGNORE = {"type": "array", "items": {"type": "string", "minLength": 1},
+          "description": "field paths (globs allowed) neither updated nor reported as drift, "
+                         "e.g. [budget.amount, campaignFieldValues.*]"}
+# campaign keys that are the workspace's, not the platform's (config/workspace.py CAMPAIGN_META)
+CAMPAIGN_META = {
+    "ignore": IGNORE,
+    "protect": {"type": "boolean", "description": "never retire this campaign, nor change it in a way that "
+                                                  "cannot be made in place"},
+    "adopt": {"type": "boolean", "description": "take over a live campaign of the same key or name that "
+                                                "this workspace did not create"},
+}
 
 
 def workspace_schema() -> dict[str, Any]:
@@ -43,6 +54,7 @@ def workspace_schema() -> dict[str, Any]:
                           "propertyNames": {"pattern": KEY_PATTERN.pattern},
                           "additionalProperties": {"$ref": "#/$defs/campaign"}},
             "state": _state(),
+            "ignore": {**IGNORE, "description": "field paths every campaign ignores: " + IGNORE["description"]},
         },
         "$defs": defs,
     }
@@ -60,7 +72,7 @@ def _model_schema(model: type[BaseModel], platform: str, defs: dict[str, Any]) -
 def _campaign(platform: str, campaign: dict[str, Any]) -> dict[str, Any]:
     campaign["title"] = f"{platform} campaign"
     campaign["properties"] = {"provider": {"type": "string", "description": "the provider instance"},
-                              **campaign.get("properties", {})}
+                              **campaign.get("properties", {}), **CAMPAIGN_META}
     campaign["required"] = ["provider", *campaign.get("required", [])]
     return campaign
 
@@ -76,6 +88,8 @@ def _settings(platform: str, settings: dict[str, Any], credentials: tuple[str, .
             properties[field] = {"anyOf": [body, {"$ref": "#/$defs/env_reference"}],
                                  **({"description": body["description"]} if "description" in body else {})}
     properties["type"] = {"const": platform, "description": f"the platform: {platform}"}
+    properties["ignore"] = {**IGNORE, "description": "field paths this instance's campaigns ignore: "
+                                                     + IGNORE["description"]}
     settings["title"] = f"{platform} provider instance"
     settings["required"] = [f for f in settings.get("required", []) if f != "type" and f not in credentials]
     needed = [f for f in credentials if f in properties]

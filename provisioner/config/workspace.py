@@ -18,10 +18,14 @@ from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_s
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
+from provisioner.ignore import unknown_top_level
 from provisioner.providers.base import SANDBOX, AnyPlugin
 from provisioner.providers.registry import broken_providers, providers
 
-TOP_LEVEL = ("providers", "campaigns", "state")
+TOP_LEVEL = ("providers", "campaigns", "state", "ignore")
+# campaign keys that belong to the workspace, not the platform: removed before the platform's model
+# validates the campaign, kept on CampaignConfig (issue 11)
+CAMPAIGN_META = ("ignore", "protect", "adopt")
 UNRESOLVED = "unresolved-secret-reference"
 
 
@@ -60,11 +64,14 @@ class _Loader:
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None
+        ignore_docs: list[tuple[Path, Any, int]] = []
         for file, doc in documents:
             self._merge(file, doc, "providers", provider_docs)
             self._merge(file, doc, "campaigns", campaign_docs)
             if "state" in doc:
                 state_doc = (file, doc)
+            if "ignore" in doc:
+                ignore_docs.append((file, doc["ignore"], doc.lines["ignore"]))
         workspace.state = self._state(state_doc, root)
         for name, (file, body, line) in provider_docs.items():
             instance = self._provider(name, file, body, line)
@@ -74,6 +81,9 @@ class _Loader:
             campaign = self._campaign(key, file, body, line, workspace, provider_docs)
             if campaign:
                 workspace.campaigns[key] = campaign
+        every_field = sorted({f for plugin in self.plugins.values() for f in _field_names(plugin.campaign_model, 1)})
+        workspace.ignore = tuple(p for file, body, line in ignore_docs
+                                 for p in self._ignore(body, file, line, "ignore", every_field))
         self._check_unique_names(workspace)
         if self.diagnostics:
             raise ConfigError(self.diagnostics)
@@ -188,10 +198,14 @@ class _Loader:
                        file, body.lines.get("type", line), where)
             return None
         self.plugins[name] = plugin
-        values = dict(body)
+        ignore = self._ignore(body.get("ignore"), file, body.lines.get("ignore", line), f"{where}.ignore",
+                              _field_names(plugin.campaign_model, 1))
+        values = {k: v for k, v in body.items() if k != "ignore"}
         values["type"] = type_name
         sandbox = values.get("base_url") == SANDBOX
         for key, value in body.items():
+            if key == "ignore":
+                continue
             secret = is_secret_field(str(key))
             try:
                 values[key] = resolve_reference(value, str(key), self.environ, secret=secret)
@@ -209,7 +223,7 @@ class _Loader:
         except ValidationError as error:
             self._pydantic(error, file, body, where, plugin.settings_model)
             return None
-        return ProviderInstance(name, plugin, settings, SourceLocation(str(file), line))
+        return ProviderInstance(name, plugin, settings, SourceLocation(str(file), line), ignore=ignore)
 
     def _campaign(self, key: Any, file: Path, body: Any, line: int, workspace: Workspace,
                   provider_docs: dict[str, Any]) -> CampaignConfig | None:
@@ -232,8 +246,11 @@ class _Loader:
                            f"{_did_you_mean(instance_name, list(provider_docs))}",
                            file, body.lines["provider"], f"{where}.provider")
             return None
-        fields = {k: v for k, v in body.items() if k != "provider"}
+        fields = {k: v for k, v in body.items() if k != "provider" and k not in CAMPAIGN_META}
         model = plugin.campaign_model
+        ignore = self._ignore(body.get("ignore"), file, body.lines.get("ignore", line), f"{where}.ignore",
+                              _field_names(model, 1))
+        flags = {name: self._flag(body, name, file, where) for name in ("protect", "adopt")}
         try:
             validated = model.model_validate(fields)
         except ValidationError as error:
@@ -241,7 +258,31 @@ class _Loader:
             return None
         if instance is None:
             return None  # checked against its platform's rules; its provider's own error is reported
-        return CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line))
+        return CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line), ignore=ignore,
+                              **flags)
+
+    def _flag(self, body: MarkedDict, name: str, file: Path, where: str) -> bool:
+        value = body.get(name, False)
+        if not isinstance(value, bool):
+            self.error(f"{name} must be true or false", file, body.lines.get(name), f"{where}.{name}")
+            return False
+        return value
+
+    def _ignore(self, value: Any, file: Path, line: int | None, where: str, fields: list[str]) -> tuple[str, ...]:
+        """An `ignore:` list of field paths; a first segment that names no field is an error (a typo
+        would otherwise silently ignore nothing)."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+            self.error("ignore must be a list of field paths, e.g. [budget.amount, campaignFieldValues.*]",
+                       file, line, where)
+            return ()
+        for pattern in value:
+            if unknown_top_level(pattern, fields):
+                head = pattern.split(".", 1)[0]
+                self.error(f"{pattern!r} names no field: {head!r} is unknown{_did_you_mean(head, fields)}",
+                           file, line, where)
+        return tuple(value)
 
     def _pydantic(self, error: ValidationError, file: Path, body: MarkedDict, where: str,
                   model: type[BaseModel]) -> None:
@@ -345,20 +386,21 @@ def _field_named_in(message: str, body: Any) -> tuple[str, ...]:
     return ()
 
 
-def _field_names(model: type[BaseModel]) -> list[str]:
-    """Every field name reachable from `model`, for "did you mean" suggestions."""
+def _field_names(model: type[BaseModel], depth: int | None = None) -> list[str]:
+    """Every field name reachable from `model` (or its first `depth` levels), for "did you mean"
+    suggestions and `ignore:` paths."""
     names: set[str] = set()
-    stack: list[Any] = [model]
+    stack: list[tuple[Any, int]] = [(model, 1)]
     seen: set[Any] = set()
     while stack:
-        current = stack.pop()
+        current, level = stack.pop()
         if current in seen:
             continue
         seen.add(current)
         for name, info in current.model_fields.items():
             names.add(info.alias or name)
-            for candidate in _model_types(info.annotation):
-                stack.append(candidate)
+            if depth is None or level < depth:
+                stack.extend((candidate, level + 1) for candidate in _model_types(info.annotation))
     return sorted(names)
 
 
