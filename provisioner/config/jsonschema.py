@@ -16,9 +16,9 @@ from provisioner.providers.base import SANDBOX
 from provisioner.providers.registry import providers
 
 ENV_REF = {"type": "string", "pattern": ENV_REFERENCE.pattern, "description": "a reference: ${env:NAME}"}
-IGNORE = {"type": "array", "items": {"type": "string", "minLength": 1},
-          "description": "field paths (globs allowed) neither updated nor reported as drift, "
-                         "e.g. [budget.amount, campaignFieldValues.*]"}
+IGNORE_WHAT = ("field paths (globs allowed) neither updated nor reported as drift, "
+               "e.g. [budget.amount, campaignFieldValues.*]")
+IGNORE: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1}, "description": IGNORE_WHAT}
 # campaign keys that are the workspace's, not the platform's (config/workspace.py CAMPAIGN_META)
 CAMPAIGN_META = {
     "ignore": IGNORE,
@@ -54,7 +54,7 @@ def workspace_schema() -> dict[str, Any]:
                           "propertyNames": {"pattern": KEY_PATTERN.pattern},
                           "additionalProperties": {"$ref": "#/$defs/campaign"}},
             "state": _state(),
-            "ignore": {**IGNORE, "description": "field paths every campaign ignores: " + IGNORE["description"]},
+            "ignore": {**IGNORE, "description": "field paths every campaign ignores: " + IGNORE_WHAT},
         },
         "$defs": defs,
     }
@@ -89,7 +89,7 @@ def _settings(platform: str, settings: dict[str, Any], credentials: tuple[str, .
                                  **({"description": body["description"]} if "description" in body else {})}
     properties["type"] = {"const": platform, "description": f"the platform: {platform}"}
     properties["ignore"] = {**IGNORE, "description": "field paths this instance's campaigns ignore: "
-                                                     + IGNORE["description"]}
+                                                     + IGNORE_WHAT}
     settings["title"] = f"{platform} provider instance"
     settings["required"] = [f for f in settings.get("required", []) if f != "type" and f not in credentials]
     needed = [f for f in credentials if f in properties]

@@ -81,7 +81,7 @@ class Workspace:
 
     def digest(self) -> str:
         """Hash of everything that shapes a plan; secrets are excluded (they never shape one)."""
-        content = {
+        content: dict[str, Any] = {
             "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
                           for n, p in sorted(self.providers.items())},
             "campaigns": {k: {"provider": c.instance, "desired": c.desired, **c.meta()}
