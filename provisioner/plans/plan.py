@@ -37,6 +37,11 @@ class Plan:
     def actionable(self) -> list[ResourceChange]:
         return [c for c in self.changes if c.action.is_change or c.record_state]
 
+    @property
+    def human_drift(self) -> list[DriftEntry]:
+        """Drift a person should look at (exit 2); the platform's own changes are only reported."""
+        return [d for d in self.drift if d.kind.is_human]
+
     def has_changes(self) -> bool:
         """True when config and platforms differ: a blocked change counts (it needs a human)."""
         return any(c.action.is_change for c in self.changes)

@@ -25,13 +25,22 @@ class ResourceState:
     attrs: dict[str, Any] = field(default_factory=dict)  # declared fields as last applied
     outputs: dict[str, Any] = field(default_factory=dict)  # links etc. the platform returned
     updated_at: str = ""
+    created_at: str = ""  # when this workspace's apply created it ("" for adopted or older entries)
+    protected: bool = False  # `protect: true` when last applied: --prune must not retire it after
+    # the campaign (and with it the flag) is removed from config
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: attrs and outputs are already plain JSON values (asdict deep-copies,
         # which dominated planning time at 10,000 campaigns).
-        return {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
+        data: dict[str, Any] = {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
                 "status": self.status, "id": self.id, "attrs": self.attrs, "outputs": self.outputs,
                 "updated_at": self.updated_at}
+        # written only when set, so entries (and state digests) of earlier versions stay as they were
+        if self.created_at:
+            data["created_at"] = self.created_at
+        if self.protected:
+            data["protected"] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResourceState:

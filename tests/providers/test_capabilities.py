@@ -46,7 +46,7 @@ def test_every_shipped_plugin_describes_what_it_can_do() -> None:
         "criteo": (["find", "read", "update"], ["retire"]),
         "sessionm": (["find", "read"], ["retire", "update"]),
         "targeter": ([], ["find", "read", "retire", "update"]),
-        "skala": (["find", "prepare", "read", "retire", "update"], []),
+        "skala": (["check", "find", "prepare", "read", "retire", "update"], []),
     }
     assert providers()["criteo"].capabilities.adopt_by == "name"
     assert providers()["sessionm"].capabilities.unique_names

@@ -4,13 +4,14 @@ and one of the three budget modes with customBudget in decimal major units."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, ProviderSettings
+from provisioner.providers.base import CampaignModel, Flight, ProviderSettings, parse_moment
 from provisioner.providers.money import money_check
 
 FieldType = Literal["FREETEXT", "SELECT", "PICTURE", "VIDEO", "MODEL"]
@@ -113,6 +114,16 @@ class SkalaCampaign(CampaignModel):
     budgetOptionId: Id | None = Field(default=None, description="budgetOption / budgetOptionCustom")
     customBudget: Annotated[BudgetAmount, Field(description="decimal, brand currency, major units")] | None = None
     customAdPlatformTypes: list[AdPlatform] | None = Field(default=None, description="full custom budget only")
+
+    past_start_note: ClassVar[str] = "Skala runs an order whose start date has passed from its creation"
+    budget_paths: ClassVar[tuple[str, ...]] = ("customBudget",)
+
+    @classmethod
+    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        # dates, end inclusive: an order is FINISHED the day after its endDate
+        end = parse_moment(fields.get("endDate"))
+        return Flight(parse_moment(fields.get("startDate")), end + timedelta(days=1) if end else None,
+                      "startDate", "endDate")
 
     @model_validator(mode="after")
     def _rules(self) -> SkalaCampaign:
