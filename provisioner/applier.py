@@ -17,6 +17,7 @@ from provisioner.config.models import Workspace
 from provisioner.diff import field_diffs
 from provisioner.errors import AmbiguousOutcomeError, ProviderError, ProvisionerError
 from provisioner.hooks import Hook
+from provisioner.ignore import keep_live
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import Plan
@@ -180,7 +181,7 @@ class Applier:
         requests = []
         for change in changes:
             top = {d.path.split(".")[0] for d in change.updatable}
-            after = change.after or {}
+            after = keep_live(change.after or {}, change.ignored)
             requests.append(UpdateRequest(change.key, change.id or "", {k: after[k] for k in sorted(top)}, after))
         return requests
 
@@ -207,7 +208,7 @@ class Applier:
                                warnings=result.warnings))
             return
         applied = dict(change.before or {})
-        after = change.after or {}
+        after = keep_live(change.after or {}, change.ignored)
         for path in {d.path.split(".")[0] for d in change.updatable}:
             applied[path] = after[path]
         self._record_applied(change, change.id, applied, {})

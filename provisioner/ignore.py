@@ -43,15 +43,6 @@ class IgnoreRules:
             return values
         return _strip(values, "", self)
 
-    def overlay(self, desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
-        """`desired` with each ignored leaf set to its live value, where live has one: an update
-        that resends a whole field (e.g. `budget`) keeps what the platform has for the ignored part."""
-        if not self:
-            return desired
-        merged = copy.deepcopy(desired)
-        _overlay(merged, live, "", self)
-        return merged
-
 
 def _strip(values: dict[str, Any], prefix: str, rules: IgnoreRules) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -63,16 +54,21 @@ def _strip(values: dict[str, Any], prefix: str, rules: IgnoreRules) -> dict[str,
     return out
 
 
-def _overlay(desired: dict[str, Any], live: Any, prefix: str, rules: IgnoreRules) -> None:
-    if not isinstance(live, dict):
-        return
-    for key in list(desired):
-        path = f"{prefix}{key}"
-        if rules.matches(path):
-            if live.get(key) is not None:
-                desired[key] = copy.deepcopy(live[key])
-        elif isinstance(desired[key], dict):
-            _overlay(desired[key], live.get(key), path + ".", rules)
+def keep_live(after: dict[str, Any], ignored: Iterable[FieldDiff]) -> dict[str, Any]:
+    """`after` with each ignored difference set back to its live value (`before`): an update that
+    resends a whole field (Topsort's `budget`, Skala's whole order) leaves the ignored part as it is."""
+    ignored = [d for d in ignored if d.before is not None]
+    if not ignored:
+        return after
+    merged = copy.deepcopy(after)
+    for diff in ignored:
+        *parents, leaf = diff.path.split(".")
+        node: Any = merged
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[leaf] = copy.deepcopy(diff.before)
+    return merged
 
 
 def combine(*groups: Iterable[str]) -> IgnoreRules:

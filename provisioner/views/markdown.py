@@ -32,23 +32,54 @@ def render_plan(plan: Plan) -> str:
                 note = f" — cannot update in place: {diff.blocked}" if diff and diff.blocked else ""
                 lines.append(f"| `{change.action.symbol}` | `{change.address}` | {change.action.value} | "
                              f"{field} | {before} | {after}{note} |")
+    lines += _why(plan)
+    lines += _ignored(plan)
     lines += _notes(plan)
     return "\n".join(lines) + "\n"
 
 
+def _why(plan: Plan) -> list[str]:
+    """Why each blocked change is blocked, and each change's own warnings (flight dates and the like)."""
+    lines = [f"- **`{c.address}` {c.action.value}**: {c.reason}" for c in plan.changes
+             if c.action.is_blocked and c.reason]
+    for change in plan.changes:
+        explained = {f"{d.path}: cannot update in place: {d.blocked}" for d in change.diffs if d.blocked}
+        lines += [f"- ⚠ `{change.address}`: {w}" for w in change.warnings if w not in explained]
+    return ["", *lines] if lines else []
+
+
+def _ignored(plan: Plan) -> list[str]:
+    rows = [f"| `{c.address}` | {d.path} | {_cell(d.before)} | {_cell(d.after)} |"
+            for c in plan.changes for d in c.ignored]
+    if not rows:
+        return []
+    return ["", "**Ignored** (`ignore:` rules; left as they are on the platform):", "",
+            "| campaign | field | live | config |", "|---|---|---|---|", *rows]
+
+
+def _platform(plan: Plan) -> list[str]:
+    rows = [f"| `{e.provider}.{e.key}` | {e.id} | {d.path} | {_cell(d.before)} | {_cell(d.after)} | {e.reason} |"
+            for e in plan.drift if not e.kind.is_human for d in e.diffs]
+    if not rows:
+        return []
+    return ["", "**Changed by the platform itself** (expected, not drift):", "",
+            "| campaign | id | field | last applied | live now | why |", "|---|---|---|---|---|---|", *rows]
+
+
 def render_drift(plan: Plan) -> str:
     lines = ["## provisioner drift report", ""]
-    if not plan.drift:
+    if not plan.human_drift:
         lines.append("No drift: every observable campaign matches what was last applied.")
     else:
-        lines += [f"**{len(plan.drift)} campaign(s) changed outside provisioner.**", "",
+        lines += [f"**{len({d.key for d in plan.human_drift})} campaign(s) changed outside provisioner.**", "",
                   "| campaign | id | field | last applied | live now |", "|---|---|---|---|---|"]
-        for entry in plan.drift:
+        for entry in plan.human_drift:
             if entry.kind is DriftKind.DELETED:
                 lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | (deleted on the platform) | | |")
             for diff in entry.diffs:
                 lines.append(f"| `{entry.provider}.{entry.key}` | {entry.id} | {diff.path} | "
                              f"{_cell(diff.before)} | {_cell(diff.after)} |")
+    lines += _platform(plan)
     lines += _notes(plan)
     return "\n".join(lines) + "\n"
 
