@@ -26,7 +26,7 @@ Exit codes:
   validate  0 valid, 1 invalid
   plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error
   apply     0 everything succeeded, 1 anything failed or was refused
-  drift     0 in sync, 2 drift found, 1 error"""
+  drift     0 in sync, 2 drift found (edits by people; the platform's own changes do not count), 1 error"""
 
 
 
@@ -142,7 +142,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",
-              epilog=_exit_codes("drift     0 in sync, 2 drift found, 1 error"))
+              epilog=_exit_codes("drift     0 in sync, 2 drift found (edits by people), 1 error"))
 @paths_argument
 @format_option
 @lock_timeout_option
