@@ -58,9 +58,10 @@ class ApplyReport:
 
 class Applier:
     def __init__(self, workspace: Workspace, state: StateBackend, sessions: Sessions,
-                 hook: Hook | None = None) -> None:
+                 hook: Hook | None = None, applied_by: dict[str, str] | None = None) -> None:
         self.workspace, self.statemgr, self.sessions = workspace, state, sessions
         self.hook = hook or Hook()
+        self.applied_by = dict(applied_by or {})  # the commit and CI run this apply came from
         self._state_lock = threading.Lock()
         self._report_lock = threading.Lock()
         self.report = ApplyReport()
@@ -82,8 +83,10 @@ class Applier:
             self._done(Outcome(change.key, instance, change.action, False, change.id,
                                message=change.reason or "; ".join(change.warnings) or change.action.value,
                                code=BLOCKED_CODES.get(change.action, change.action.value)))
-        for change in (c for c in changes if c.action is Action.NOOP):
+        for change in (c for c in changes if c.action in (Action.NOOP, Action.RENAME)):
             self._record_applied(change, change.id, change.after or {}, {})
+            if change.action is Action.RENAME:  # nothing sent: the key changes in state only
+                self._done(Outcome(change.key, instance, change.action, True, change.id, warnings=change.warnings))
         for change in (c for c in changes if c.action is Action.ADOPT):
             self._adopt(change)
         updates = [c for c in changes if c.action in (Action.UPDATE, Action.ADOPT) and c.updatable]
@@ -157,6 +160,7 @@ class Applier:
         created_at = now_iso() if created and not (previous and previous.created_at) else ""
         self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, live.id,
                                   attrs=wanted, outputs=live.outputs, created_at=created_at))
+        self._forget_moved(change)
         self._done(Outcome(change.key, change.provider, change.action, True, live.id, warnings=warnings,
                            outputs=live.outputs))
 
@@ -182,7 +186,10 @@ class Applier:
         for change in changes:
             top = {d.path.split(".")[0] for d in change.updatable}
             after = keep_live(change.after or {}, change.ignored)
-            requests.append(UpdateRequest(change.key, change.id or "", {k: after[k] for k in sorted(top)}, after))
+            values = {k: after[k] for k in sorted(top) if k in after}
+            # a field the YAML does not declare but the plan changes: the key's platform field (`moved:`)
+            values |= {d.path: d.after for d in change.updatable if d.path not in after}
+            requests.append(UpdateRequest(change.key, change.id or "", values, after))
         return requests
 
     def _update_batch(self, session: Any, changes: list[ResourceChange]) -> None:
@@ -209,7 +216,7 @@ class Applier:
             return
         applied = dict(change.before or {})
         after = keep_live(change.after or {}, change.ignored)
-        for path in {d.path.split(".")[0] for d in change.updatable}:
+        for path in {d.path.split(".")[0] for d in change.updatable} & set(after):
             applied[path] = after[path]
         self._record_applied(change, change.id, applied, {})
         self._done(Outcome(change.key, change.provider, change.action, True, change.id,
@@ -221,8 +228,16 @@ class Applier:
         campaign = self.workspace.campaigns.get(change.key)
         if campaign is not None:
             attrs = {k: v for k, v in attrs.items() if k not in campaign.model.not_compared}
+        previous = previous or (self.statemgr.state.resources.get(change.moved_from) if change.moved_from else None)
         self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, campaign_id,
                                   attrs=attrs, outputs=outputs or (previous.outputs if previous else {})))
+        self._forget_moved(change)
+
+    def _forget_moved(self, change: ResourceChange) -> None:
+        """A `moved:` rename is done once the new key is recorded: the old one is forgotten."""
+        if change.moved_from:
+            with self._state_lock:
+                self.statemgr.remove(change.moved_from)
 
     # -- retirements ------------------------------------------------------------------------------
     def _retire(self, session: Any, change: ResourceChange) -> None:
@@ -236,6 +251,8 @@ class Applier:
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _write(self, resource: ResourceState) -> None:
+        if resource.status == MANAGED and self.applied_by:
+            resource.applied_by = dict(self.applied_by)
         with self._state_lock:
             previous = self.statemgr.state.resources.get(resource.key)
             if previous is not None and not resource.created_at:

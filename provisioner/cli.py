@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from provisioner.commands import apply as apply_cmd
+from provisioner.commands import importing as import_cmd
 from provisioner.commands import plan as plan_cmd
 from provisioner.commands import sandbox as sandbox_cmd
 from provisioner.commands import show as show_cmd
@@ -20,6 +21,7 @@ from provisioner.commands.output import err, out, report_config_error
 from provisioner.environment import read_environment
 from provisioner.errors import ConfigError, ProvisionerError
 from provisioner.sandbox.registry import EMULATOR_NAMES
+from provisioner.targeting import Targeting
 
 EXIT_CODES = """\b
 Exit codes:
@@ -39,6 +41,16 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
                              default="text", show_default=True, help="How to render the result.")
 prune_option = click.option("--prune", is_flag=True,
                             help="Retire (deactivate) campaigns that are in state but no longer in config.")
+target_option = click.option("--target", "targets", multiple=True, metavar="KEY",
+                             help="Only this campaign (a key, or instance.key; globs; repeatable).")
+exclude_option = click.option("--exclude", "excludes", multiple=True, metavar="KEY",
+                              help="Leave this campaign out (a key, or instance.key; globs; repeatable).")
+
+
+def _targeting(targets: tuple[str, ...], excludes: tuple[str, ...]) -> Targeting:
+    return Targeting(targets, excludes)
+
+
 class _Seconds(click.FloatRange):
     """A number of seconds: 0 or more, and finite (NaN and infinity compare unlike numbers)."""
 
@@ -121,11 +133,13 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @prune_option
 @lock_timeout_option
+@target_option
+@exclude_option
 def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
-         prune: bool, lock_timeout: float) -> None:
+         prune: bool, lock_timeout: float, targets: tuple[str, ...], excludes: tuple[str, ...]) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
-         lock_timeout=lock_timeout, env=read_environment())
+         lock_timeout=lock_timeout, env=read_environment(), targeting=_targeting(targets, excludes))
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
@@ -135,10 +149,14 @@ def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, 
 @lock_timeout_option
 @format_option
 @prune_option
-def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> None:
+@target_option
+@exclude_option
+def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool, targets: tuple[str, ...],
+          excludes: tuple[str, ...]) -> None:
     """Apply a saved plan file exactly (refused if stale), or plan a workspace directory and apply
-    it after confirmation."""
-    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment())
+    it after confirmation. A saved plan keeps the --target/--exclude it was made with."""
+    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment(),
+         targeting=_targeting(targets, excludes))
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",
@@ -146,9 +164,31 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
 @paths_argument
 @format_option
 @lock_timeout_option
-def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float) -> None:
+@target_option
+@exclude_option
+def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, targets: tuple[str, ...],
+          excludes: tuple[str, ...]) -> None:
     """Report campaigns changed outside provisioner since the last apply (live vs state)."""
-    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment())
+    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment(),
+         targeting=_targeting(targets, excludes))
+
+
+@main.command("import", short_help="Bring an instance's existing campaigns under management.",
+              epilog=_exit_codes("import    0 imported (or nothing new), 1 error"))
+@click.argument("workspace", type=click.Path(exists=True))
+@click.option("--provider", "instance", required=True, help="The provider instance to read (providers: NAME).")
+@click.option("--match", metavar="GLOB", help="Only campaigns whose key or name matches this glob.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="The YAML file to write (default: WORKSPACE/imported-INSTANCE.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+@lock_timeout_option
+def import_(workspace: str, instance: str, match: str | None, out_path: str | None, force: bool,
+            lock_timeout: float) -> None:
+    """Read the live campaigns of INSTANCE that state does not record, write them as workspace YAML
+    and record them in state, so the next plan is empty. Campaigns the YAML already declares only
+    get their state recorded. Nothing is sent but reads."""
+    _run(import_cmd.import_campaigns, workspace, instance, match, out_path, force, lock_timeout,
+         env=read_environment())
 
 
 @main.command(short_help="List what state records: ids, pending creates, links.")
@@ -182,7 +222,8 @@ def force_unlock(paths: tuple[str, ...]) -> None:
 
 @main.group("state")
 def state_group() -> None:
-    """Move a workspace's state between the local file and the shared backend (PostgreSQL)."""
+    """Inspect and edit a workspace's state (list, show, mv, rm) and move it between the local file
+    and the shared backend (push, pull). Nothing here sends anything to a platform."""
 
 
 @state_group.command("push")
@@ -201,6 +242,35 @@ def state_push(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None
 def state_rm(paths: tuple[str, ...], keys: tuple[str, ...], lock_timeout: float) -> None:
     """Forget campaigns in state without touching them on their platforms."""
     _run(state_cmd.rm, list(paths), list(keys), lock_timeout)
+
+
+@state_group.command("list")
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def state_list(paths: tuple[str, ...], fmt: str) -> None:
+    """List every campaign state records: address and platform id."""
+    _run(state_cmd.list_resources, list(paths), fmt)
+
+
+@state_group.command("show")
+@paths_argument
+@click.option("--key", required=True, help="Campaign key to show.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def state_show(paths: tuple[str, ...], key: str, fmt: str) -> None:
+    """Show one campaign's state: id, values last applied, outputs, and the commit and CI run of
+    the apply that last wrote it."""
+    _run(state_cmd.show_resource, list(paths), key, fmt)
+
+
+@state_group.command("mv")
+@paths_argument
+@click.option("--key", "old", required=True, help="The campaign's key in state now.")
+@click.option("--to", "new", required=True, help="Its new key (rename it in YAML too).")
+@lock_timeout_option
+def state_mv(paths: tuple[str, ...], old: str, new: str, lock_timeout: float) -> None:
+    """Rename a campaign's key in state only (nothing is sent). Refused where the key is the
+    platform's identity (Topsort, SessionM, Targeter): use a `moved:` section in YAML there."""
+    _run(state_cmd.mv, list(paths), old, new, lock_timeout)
 
 
 @state_group.command("pull")

@@ -15,7 +15,9 @@ import httpx
 from provisioner.applier import Applier, ApplyReport
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
+from provisioner.create_fields import missing_on_create
 from provisioner.diff import canon
+from provisioner.errors import ConfigError
 from provisioner.hooks import Hook
 from provisioner.planner import Planner
 from provisioner.plans.change import ResourceChange
@@ -25,6 +27,7 @@ from provisioner.providers.http import HttpContext
 from provisioner.refresh import Sessions, refresh
 from provisioner.sandboxing import Sandboxes
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
+from provisioner.targeting import Targeting, targeted_instances
 
 
 @dataclass
@@ -67,14 +70,21 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
                context, sandboxes, now or datetime.now(UTC))
 
 
-def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None) -> Plan:
+def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None,
+              targeting: Targeting | None = None) -> Plan:
     """Read every instance's live state and plan; instances that could not be read are listed in
-    the plan's `read_errors` (such a plan is incomplete: commands neither save nor apply it)."""
+    the plan's `read_errors` (such a plan is incomplete: commands neither save nor apply it).
+    With `targeting`, only the instances holding a targeted campaign are read."""
     hook = hook or Hook()
+    targeting = targeting or Targeting()
     state = run.statemgr.state
-    live = refresh(run.workspace, state, run.sessions, hook, sorted(run.workspace.providers))
+    live = refresh(run.workspace, state, run.sessions, hook, targeted_instances(run.workspace, state, targeting))
     hook.post_refresh_all()
-    return Planner(run.workspace, state, live, prune=prune, now=run.now).plan(mode, run.paths)
+    plan = Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting).plan(mode, run.paths)
+    problems = missing_on_create(run.workspace, plan)
+    if problems:  # raised before anything is written anywhere: bad input, with file and line
+        raise ConfigError(problems)
+    return plan
 
 
 def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:
@@ -83,7 +93,7 @@ def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness
     state = run.statemgr.state
     if saved.state_lineage != state.lineage and state.resources:
         problems.append(Staleness(StaleKind.OTHER_LINEAGE))
-    fresh = make_plan(run, saved.mode, saved.prune, hook)
+    fresh = make_plan(run, saved.mode, saved.prune, hook, Targeting(tuple(saved.targets), tuple(saved.excludes)))
     problems += [Staleness(StaleKind.READ_ERROR, name, detail=error)
                  for name, error in sorted(fresh.read_errors.items())]
     if saved.config_digest != fresh.config_digest:
@@ -122,9 +132,11 @@ def _live_change(change: ResourceChange, now: ResourceChange | None) -> Stalenes
     return Staleness(StaleKind.LIVE_CHANGED, change.key, tuple(FieldChange(f, old.get(f), new.get(f)) for f in fields))
 
 
-def apply_plan(run: Run, plan: Plan, hook: Hook | None = None) -> ApplyReport:
-    """Execute `plan`; the caller holds the state lock. State is compacted at the end."""
+def apply_plan(run: Run, plan: Plan, hook: Hook | None = None,
+               applied_by: dict[str, str] | None = None) -> ApplyReport:
+    """Execute `plan`; the caller holds the state lock. State is compacted at the end. Every entry
+    the apply writes records `applied_by` (the commit and CI run), when given."""
     try:
-        return Applier(run.workspace, run.statemgr, run.sessions, hook).apply(plan)
+        return Applier(run.workspace, run.statemgr, run.sessions, hook, applied_by).apply(plan)
     finally:
         run.statemgr.compact()

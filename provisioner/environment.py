@@ -15,9 +15,22 @@ NOW_VARIABLE = "PROVISIONER_NOW"  # pins the clock (tests, reproducible demos): 
 
 
 @dataclass(frozen=True)
+class CiRun:
+    """The commit and CI run an apply came from, as the CI system names them (GitHub Actions,
+    GitLab CI); recorded in state on every campaign that apply writes."""
+
+    commit: str | None = None
+    run: str | None = None  # the run's URL where the CI gives enough to build it, else its id
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("commit", self.commit), ("run", self.run)) if v}
+
+
+@dataclass(frozen=True)
 class Environment:
     sandbox: SandboxOptions = field(default_factory=SandboxOptions)
     now: datetime | None = None  # None: the real clock, read when a plan is made
+    ci: CiRun = field(default_factory=CiRun)
 
     def clock(self) -> datetime:
         """The time plans are made at: pinned by PROVISIONER_NOW, else now (aware, UTC)."""
@@ -29,7 +42,20 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     seed = environ.get("PROVISIONER_SANDBOX_SEED", "")
     sandbox = SandboxOptions(faults=environ.get("PROVISIONER_SANDBOX_FAULTS") or None,
                              seed=int(seed) if seed.lstrip("-").isdigit() else None)
-    return Environment(sandbox=sandbox, now=_pinned_now(environ.get(NOW_VARIABLE)))
+    return Environment(sandbox=sandbox, now=_pinned_now(environ.get(NOW_VARIABLE)), ci=_ci_run(environ))
+
+
+def _ci_run(environ: Mapping[str, str]) -> CiRun:
+    """GitHub Actions (GITHUB_SHA, GITHUB_SERVER_URL/GITHUB_REPOSITORY/GITHUB_RUN_ID) or GitLab CI
+    (CI_COMMIT_SHA, CI_PIPELINE_URL or CI_PIPELINE_ID); empty outside CI."""
+    if environ.get("GITHUB_SHA") or environ.get("GITHUB_RUN_ID"):
+        run_id = environ.get("GITHUB_RUN_ID") or None
+        server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
+        run = f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}" if run_id and server and repository \
+            else run_id
+        return CiRun(environ.get("GITHUB_SHA") or None, run)
+    return CiRun(environ.get("CI_COMMIT_SHA") or None,
+                 environ.get("CI_PIPELINE_URL") or environ.get("CI_PIPELINE_ID") or None)
 
 
 def _pinned_now(text: str | None) -> datetime | None:

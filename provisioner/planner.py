@@ -12,6 +12,7 @@ from typing import Any
 from provisioner.config.models import CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
 from provisioner.flight import check_flights
+from provisioner.moves import pending_moves, plan_rename
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
@@ -19,6 +20,7 @@ from provisioner.platform_rules import check_platform_rules
 from provisioner.providers.base import LiveCampaign, Observed, parse_moment
 from provisioner.refresh import LiveView
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
+from provisioner.targeting import Targeting, targeting_warnings
 
 ABSENT = "absent"
 BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platform's UI first), or give the "
@@ -34,35 +36,49 @@ def compared(campaign: CampaignConfig) -> dict[str, Any]:
 
 class Planner:
     def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
-                 prune: bool = False, now: datetime | None = None) -> None:
+                 prune: bool = False, now: datetime | None = None, targeting: Targeting | None = None) -> None:
         self.workspace, self.state, self.live = workspace, state, live
+        self.targeting = targeting or Targeting()
         self.now = now or datetime.now(UTC)  # the plan's clock: injected, so tests pin it
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
+        self.moves = pending_moves(workspace, state)  # new key → old key (`moved:`)
 
     def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
                     config_digest=self.workspace.digest(), state_digest=self.state.digest(),
                     state_lineage=self.state.lineage, prune=self.prune,
-                    created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"))
+                    created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    targets=list(self.targeting.targets), excludes=list(self.targeting.excludes))
+        plan.warnings.extend(targeting_warnings(self.workspace, self.state, self.targeting))
         plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
         plan.read_errors = {n: v.error for n, v in sorted(self.live.items()) if v.error}
         plan.drift = self._drift()
         if mode == REFRESH_ONLY:
             return plan
-        campaigns = sorted(self.workspace.campaigns.values(), key=lambda c: (c.instance, c.key))
-        plan.changes.extend(self._plan_campaign(campaign) for campaign in campaigns)
+        campaigns = sorted((c for c in self.workspace.campaigns.values()
+                            if self.targeting.selects(c.key, c.instance)), key=lambda c: (c.instance, c.key))
+        plan.changes.extend(self._plan_moved(campaign) for campaign in campaigns)
         plan.changes.extend(self._retirements(plan.warnings))
         check_flights(plan.changes, self.workspace, self.now)
         check_platform_rules(plan, self.live)
         return plan
 
     # -- declared campaigns ---------------------------------------------------------------------
-    def _plan_campaign(self, campaign: CampaignConfig) -> ResourceChange:
+    def _plan_moved(self, campaign: CampaignConfig) -> ResourceChange:
+        old = self.moves.get(campaign.key)
+        change = self._plan_campaign(campaign, old)
+        if old is None:
+            return change
+        plugin = self.workspace.providers[campaign.instance].plugin
+        found = self.live[campaign.instance].by_id.get(change.id or "")
+        return plan_rename(change, plugin.capabilities, plugin.name, found.key if found else None)
+
+    def _plan_campaign(self, campaign: CampaignConfig, moved_from: str | None = None) -> ResourceChange:
         instance = self.workspace.providers[campaign.instance]
-        resource = self.state.resources.get(campaign.key)
+        resource = self.state.resources.get(moved_from or campaign.key)
         change = ResourceChange(campaign.key, campaign.instance, instance.plugin.name, Action.CREATE,
-                                after=campaign.desired, live_fingerprint=ABSENT)
+                                after=campaign.desired, live_fingerprint=ABSENT, moved_from=moved_from)
         if resource and resource.provider != campaign.instance:
             change.action = Action.CANNOT_MOVE
             change.reason = (f"state records this campaign under provider {resource.provider!r}; moving a "
@@ -183,8 +199,10 @@ class Planner:
     # -- campaigns removed from config ----------------------------------------------------------
     def _retirements(self, warnings: list[str]) -> list[ResourceChange]:
         changes = []
+        moved_away = set(self.moves.values())  # planned under their new keys
         for key, resource in sorted(self.state.resources.items()):
-            if key in self.workspace.campaigns:
+            if key in self.workspace.campaigns or key in moved_away \
+                    or not self.targeting.selects(key, resource.provider):
                 continue
             instance = self.workspace.providers.get(resource.provider)
             if instance is None:
@@ -227,6 +245,8 @@ class Planner:
     def _drift(self) -> list[DriftEntry]:
         drift = []
         for key, resource in sorted(self.state.resources.items()):
+            if not self.targeting.selects(key, resource.provider):
+                continue
             view = self.live.get(resource.provider)
             if view is None or not view.observable or view.error or resource.status != MANAGED:
                 continue
@@ -250,4 +270,3 @@ class Planner:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.PLATFORM_CHANGED,
                                         platform, reason=reasons))
         return drift
-

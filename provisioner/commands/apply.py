@@ -10,16 +10,21 @@ from provisioner.commands.output import err, out, progress_hook, stdin_is_intera
 from provisioner.commands.plan import render
 from provisioner.engine import apply_plan, make_plan, open_run, staleness
 from provisioner.environment import Environment
-from provisioner.plans.plan import NORMAL
+from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.planfile import read_plan
 from provisioner.sandboxing import Sandboxes
+from provisioner.targeting import Targeting
 from provisioner.views import human, jsonview
 
 
 def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool,
-          env: Environment | None = None) -> int:
+          env: Environment | None = None, targeting: Targeting | None = None) -> int:
     env = env or Environment()
     saved = read_plan(Path(target)) if Path(target).is_file() and target.endswith(".json") else None
+    if saved is not None and targeting is not None and targeting.active:
+        err("--target and --exclude apply to a workspace; a saved plan is applied with the targets it was "
+            f"made with ({_targets_of(saved)}).")
+        return 1
     run = open_run(saved.workspace if saved else [target], load_state=False,
                    sandboxes=Sandboxes(env.sandbox), now=env.clock())
     hook = progress_hook(run.context.redactor)
@@ -36,7 +41,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 return 1
             plan = saved
         else:
-            plan = make_plan(run, NORMAL, prune, hook)
+            plan = make_plan(run, NORMAL, prune, hook, targeting)
             if not plan.complete:
                 for problem in human.read_error_lines(plan):
                     err(f"Error: {problem}")
@@ -46,12 +51,16 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
                 return 0
             if not _confirmed(auto_approve):
                 return 1
-        report = apply_plan(run, plan, hook)
+        report = apply_plan(run, plan, hook, applied_by=env.ci.as_dict())
     finally:
         run.statemgr.unlock()
         run.close()
     out(jsonview.render_report(report) if fmt == "json" else human.render_report(report))
     return 1 if report.failed else 0
+
+
+def _targets_of(plan: Plan) -> str:
+    return Targeting(tuple(plan.targets), tuple(plan.excludes)).describe() or "none: every campaign"
 
 
 def _confirmed(auto_approve: bool) -> bool:

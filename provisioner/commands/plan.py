@@ -10,6 +10,7 @@ from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
 from provisioner.plans.planfile import write_plan
 from provisioner.sandboxing import Sandboxes
+from provisioner.targeting import Targeting
 from provisioner.views import human, jsonview, markdown
 
 
@@ -28,7 +29,7 @@ def render(plan: Plan, fmt: str) -> str:
 
 
 def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
-                 env: Environment | None) -> Plan:
+                 env: Environment | None, targeting: Targeting | None = None) -> Plan:
     """Plan under a reader's lock: never while an apply is writing state, side by side with other
     plans and drift runs."""
     env = env or Environment()
@@ -37,7 +38,7 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
         try:
             run.statemgr.load()
-            return make_plan(run, mode, prune, progress_hook(run.context.redactor))
+            return make_plan(run, mode, prune, progress_hook(run.context.redactor), targeting)
         finally:
             run.statemgr.unlock()
     finally:
@@ -45,8 +46,9 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
 
 
 def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None) -> int:
-    result = _read_locked(paths, NORMAL, prune, lock_timeout, env)
+         save: bool = True, lock_timeout: float = 0.0, env: Environment | None = None,
+         targeting: Targeting | None = None) -> int:
+    result = _read_locked(paths, NORMAL, prune, lock_timeout, env, targeting)
     if not result.complete:
         for problem in human.read_error_lines(result):
             err(f"Error: {problem}")
@@ -63,8 +65,9 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     return 2 if detailed_exitcode and result.has_changes() else 0
 
 
-def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None) -> int:
-    result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, env)
+def drift(paths: list[str], fmt: str, lock_timeout: float = 0.0, env: Environment | None = None,
+          targeting: Targeting | None = None) -> int:
+    result = _read_locked(paths, REFRESH_ONLY, False, lock_timeout, env, targeting)
     out(render(result, fmt))
     for problem in human.read_error_lines(result):
         err(f"Error: {problem}")

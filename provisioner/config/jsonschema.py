@@ -55,6 +55,7 @@ def workspace_schema() -> dict[str, Any]:
                           "additionalProperties": {"$ref": "#/$defs/campaign"}},
             "state": _state(),
             "ignore": {**IGNORE, "description": "field paths every campaign ignores: " + IGNORE_WHAT},
+            "moved": _moved(),
         },
         "$defs": defs,
     }
@@ -125,6 +126,15 @@ def _campaign_by_provider(types: list[str]) -> dict[str, Any]:
     return {"type": "object", "required": ["provider"],
             "properties": {"provider": {"type": "string", "description": "the provider instance (providers: NAME)"}},
             "allOf": [*exact, fallback]}
+
+
+def _moved() -> dict[str, Any]:
+    key = {"type": "string", "pattern": KEY_PATTERN.pattern}
+    return {"type": "array", "description": "campaigns renamed in YAML: the key state knows (from) and the new "
+            "one (to); plan shows the rename for review",
+            "items": {"type": "object", "additionalProperties": False, "required": ["from", "to"],
+                      "properties": {"from": {**key, "description": "the old key"},
+                                     "to": {**key, "description": "the new key, declared under campaigns:"}}}}
 
 
 def _state() -> dict[str, Any]:

@@ -53,6 +53,15 @@ class CampaignConfig:
         return self.model.declared()
 
 
+@dataclass(frozen=True)
+class Move:
+    """One entry of the `moved:` section: the campaign keyed `old` in state is now keyed `new`."""
+
+    old: str
+    new: str
+    source: SourceLocation
+
+
 @dataclass
 class StateSettings:
     backend: str = "local"
@@ -68,6 +77,7 @@ class Workspace:
     providers: dict[str, ProviderInstance] = field(default_factory=dict)
     campaigns: dict[str, CampaignConfig] = field(default_factory=dict)
     state: StateSettings = field(default_factory=StateSettings)
+    moved: list[Move] = field(default_factory=list)
     ignore: tuple[str, ...] = ()  # the workspace's `ignore:` section: field paths for every campaign
 
     def ignore_rules(self, key: str, instance: str) -> IgnoreRules:
@@ -91,6 +101,8 @@ class Workspace:
         ignores = {n: list(p.ignore) for n, p in sorted(self.providers.items()) if p.ignore}
         if ignores or self.ignore:
             content["ignore"] = {"workspace": list(self.ignore), "providers": ignores}
+        if self.moved:  # only when present, so workspaces without moves keep their digest
+            content["moved"] = [{"from": m.old, "to": m.new} for m in self.moved]
         return content_hash(content, separators=SPACED)
 
 

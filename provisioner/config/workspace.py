@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.models import CampaignConfig, ProviderInstance, StateSettings, Workspace
+from provisioner.config.models import CampaignConfig, Move, ProviderInstance, StateSettings, Workspace
 from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
@@ -22,7 +22,7 @@ from provisioner.ignore import unknown_top_level
 from provisioner.providers.base import SANDBOX, AnyPlugin
 from provisioner.providers.registry import broken_providers, providers
 
-TOP_LEVEL = ("providers", "campaigns", "state", "ignore")
+TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore")
 # campaign keys that belong to the workspace, not the platform: removed before the platform's model
 # validates the campaign, kept on CampaignConfig (issue 11)
 CAMPAIGN_META = ("ignore", "protect", "adopt")
@@ -65,6 +65,7 @@ class _Loader:
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None
         ignore_docs: list[tuple[Path, Any, int]] = []
+        moved_docs: list[tuple[Path, MarkedDict]] = []
         for file, doc in documents:
             self._merge(file, doc, "providers", provider_docs)
             self._merge(file, doc, "campaigns", campaign_docs)
@@ -72,6 +73,8 @@ class _Loader:
                 state_doc = (file, doc)
             if "ignore" in doc:
                 ignore_docs.append((file, doc["ignore"], doc.lines["ignore"]))
+            if "moved" in doc:
+                moved_docs.append((file, doc))
         workspace.state = self._state(state_doc, root)
         for name, (file, body, line) in provider_docs.items():
             instance = self._provider(name, file, body, line)
@@ -85,9 +88,51 @@ class _Loader:
         workspace.ignore = tuple(p for file, body, line in ignore_docs
                                  for p in self._ignore(body, file, line, "ignore", every_field))
         self._check_unique_names(workspace)
+        workspace.moved = self._moved(moved_docs, campaign_docs)
         if self.diagnostics:
             raise ConfigError(self.diagnostics)
         return workspace
+
+    def _moved(self, documents: list[tuple[Path, MarkedDict]], campaign_docs: dict[str, Any]) -> list[Move]:
+        """The `moved:` sections: [{from: OLD, to: NEW}], where NEW is a declared campaign and OLD
+        is not (its campaign is now declared as NEW); a key moves at most once."""
+        moves: list[Move] = []
+        olds: dict[str, Move] = {}
+        news: dict[str, Move] = {}
+        shape = "moved takes a list of {from: OLD_KEY, to: NEW_KEY}"
+        for file, doc in documents:
+            body = doc["moved"]
+            if not isinstance(body, list):
+                self.error(shape, file, doc.lines["moved"], "moved")
+                continue
+            for index, item in enumerate(body):
+                where = f"moved[{index}]"
+                line = item.line if isinstance(item, MarkedDict) else doc.lines["moved"]
+                if not isinstance(item, dict) or set(item) != {"from", "to"}:
+                    self.error(shape, file, line, where)
+                    continue
+                old, new = item["from"], item["to"]
+                bad = [(name, value) for name, value in (("from", old), ("to", new))
+                       if not isinstance(value, str) or not KEY_PATTERN.match(value)]
+                for name, value in bad:
+                    self.error(f"campaign key {value!r} {KEY_RULE}", file, line, f"{where}.{name}")
+                if bad:
+                    continue
+                move = Move(old, new, SourceLocation(str(file), line))
+                if new not in campaign_docs:
+                    self.error(f"{new!r} is not a campaign declared under campaigns: (rename the campaign "
+                               "there, then say where it came from here)", file, line, f"{where}.to")
+                elif old in campaign_docs:
+                    self.error(f"{old!r} is still declared under campaigns:; a moved campaign is declared "
+                               "under its new key only", file, line, f"{where}.from")
+                elif old in olds or new in news:
+                    first = olds.get(old) or news[new]
+                    self.error(f"a key moves at most once (see {first.source.file}:{first.source.line})",
+                               file, line, where)
+                else:
+                    olds[old] = news[new] = move
+                    moves.append(move)
+        return moves
 
     def _collect(self, paths: list[Path]) -> list[Path]:
         files: list[Path] = []

@@ -12,6 +12,7 @@ class Action(enum.StrEnum):
     ADOPT = "adopt"  # a live campaign is recognised as ours and recorded (then updated if it differs)
     ACTIVATE = "activate"  # a campaign created paused is switched on (issue 11)
     RETIRE = "retire"  # deactivate on the platform (only with --prune)
+    RENAME = "rename"  # a `moved:` key rename recorded in state only (the platform keys it by id)
     NOOP = "no-op"
     WAITING = "waiting"  # an ambiguous create waits for the platform to settle: not applied, not blocked (issue 9)
     # The blocked family: config and platform differ in a way apply will not resolve; a human must.
@@ -42,7 +43,7 @@ BLOCKED_SYMBOL = "!"
 BLOCKED = frozenset({Action.CANNOT_UPDATE, Action.CANNOT_RETIRE, Action.CANNOT_MOVE, Action.AMBIGUOUS,
                      Action.NOT_OWNED, Action.BLOCKED_BY_POLICY, Action.PROTECTED, Action.INVALID})
 _SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.ADOPT: "<=", Action.ACTIVATE: ">",
-            Action.RETIRE: "-", Action.NOOP: " ", Action.WAITING: "…"}
+            Action.RETIRE: "-", Action.RENAME: "->", Action.NOOP: " ", Action.WAITING: "…"}
 
 
 class DriftKind(enum.StrEnum):

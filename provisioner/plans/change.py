@@ -40,6 +40,7 @@ class ResourceChange:
     record_state: bool = False  # no-op on the platform, but state must learn the applied values
     # differences that `ignore:` rules leave alone (before: live, after: declared); never sent
     ignored: list[FieldDiff] = field(default_factory=list)
+    moved_from: str | None = None  # a `moved:` rename: the key state records it under until applied
 
     @property
     def address(self) -> str:

@@ -26,6 +26,9 @@ class Plan:
     read_errors: dict[str, str] = field(default_factory=dict)  # instance → why reading it failed
     warnings: list[str] = field(default_factory=list)
     prune: bool = False
+    # --target / --exclude globs the plan was made with; apply re-plans with the same ones
+    targets: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
 
     @property
@@ -61,6 +64,7 @@ class Plan:
             "changes": [c.to_dict() for c in self.changes],
             "drift": [d.to_dict() for d in self.drift],
             "not_observable": self.not_observable, "read_errors": self.read_errors, "warnings": self.warnings,
+            "targets": self.targets, "excludes": self.excludes,
         }
 
     @classmethod
@@ -73,5 +77,6 @@ class Plan:
             drift=[DriftEntry.from_dict(d) for d in data.get("drift", [])],
             not_observable=dict(data.get("not_observable", {})), read_errors=dict(data.get("read_errors", {})),
             warnings=list(data.get("warnings", [])),
+            targets=list(data.get("targets", [])), excludes=list(data.get("excludes", [])),
             format_version=data["format_version"],
         )

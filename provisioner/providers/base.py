@@ -95,6 +95,9 @@ class CampaignModel(BaseModel):
     create_only: ClassVar[dict[str, str]] = {}
     # fields sent on create and never compared afterwards (e.g. Topsort bids)
     not_compared: ClassVar[frozenset[str]] = frozenset()
+    # fields the platform needs to create a campaign but never returns (e.g. Topsort bids): optional in
+    # the model, so an imported campaign may leave them out; a planned create must declare them
+    required_on_create: ClassVar[frozenset[str]] = frozenset()
 
     def declared(self) -> dict[str, Any]:
         """The fields the YAML declares, as plain JSON-able values (Decimal kept exact)."""
@@ -191,6 +194,17 @@ class LiveCampaign:
     key: str | None = None  # our key, where the platform stores it (external id / permalink)
     name: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)  # links etc. a user needs to see
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A live campaign `import` cannot write as config, and why (shown to the user)."""
+
+    reason: str
+
+
+# live campaign → the fields a user manages, in the config vocabulary (as validate accepts them), or Skip
+ToConfig = Callable[[LiveCampaign], "dict[str, Any] | Skip"]
 
 
 @dataclass
@@ -332,6 +346,9 @@ class Capabilities:
     # every campaign (SessionM lists active ones; a permalink lookup is cheap)
     lookup_before_create: bool = False
     unique_names: bool = False  # the platform refuses a second campaign of the same name
+    # adopt_by "key": the platform's field holding the workspace key (a state-only rename would break
+    # the link; renaming the key changes this field, where the platform can update)
+    key_field: str | None = None
 
     @classmethod
     def of(cls, session: type, cannot: Mapping[str, str], **identity: Any) -> Capabilities:
@@ -355,6 +372,9 @@ class Capabilities:
         capabilities = cls(able, MappingProxyType(dict(cannot)), **identity)
         if capabilities.lookup_before_create and "find" not in able:
             raise PluginError(f"{session.__name__}: lookup_before_create needs find_campaign (Finds)")
+        if capabilities.key_field and capabilities.adopt_by != "key":
+            raise PluginError(f"{session.__name__}: key_field names where the key is written, which only "
+                              "adopt_by 'key' does")
         return capabilities
 
     def can(self, name: str) -> bool:
@@ -387,6 +407,11 @@ class ProviderPlugin(Generic[S]):
     adopt_by: AdoptBy = "key"
     lookup_before_create: bool = False
     unique_names: bool = False
+    key_field: str | None = None  # adopt_by "key": the platform field the key is written to
+    # `provisioner import`: a readable platform's live → config mapping (None: it cannot be imported), and
+    # the text a key is made from where the platform keeps no key (default: the campaign's name)
+    to_config: ToConfig | None = None
+    import_label: Callable[[LiveCampaign], str] | None = None
     # the scope within which names must be unique (adopt_by "name" or unique_names), e.g. the advertiser
     name_scope: Callable[[S], str] = lambda settings: ""
     capabilities: Capabilities = field(init=False, compare=False)
@@ -397,7 +422,7 @@ class ProviderPlugin(Generic[S]):
                               "are read from the Protocols it implements)")
         capabilities = Capabilities.of(self.session, self.cannot, adopt_by=self.adopt_by,
                                        lookup_before_create=self.lookup_before_create,
-                                       unique_names=self.unique_names)
+                                       unique_names=self.unique_names, key_field=self.key_field)
         object.__setattr__(self, "capabilities", capabilities)
 
     def connect(self, settings: S, context: HttpContext) -> ProviderSession:

@@ -28,6 +28,8 @@ class ResourceState:
     created_at: str = ""  # when this workspace's apply created it ("" for adopted or older entries)
     protected: bool = False  # `protect: true` when last applied: --prune must not retire it after
     # the campaign (and with it the flag) is removed from config
+    # the commit and CI run of the apply that last wrote this entry ({commit, run}), when CI named them
+    applied_by: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: attrs and outputs are already plain JSON values (asdict deep-copies,
@@ -40,6 +42,8 @@ class ResourceState:
             data["created_at"] = self.created_at
         if self.protected:
             data["protected"] = True
+        if self.applied_by:  # only when known, so states written outside CI keep their digest
+            data["applied_by"] = self.applied_by
         return data
 
     @classmethod

@@ -29,7 +29,7 @@ RESOURCE_SHAPE = ('an object {"key": "...", "provider": "...", "provider_type": 
                   '"id": ..., "attrs": {...}, "outputs": {...}}')
 _STRINGS = ("key", "provider", "provider_type")
 _OPTIONAL = {"status": (str,), "id": (str, int, type(None)), "attrs": (dict,), "outputs": (dict,),
-             "updated_at": (str,), "created_at": (str,), "protected": (bool,)}
+             "updated_at": (str,), "created_at": (str,), "protected": (bool,), "applied_by": (dict,)}
 
 
 def resource_from_json(data: Any, where: str) -> ResourceState:

@@ -17,6 +17,7 @@ from provisioner.providers.base import (
     LiveCampaign,
     RuleCheck,
     RuleProblem,
+    Skip,
     UpdateRequest,
     UpdateResult,
 )
@@ -63,6 +64,30 @@ def to_live(order: dict[str, Any]) -> LiveCampaign:
         "status": order.get("status"),  # read-only: never declared, so never compared
     }
     return LiveCampaign(id=order_id, fields=fields)
+
+
+def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
+    """A listed order as workspace YAML fields: company and campaign type by id, the budget as given."""
+    fields = live.fields
+    if fields.get("status") == "CANCELLED":
+        return Skip("the order is cancelled")
+    company, ctype = fields.get("company") or {}, fields.get("campaignType") or {}
+    if company.get("id") is None or ctype.get("id") is None:
+        return Skip("the order names no company or campaign type id")
+    config: dict[str, Any] = {"company": {"id": company["id"]}, "campaignType": {"id": ctype["id"]},
+                              "startDate": fields.get("startDate"), "endDate": fields.get("endDate")}
+    if fields.get("landingPage") is not None:
+        config["landingPage"] = fields["landingPage"]
+    if fields.get("campaignFieldValues"):
+        config["campaignFieldValues"] = fields["campaignFieldValues"]
+    config |= {name: fields[name] for name in BUDGET if fields.get(name) is not None}
+    return config
+
+
+def import_label(live: LiveCampaign) -> str:
+    """Orders have no name: a key is made from the company and the start date."""
+    company = live.fields.get("company") or {}
+    return f"{company.get('name') or company.get('id') or 'order'} {live.fields.get('startDate') or live.id}"
 
 
 def _field_values(order: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ PROVIDER = ProviderPlugin(
     campaign_model=TargeterCampaign,
     session=TargeterSession,
     adopt_by="key",  # the campaign key is sent as source.reference_id
+    key_field="reference_id",
     cannot={
         "read": ("the Targeter API cannot read campaigns back: its only campaign call is "
                  "create-or-retrieve, which a plan must not send"),

@@ -59,12 +59,14 @@ class TopsortCampaign(CampaignModel):
         "walletId": "the update endpoint does not accept walletId",
     }
     not_compared: ClassVar[frozenset[str]] = frozenset({"bids"})
+    required_on_create: ClassVar[frozenset[str]] = frozenset({"bids"})  # the list never returns bids
 
     name: str = Field(min_length=1)
     budget: Budget | None = None
     startDate: AwareDatetime
     endDate: AwareDatetime
-    bids: list[Bid] = Field(min_length=1, description="sent on create only; managed later via bids endpoints")
+    bids: list[Bid] | None = Field(default=None, min_length=1, description=(
+        "sent on create only (required there); managed later via bids endpoints; an imported campaign has none"))
     isActive: bool | None = None
     isSmart: bool | None = None
     isAutoTrigger: bool | None = None
