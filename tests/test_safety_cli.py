@@ -22,6 +22,7 @@ providers:
     base_url: {url}
     api_key: ${{env:TOPSORT_API_KEY}}
     vendor_id: acme-shoes
+    currency: EUR
 """
 SALE = """\
 campaigns:
@@ -252,6 +253,7 @@ providers:
     username: ${{env:SKALA_USERNAME}}
     password: ${{env:SKALA_PASSWORD}}
     brand_id: 1
+    currency: NOK
 """, SKALA_ORDER.replace("HEADLINE", headline))
 
 

@@ -24,7 +24,7 @@ from provisioner.states.state import ResourceState, State
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 WORKSPACE = """\
 providers:
-  topsort: {base_url: sandbox, vendor_id: v}
+  topsort: {base_url: sandbox, vendor_id: v, currency: EUR}
 campaigns:
   t1:
     provider: topsort
@@ -80,7 +80,7 @@ def test_ignored_field_is_neither_updated_nor_drift_and_is_listed(tmp_path: Path
 
 
 def test_workspace_and_instance_ignore_combine_with_the_campaigns(tmp_path: Path) -> None:
-    text = WORKSPACE.replace("vendor_id: v}", "vendor_id: v, ignore: [name]}")
+    text = WORKSPACE.replace("currency: EUR}", "currency: EUR, ignore: [name]}")
     (tmp_path / "ws.yaml").write_text("ignore: [endDate]\n" + text.replace("START", "2030-03-01T00:00:00Z")
                                       .replace("END", "2030-09-30T00:00:00Z") + "    ignore: ['budget.*']\n")
     ws = load_workspace([tmp_path], environ={})
