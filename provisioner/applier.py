@@ -18,6 +18,7 @@ from provisioner.config.models import Workspace
 from provisioner.diff import field_diffs
 from provisioner.errors import AmbiguousOutcomeError, ProviderError, ProvisionerError
 from provisioner.hooks import Hook
+from provisioner.ignore import keep_live
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import Plan
@@ -139,7 +140,14 @@ class Applier:
         if capabilities.lookup_before_create:
             found = session.find_campaign(change.key, desired)
             if found is not None:
-                self._created(change, found, wanted, ["already existed on the platform: recorded, not created"])
+                pending = self.statemgr.state.resources.get(change.key)
+                if not campaign.adopt and (pending is None or pending.status != PENDING):
+                    # the list did not show it at plan time; it is still not ours to take (issue 11)
+                    raise ProviderError(f"campaign {found.id} already exists on the platform with this key and "
+                                        "this workspace did not create it; set `adopt: true` on the campaign "
+                                        "to take it over", code=Action.NOT_OWNED.value)
+                self._created(change, found, wanted, ["already existed on the platform: recorded, not created"],
+                              created=False)
                 return
         self._write(ResourceState(change.key, change.provider, change.provider_type, PENDING, attrs=wanted))
         try:
@@ -168,9 +176,12 @@ class Applier:
         self._created(change, result.live, wanted, warnings)
 
     def _created(self, change: ResourceChange, live: LiveCampaign, wanted: dict[str, Any],
-                 warnings: list[str]) -> None:
+                 warnings: list[str], created: bool = True) -> None:
+        previous = self.statemgr.state.resources.get(change.key)
+        # the creation time: drift tells a platform's own rewrite of a past start date by it
+        created_at = now_iso() if created and not (previous and previous.created_at) else ""
         self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, live.id,
-                                  attrs=wanted, outputs=live.outputs))
+                                  attrs=wanted, outputs=live.outputs, created_at=created_at))
         self._forget_moved(change)
         self._done(Outcome(change.key, change.provider, change.action, True, live.id, warnings=warnings,
                            outputs=live.outputs))
@@ -196,7 +207,7 @@ class Applier:
         requests = []
         for change in changes:
             top = {d.path.split(".")[0] for d in change.updatable}
-            after = change.after or {}
+            after = keep_live(change.after or {}, change.ignored)
             values = {k: after[k] for k in sorted(top) if k in after}
             # a field the YAML does not declare but the plan changes: the key's platform field (`moved:`)
             values |= {d.path: d.after for d in change.updatable if d.path not in after}
@@ -226,7 +237,7 @@ class Applier:
                                warnings=result.warnings))
             return
         applied = dict(change.before or {})
-        after = change.after or {}
+        after = keep_live(change.after or {}, change.ignored)
         for path in {d.path.split(".")[0] for d in change.updatable} & set(after):
             applied[path] = after[path]
         self._record_applied(change, change.id, applied, {})
@@ -265,6 +276,11 @@ class Applier:
         if resource.status == MANAGED and self.applied_by:
             resource.applied_by = dict(self.applied_by)
         with self._state_lock:
+            previous = self.statemgr.state.resources.get(resource.key)
+            if previous is not None and not resource.created_at:
+                resource.created_at = previous.created_at
+            campaign = self.workspace.campaigns.get(resource.key)
+            resource.protected = campaign.protect if campaign else bool(previous and previous.protected)
             self.statemgr.record(resource)
 
     def _done(self, outcome: Outcome) -> None:

@@ -30,7 +30,8 @@ COMMANDS: dict[str, list[ExitCode]] = {
               ExitCode(BLOCKED_BY_POLICY, "refused by policy", "refused by a budget policy")],
     "drift": [ExitCode(OK, "in sync", "in sync (a platform that cannot be read by design is listed as not "
                        "observable and does not make it 2)"),
-              ExitCode(CHANGES, "drift found", "drift: a person changed a campaign, or a possible duplicate exists"),
+              ExitCode(CHANGES, "drift found", "drift: a person changed a campaign, or a possible duplicate exists "
+                       "(changes the platform makes by itself do not count)"),
               ExitCode(ERROR, "error", "any error")],
     "import": [ExitCode(OK, "imported", "imported, or nothing new to import"),
                ExitCode(ERROR, "error", "any error (an unreadable platform, a file that exists without --force)")],

@@ -11,11 +11,13 @@ from typing import Any
 
 from provisioner.config.models import PAUSED, CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
+from provisioner.flight import check_flights
 from provisioner.moves import pending_moves, plan_rename
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
-from provisioner.providers.base import LaunchSwitch, LiveCampaign
+from provisioner.platform_rules import check_platform_rules
+from provisioner.providers.base import LaunchSwitch, LiveCampaign, Observed, parse_moment
 from provisioner.refresh import LiveView
 from provisioner.spend import summarize
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
@@ -59,6 +61,8 @@ class Planner:
                             if self.targeting.selects(c.key, c.instance)), key=lambda c: (c.instance, c.key))
         plan.changes.extend(self._plan_moved(campaign) for campaign in campaigns)
         plan.changes.extend(self._retirements(plan.warnings))
+        check_flights(plan.changes, self.workspace, self.now)
+        check_platform_rules(plan, self.live)
         plan.spend, plan.spend_campaigns = summarize(self.workspace, plan.changes, self._live_fields)
         return plan
 
@@ -105,6 +109,11 @@ class Planner:
         if not view.observable:
             return self._plan_from_state(change, campaign, resource)
         found, adopt_reason = self._locate(campaign, resource, view, change)
+        if found is None and campaign.protect and resource and resource.status == MANAGED and resource.id:
+            change.action = Action.PROTECTED
+            change.reason = (f"protect: true: campaign {resource.id} recorded in state no longer exists on the "
+                             "platform, and creating a new one is not a change made in place; remove protect "
+                             "to create it again")
         if change.action.is_blocked or found is None:
             return change
         return self._compare(change, campaign, resource, found, adopt_reason)
@@ -125,7 +134,21 @@ class Planner:
             return None, None
         if resource and resource.status == PENDING:
             return found, "an earlier create was interrupted; the platform did create it"
-        return found, "a live campaign matches this key and is not in state yet"
+        if campaign.adopt:
+            return found, f"adopt: true: taking over live campaign {found.id}, which matches this campaign"
+        # Not created by this workspace (no state entry, no journal): another workspace or a person
+        # owns it. Taking it over silently would let two workspaces fight over one campaign.
+        by = {"key": "key", "name": "name"}.get(self._adopt_by(campaign), "identity")
+        change.action, change.id = Action.NOT_OWNED, found.id
+        change.live_fingerprint = fingerprint(project(found.fields, compared(campaign)))
+        change.reason = (f"live campaign {found.id} has this campaign's {by} but this workspace did not create "
+                         "it (its state has no record of it); to take it over, set `adopt: true` on the "
+                         "campaign or import it; otherwise give this campaign another "
+                         f"{'name' if by == 'name' else 'key'}")
+        return None, None
+
+    def _adopt_by(self, campaign: CampaignConfig) -> str:
+        return self.workspace.providers[campaign.instance].plugin.capabilities.adopt_by
 
     def _settle(self, change: ResourceChange, resource: ResourceState) -> None:
         """A create whose answer was lost may still be committed by the platform: until the instance's
@@ -165,15 +188,18 @@ class Planner:
 
     def _compare(self, change: ResourceChange, campaign: CampaignConfig, resource: ResourceState | None,
                  found: LiveCampaign, adopt_reason: str | None) -> ResourceChange:
-        wanted = compared(campaign)
+        declared = compared(campaign)
         switch = self._launch_switch(campaign)
         if switch:  # once created (paused), a paused-first campaign is wanted switched on (unless declared off)
-            wanted = {**switch.active, **wanted}
+            declared = {**switch.active, **declared}
             change.after = {**switch.active, **campaign.desired}
+        rules = self.workspace.ignore_rules(campaign.key, campaign.instance)
+        wanted = rules.strip(declared)
         change.id = found.id
-        change.before = project(found.fields, wanted)
-        change.live_fingerprint = fingerprint(change.before)
-        change.diffs = field_diffs(wanted, found.fields, type(campaign.model))
+        change.before = project(found.fields, declared)
+        change.live_fingerprint = fingerprint(project(found.fields, wanted))  # ignored fields never stale a plan
+        diffs = field_diffs(declared, found.fields, type(campaign.model), self._observed(found, resource))
+        change.diffs, change.ignored = rules.split(diffs)
         capabilities = self.workspace.providers[campaign.instance].plugin.capabilities
         if not capabilities.can("update"):
             for diff in change.diffs:
@@ -182,7 +208,8 @@ class Planner:
             change.action, change.reason = Action.ADOPT, adopt_reason
         elif not change.diffs:
             change.action = Action.NOOP
-            change.record_state = resource is None or canon(resource.attrs) != canon(wanted)
+            change.record_state = (resource is None or canon(rules.strip(resource.attrs)) != canon(wanted)
+                                   or resource.protected != campaign.protect)
         else:
             change.action = Action.UPDATE if change.updatable else Action.CANNOT_UPDATE
         if switch and change.action is Action.UPDATE and any(
@@ -196,6 +223,10 @@ class Planner:
                 change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
         return change
 
+    def _observed(self, found: LiveCampaign, resource: ResourceState | None) -> Observed:
+        created = parse_moment(resource.created_at) if resource and resource.created_at else None
+        return Observed(found.fields, self.now, created)
+
     def _plan_from_state(self, change: ResourceChange, campaign: CampaignConfig,
                          resource: ResourceState | None) -> ResourceChange:
         if resource is None or resource.status == PENDING:
@@ -206,7 +237,8 @@ class Planner:
         wanted = compared(campaign)
         change.id, change.before = resource.id, project(resource.attrs, wanted)
         change.live_fingerprint = None  # nothing live to compare: the plan rests on state
-        change.diffs = field_diffs(wanted, resource.attrs, type(campaign.model))
+        rules = self.workspace.ignore_rules(campaign.key, campaign.instance)
+        change.diffs, change.ignored = rules.split(field_diffs(wanted, resource.attrs, type(campaign.model)))
         for diff in change.diffs:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
@@ -229,6 +261,18 @@ class Planner:
                                 "it is left alone")
                 continue
             cannot_retire = instance.plugin.capabilities.why_not("retire")
+            if resource.protected:
+                if self.prune:
+                    changes.append(ResourceChange(
+                        key, resource.provider, resource.provider_type, Action.PROTECTED, id=resource.id,
+                        before=resource.attrs, reason="removed from config, but it was applied with protect: "
+                        "true, which forbids retiring it; to retire it, put it back with protect: false and "
+                        "apply, then remove it"))
+                else:
+                    warnings.append(f"{key}: no longer in config; it is protected (protect: true when last "
+                                    f"applied), so it is left alone: `provisioner state rm WORKSPACE --key {key}` "
+                                    "to forget it")
+                continue
             if not self.prune:
                 if cannot_retire:
                     warnings.append(f"{key}: no longer in config; {resource.provider_type} cannot retire it "
@@ -269,10 +313,18 @@ class Planner:
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
             model = type(campaign.model) if campaign else plugin.campaign_model
-            diffs = field_diffs(resource.attrs, found.fields, model)
+            rules = self.workspace.ignore_rules(key, resource.provider)
+            rewrites: list[tuple[FieldDiff, str]] = []
+            diffs, _ = rules.split(field_diffs(resource.attrs, found.fields, model,
+                                               self._observed(found, resource), rewrites))
             if diffs:  # reported as last applied -> live now
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.CHANGED, flipped))
+            platform, _ = rules.split(d for d, _ in rewrites)
+            if platform:  # the platform's own doing: reported apart, never a reason to exit 2
+                reasons = "; ".join(dict.fromkeys(why for d, why in rewrites if d in platform))
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.PLATFORM_CHANGED,
+                                        platform, reason=reasons))
         return drift
 
     def _twins_by_identity(self, instance: str, view: LiveView) -> tuple[Any, dict[Any, list[str]]] | None:

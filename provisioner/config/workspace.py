@@ -18,12 +18,16 @@ from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_s
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
+from provisioner.ignore import unknown_top_level
 from provisioner.policy import Policy
 from provisioner.providers.base import SANDBOX, AnyPlugin, MoneySettings
 from provisioner.providers.registry import broken_providers, providers
 
-TOP_LEVEL = ("providers", "campaigns", "state", "moved", "policy", "launch")
+TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore", "policy", "launch")
 LAUNCHES = (ACTIVE, PAUSED)
+# campaign keys that belong to the workspace, not the platform: removed before the platform's model
+# validates the campaign, kept on CampaignConfig (issue 11); `launch` is read on its own
+CAMPAIGN_META = ("ignore", "protect", "adopt")
 UNRESOLVED = "unresolved-secret-reference"
 
 
@@ -62,6 +66,7 @@ class _Loader:
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None
+        ignore_docs: list[tuple[Path, Any, int]] = []
         moved_docs: list[tuple[Path, MarkedDict]] = []
         singles: dict[str, tuple[Path, MarkedDict]] = {}  # sections one file declares for the workspace
         for file, doc in documents:
@@ -69,6 +74,8 @@ class _Loader:
             self._merge(file, doc, "campaigns", campaign_docs)
             if "state" in doc:
                 state_doc = (file, doc)
+            if "ignore" in doc:
+                ignore_docs.append((file, doc["ignore"], doc.lines["ignore"]))
             if "moved" in doc:
                 moved_docs.append((file, doc))
             for section in ("policy", "launch"):
@@ -90,6 +97,9 @@ class _Loader:
             campaign = self._campaign(key, file, body, line, workspace, provider_docs)
             if campaign:
                 workspace.campaigns[key] = campaign
+        every_field = sorted({f for plugin in self.plugins.values() for f in _field_names(plugin.campaign_model, 1)})
+        workspace.ignore = tuple(p for file, body, line in ignore_docs
+                                 for p in self._ignore(body, file, line, "ignore", every_field))
         self._check_unique_names(workspace)
         workspace.moved = self._moved(moved_docs, campaign_docs)
         self._check_currencies(workspace)
@@ -248,10 +258,14 @@ class _Loader:
                        file, body.lines.get("type", line), where)
             return None
         self.plugins[name] = plugin
-        values = dict(body)
+        ignore = self._ignore(body.get("ignore"), file, body.lines.get("ignore", line), f"{where}.ignore",
+                              _field_names(plugin.campaign_model, 1))
+        values = {k: v for k, v in body.items() if k != "ignore"}
         values["type"] = type_name
         sandbox = values.get("base_url") == SANDBOX
         for key, value in body.items():
+            if key == "ignore":
+                continue
             secret = is_secret_field(str(key))
             try:
                 values[key] = resolve_reference(value, str(key), self.environ, secret=secret)
@@ -269,7 +283,7 @@ class _Loader:
         except ValidationError as error:
             self._pydantic(error, file, body, where, plugin.settings_model)
             return None
-        return ProviderInstance(name, plugin, settings, SourceLocation(str(file), line))
+        return ProviderInstance(name, plugin, settings, SourceLocation(str(file), line), ignore=ignore)
 
     def _campaign(self, key: Any, file: Path, body: Any, line: int, workspace: Workspace,
                   provider_docs: dict[str, Any]) -> CampaignConfig | None:
@@ -292,10 +306,13 @@ class _Loader:
                            f"{_did_you_mean(instance_name, list(provider_docs))}",
                            file, body.lines["provider"], f"{where}.provider")
             return None
-        fields = {k: v for k, v in body.items() if k not in ("provider", "launch")}
+        fields = {k: v for k, v in body.items() if k not in ("provider", "launch") and k not in CAMPAIGN_META}
         launch = self._launch(body["launch"], file, body.lines["launch"], f"{where}.launch") if "launch" in body \
             else None
         model = plugin.campaign_model
+        ignore = self._ignore(body.get("ignore"), file, body.lines.get("ignore", line), f"{where}.ignore",
+                              _field_names(model, 1))
+        flags = {name: self._flag(body, name, file, where) for name in ("protect", "adopt")}
         try:
             validated = model.model_validate(fields)
         except ValidationError as error:
@@ -304,7 +321,8 @@ class _Loader:
         if instance is None:
             return None  # checked against its platform's rules; its provider's own error is reported
         campaign = CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line),
-                                  launch or workspace.launch)
+                                  launch or workspace.launch, ignore=ignore,
+                                  protect=flags["protect"], adopt=flags["adopt"])
         if launch is not None:
             campaign.source_of_launch = SourceLocation(str(file), body.lines["launch"])
         return campaign
@@ -329,6 +347,29 @@ class _Loader:
         except ValidationError as error:
             self._pydantic(error, file, body, "policy", Policy)
             return None
+
+    def _flag(self, body: MarkedDict, name: str, file: Path, where: str) -> bool:
+        value = body.get(name, False)
+        if not isinstance(value, bool):
+            self.error(f"{name} must be true or false", file, body.lines.get(name), f"{where}.{name}")
+            return False
+        return value
+
+    def _ignore(self, value: Any, file: Path, line: int | None, where: str, fields: list[str]) -> tuple[str, ...]:
+        """An `ignore:` list of field paths; a first segment that names no field is an error (a typo
+        would otherwise silently ignore nothing)."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+            self.error("ignore must be a list of field paths, e.g. [budget.amount, campaignFieldValues.*]",
+                       file, line, where)
+            return ()
+        for pattern in value:
+            if unknown_top_level(pattern, fields):
+                head = pattern.split(".", 1)[0]
+                self.error(f"{pattern!r} names no field: {head!r} is unknown{_did_you_mean(head, fields)}",
+                           file, line, where)
+        return tuple(value)
 
     def _pydantic(self, error: ValidationError, file: Path, body: MarkedDict, where: str,
                   model: type[BaseModel]) -> None:
@@ -465,20 +506,21 @@ def _field_named_in(message: str, body: Any) -> tuple[str, ...]:
     return ()
 
 
-def _field_names(model: type[BaseModel]) -> list[str]:
-    """Every field name reachable from `model`, for "did you mean" suggestions."""
+def _field_names(model: type[BaseModel], depth: int | None = None) -> list[str]:
+    """Every field name reachable from `model` (or its first `depth` levels), for "did you mean"
+    suggestions and `ignore:` paths."""
     names: set[str] = set()
-    stack: list[Any] = [model]
+    stack: list[tuple[Any, int]] = [(model, 1)]
     seen: set[Any] = set()
     while stack:
-        current = stack.pop()
+        current, level = stack.pop()
         if current in seen:
             continue
         seen.add(current)
         for name, info in current.model_fields.items():
             names.add(info.alias or name)
-            for candidate in _model_types(info.annotation):
-                stack.append(candidate)
+            if depth is None or level < depth:
+                stack.extend((candidate, level + 1) for candidate in _model_types(info.annotation))
     return sorted(names)
 
 

@@ -22,6 +22,8 @@ class Action(enum.StrEnum):
     AMBIGUOUS = "ambiguous"  # several live campaigns match; cannot tell which one is ours
     NOT_OWNED = "not-owned"  # a live campaign this workspace did not create (issue 11)
     BLOCKED_BY_POLICY = "blocked-by-policy"  # a workspace policy forbids the change (issue 11)
+    PROTECTED = "protected"  # `protect: true` forbids it: a retirement, or a change not made in place (issue 11)
+    INVALID = "invalid"  # the platform would refuse it: a flight date or a platform rule fails (issue 11)
 
     @property
     def symbol(self) -> str:
@@ -39,7 +41,7 @@ class Action(enum.StrEnum):
 
 BLOCKED_SYMBOL = "!"
 BLOCKED = frozenset({Action.CANNOT_UPDATE, Action.CANNOT_RETIRE, Action.CANNOT_MOVE, Action.AMBIGUOUS,
-                     Action.NOT_OWNED, Action.BLOCKED_BY_POLICY})
+                     Action.NOT_OWNED, Action.BLOCKED_BY_POLICY, Action.PROTECTED, Action.INVALID})
 _SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.ADOPT: "<=", Action.ACTIVATE: ">",
             Action.RETIRE: "-", Action.RENAME: "->", Action.NOOP: " ", Action.WAITING: "…"}
 
@@ -51,3 +53,8 @@ class DriftKind(enum.StrEnum):
     DELETED = "deleted"  # the campaign is gone from the platform
     POSSIBLE_DUPLICATE = "possible-duplicate"  # another live campaign looks like this one (issue 9)
     PLATFORM_CHANGED = "platform-changed"  # the platform changed it on its own, e.g. ended it (issue 11)
+
+    @property
+    def is_human(self) -> bool:
+        """Someone (or something other than the platform's own rules) changed it: drift exits 2."""
+        return self is not DriftKind.PLATFORM_CHANGED

@@ -39,6 +39,8 @@ class ResourceChange:
     live_fingerprint: str | None = None
     record_state: bool = False  # no-op on the platform, but state must learn the applied values
     settles_at: str | None = None  # WAITING: when the platform's settle window ends and a lookup decides
+    # differences that `ignore:` rules leave alone (before: live, after: declared); never sent
+    ignored: list[FieldDiff] = field(default_factory=list)
     moved_from: str | None = None  # a `moved:` rename: the key state records it under until applied
 
     @property
@@ -59,6 +61,7 @@ class ResourceChange:
         values = dict(data)
         values["action"] = Action(values["action"])
         values["diffs"] = [FieldDiff(**d) for d in values.get("diffs", [])]
+        values["ignored"] = [FieldDiff(**d) for d in values.get("ignored", [])]
         return cls(**values)
 
 
@@ -73,6 +76,7 @@ class DriftEntry:
     kind: DriftKind
     diffs: list[FieldDiff] = field(default_factory=list)
     twins: list[str] = field(default_factory=list)  # POSSIBLE_DUPLICATE: ids of the live look-alikes
+    reason: str | None = None  # why the platform did it (platform-changed)
 
     def __post_init__(self) -> None:
         self.kind = DriftKind(self.kind)  # also accepts the kind's name as read from a plan file

@@ -51,6 +51,11 @@ class Plan:
         """Policy rules that stop this plan (exit 3; apply refuses it)."""
         return [o for o in self.policy if o.blocks]
 
+    @property
+    def human_drift(self) -> list[DriftEntry]:
+        """Drift a person should look at (exit 2); the platform's own changes are only reported."""
+        return [d for d in self.drift if d.kind.is_human]
+
     def has_changes(self) -> bool:
         """True when config and platforms differ: a blocked change counts (it needs a human)."""
         return any(c.action.is_change for c in self.changes)

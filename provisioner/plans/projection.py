@@ -22,7 +22,8 @@ PLAN_INFORMATIONAL = frozenset({"format_version", "workspace", "config_digest", 
                                 "spend", "spend_campaigns", "policy"})
 # Change fields written for people, or compared by the staleness check (the live side: `before`
 # and its fingerprint, where another difference means "the platform changed", not "the file was edited").
-CHANGE_INFORMATIONAL = frozenset({"reason", "warnings", "before", "live_fingerprint", "settles_at"})
+CHANGE_INFORMATIONAL = frozenset({"reason", "warnings", "before", "live_fingerprint", "settles_at",
+                                  "ignored"})  # differences `ignore:` rules leave alone: never sent
 # A diff's `before` is the live side too.
 DIFF_INFORMATIONAL = frozenset({"before"})
 

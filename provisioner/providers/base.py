@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import (
@@ -169,6 +170,60 @@ class CampaignModel(BaseModel):
         normalised from the platform's units into major units of `currency` (None: not declared;
         amounts that need it are then unknown). Default: the platform's campaigns carry no money."""
         return []
+    # -- issue 11: what the platform does by itself, and the flight dates -----------------------
+    # what the platform does with a start date in the past on create (shown as a plan warning)
+    past_start_note: ClassVar[str] = "the campaign starts as soon as it is created"
+    # field paths holding a budget amount: an increase on a campaign whose flight has ended is a warning
+    budget_paths: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def platform_rewrite(cls, field_name: str, declared: Any, live: Any, observed: Observed) -> str | None:
+        """Why the platform itself changed `field_name` from `declared` to `live` (a documented
+        rewrite, e.g. a past start date moved to the creation time), or None: then a person did.
+        Such a value is neither planned as an update nor reported as a human edit."""
+        return None
+
+    @classmethod
+    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        """When the campaign described by `fields` (config vocabulary) runs; None where the platform
+        has no flight dates."""
+        return None
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a platform's own rewrite is judged by: the whole live record, the plan's clock, and
+    when this workspace's apply created the campaign (None where unknown)."""
+
+    live: Mapping[str, Any]
+    now: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Flight:
+    """A campaign's flight in UTC; each bound names the platform field it comes from."""
+
+    start: datetime | None
+    end: datetime | None  # exclusive: the first moment the campaign no longer runs
+    start_field: str
+    end_field: str
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """A datetime (or a date, as its UTC midnight) from a config or wire value; None if it is none."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _plain(value: Any) -> Any:
@@ -267,6 +322,30 @@ class Prepares(Protocol):
     def prepare(self, declared: dict[str, dict[str, Any]]) -> None: ...
 
 
+@dataclass(frozen=True)
+class RuleProblem:
+    """A declared value that breaks one of the platform's own rules (e.g. a text longer than the
+    campaign type allows), found at plan time so the write that would fail is never sent."""
+
+    path: str  # the field, in the config vocabulary: "campaignFieldValues.headline.text"
+    rule: str  # what the platform requires, and what was declared
+    create_only: bool = False  # only a create must satisfy it (an update keeps the live value)
+
+
+@dataclass
+class RuleCheck:
+    problems: dict[str, list[RuleProblem]] = field(default_factory=dict)  # campaign key → problems
+    unchecked: str | None = None  # why the rules could not be checked with this login
+
+
+@runtime_checkable
+class ChecksRules(Protocol):
+    """Called at plan time (after prepare) with the declared campaigns: checks them against the
+    platform's own rules where the login may read them, or says why it cannot."""
+
+    def check_rules(self, declared: dict[str, dict[str, Any]]) -> RuleCheck: ...
+
+
 @runtime_checkable
 class Updates(Protocol):
     def update_campaign(self, request: UpdateRequest) -> UpdateResult: ...
@@ -322,6 +401,7 @@ CAPABILITIES: dict[str, Capability] = {
     # create switched off, activate by an update (issue 11); optional to explain, so plugins written
     # before it existed keep loading (validate then refuses `launch: paused` without a platform reason)
     "launch_paused": Capability((LaunchesPaused,), explain_absence=False),
+    "check": Capability((ChecksRules,), explain_absence=False),  # platform rules checked at plan time
 }
 
 

@@ -19,10 +19,11 @@ def render_plan(plan: Plan) -> str:
     for section in (spend_text(plan), policy_text(plan)):  # money first: reviewers read it first
         if section:
             lines += [*section, ""]
-    if plan.drift:
+    if plan.human_drift:
         lines.append("Changed outside provisioner since the last apply:")
-        lines.extend(_drift_lines(plan.drift))
+        lines.extend(_drift_lines(plan.human_drift))
         lines.append("")
+    lines += _platform_lines(plan)
     for instance, reason in sorted(plan.not_observable.items()):
         lines.append(f"Note: {instance}: live state is not observable ({reason}); planned from state only.")
     changes = [c for c in plan.changes if c.action.is_change]
@@ -30,11 +31,35 @@ def render_plan(plan: Plan) -> str:
         lines.append("No changes. Your campaigns match the configuration.")
     for change in changes:
         lines.extend(_change_lines(change))
+    lines += _ignored_lines(plan)
     if plan.has_changes():
         lines += ["", summary_line(plan)]
     for warning in plan.warnings:
         lines.append(f"Warning: {warning}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _ignored_lines(plan: Plan) -> list[str]:
+    """What `ignore:` rules leave alone: neither updated nor reported as drift."""
+    ignored = [(change, diff) for change in plan.changes for diff in change.ignored]
+    if not ignored:
+        return []
+    lines = ["", "Ignored (ignore: rules), left as they are on the platform:"]
+    lines += [f"    {change.address}: {diff.path}: {show(diff.before)} (live), {show(diff.after)} (config)"
+              for change, diff in ignored]
+    return lines
+
+
+def _platform_lines(plan: Plan) -> list[str]:
+    """Changes the platform made by itself (not drift anyone needs to act on)."""
+    entries = [d for d in plan.drift if not d.kind.is_human]
+    if not entries:
+        return []
+    lines = ["Changed by the platform itself (expected, not drift):"]
+    for entry in entries:
+        lines.append(f"  = {entry.provider}.{entry.key} (id {entry.id}): {entry.reason}")
+        lines += [f"      {d.path}: {show(d.before)} (last applied) -> {show(d.after)} (live)" for d in entry.diffs]
+    return [*lines, ""]
 
 
 def _change_lines(change: ResourceChange) -> list[str]:
@@ -51,6 +76,8 @@ def _change_lines(change: ResourceChange) -> list[str]:
         lines.append(f"    {marker} {diff.path}: {show(diff.before)} -> {show(diff.after)}")
         if diff.blocked:
             lines.append(f"        cannot update in place: {diff.blocked}")
+    explained = {f"{d.path}: cannot update in place: {d.blocked}" for d in change.diffs if d.blocked}
+    lines += [f"    warning: {w}" for w in change.warnings if w not in explained]
     return lines
 
 
@@ -73,11 +100,12 @@ def _drift_lines(drift: list[DriftEntry]) -> list[str]:
 
 def render_drift(plan: Plan) -> str:
     lines = []
-    if plan.drift:
-        lines.append(f"Drift: {len(plan.drift)} campaign(s) changed outside provisioner.")
-        lines.extend(_drift_lines(plan.drift))
+    if plan.human_drift:
+        lines.append(f"Drift: {len({d.key for d in plan.human_drift})} campaign(s) changed outside provisioner.")
+        lines.extend(_drift_lines(plan.human_drift))
     else:
         lines.append("No drift: every observable campaign matches what was last applied.")
+    lines += [line for line in _platform_lines(plan) if line]
     for instance, reason in sorted(plan.not_observable.items()):
         lines.append(f"Unknown: {instance}: not observable ({reason}).")
     for warning in plan.warnings:

@@ -146,9 +146,22 @@ def _drift_block(entry: DriftEntry) -> str:
         head += f": {text('live campaign(s) ' + ', '.join(entry.twins) + ' not in state')}"
     if not entry.diffs:
         return head + "</summary>\n</details>"
-    lines = [head + "</summary>", "", "| field | last applied | live now |", "|---|---|---|"]
+    lines = [head + "</summary>", ""]
+    if entry.reason:  # why the platform did it (platform-changed): expected, not drift
+        lines += [f"> {text(entry.reason, 1000)}", ""]
+    lines += ["| field | last applied | live now |", "|---|---|---|"]
     lines += [f"| {code(d.path)} | {_value(d.before)} | {_value(d.after)} |" for d in entry.diffs]
     return "\n".join([*lines, "", "</details>"])
+
+
+def _ignored(plan: Plan) -> list[str]:
+    """What `ignore:` rules leave alone in this plan (the plan lists what it ignores)."""
+    rows = [f"| {code(c.address)} | {code(d.path)} | {_value(d.before)} | {_value(d.after)} |"
+            for c in plan.changes for d in c.ignored]
+    if not rows:
+        return []
+    return ["### Ignored (`ignore:` rules; left as they are on the platform)", "",
+            "| campaign | field | live | config |", "|---|---|---|---|", *_capped(rows, 8_000, "ignored field(s)"), ""]
 
 
 def _drift_words(kind: DriftKind) -> str:
@@ -182,6 +195,7 @@ def render_plan(plan: Plan, full_plan_url: str | None = None, plan_path: str | N
     comment.kept += [summary_line(plan) if changes else "No changes. Your campaigns match the configuration.", ""]
     comment.kept += [*_summary_table(plan), ""]
     comment.kept += _notes(plan)
+    comment.kept += _ignored(plan)
     blocked = [c for c in changes if c.action.is_blocked]
     if blocked:  # every one is kept: each needs a human before this plan can be applied as intended
         blocks = [_change_block(c, open_=True) for c in blocked]
@@ -230,15 +244,18 @@ def render_drift(plan: Plan, full_plan_url: str | None = None, plan_path: str | 
     """The nightly report: header, per-instance drift counts by kind, then one section per campaign."""
     comment = _Comment()
     comment.kept += _header("drift report", plan)
-    if plan.drift:
-        comment.kept += [f"**{len(plan.drift)} campaign(s) changed outside provisioner.**", ""]
+    if plan.human_drift:
+        people = len({d.key for d in plan.human_drift})
+        comment.kept += [f"**{people} campaign(s) changed outside provisioner.**", ""]
     else:
         comment.kept += ["No drift: every observable campaign matches what was last applied.", ""]
     comment.kept += [*_drift_table(plan), ""]
     for section in KEPT_SECTIONS:
         comment.kept += section(plan)
     comment.kept += _notes(plan)
-    comment.optional += [("drift", _drift_block(entry)) for entry in plan.drift]
+    # what people changed first; the platform's own changes (expected, not drift) after them
+    ordered = [*plan.human_drift, *(d for d in plan.drift if not d.kind.is_human)]
+    comment.optional += [("drift", _drift_block(entry)) for entry in ordered]
     return _finish(comment, limit, "drift report", full_plan_url, plan_path)
 
 

@@ -47,7 +47,7 @@ def test_every_shipped_plugin_describes_what_it_can_do() -> None:
         "criteo": (["find", "read", "update"], ["launch_paused", "retire"]),
         "sessionm": (["find", "read"], ["launch_paused", "retire", "update"]),
         "targeter": ([], ["find", "launch_paused", "read", "retire", "update"]),
-        "skala": (["find", "prepare", "read", "retire", "update"], ["launch_paused"]),
+        "skala": (["check", "find", "prepare", "read", "retire", "update"], ["launch_paused"]),
     }
     assert providers()["topsort"].capabilities.launch_switch is not None
     assert providers()["criteo"].capabilities.launch_switch is None

@@ -11,7 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip, UpdateRequest, UpdateResult
+from provisioner.providers.base import (
+    CreateRequest,
+    CreateResult,
+    LiveCampaign,
+    RuleCheck,
+    RuleProblem,
+    Skip,
+    UpdateRequest,
+    UpdateResult,
+)
 from provisioner.providers.http import HttpContext
 from provisioner.providers.skala.client import SkalaClient
 from provisioner.providers.skala.schema import SkalaSettings
@@ -262,6 +271,48 @@ def _where(names: dict[str, list[str]]) -> str:
     return "; ".join(f"{name!r} in {', '.join(keys)}" for name, keys in sorted(names.items()))
 
 
+UNCHECKED = ("campaign type rules (required fields, text lengths, select options, budget options) are checked by "
+             "Skala only when the order is sent: campaign types are readable by Admins only, and this login "
+             "is not one")
+
+
+def order_problems(ctype: dict[str, Any], desired: dict[str, Any]) -> list[RuleProblem]:
+    """What in `desired` the campaign type `ctype` does not allow (its campaignFields and budget options)."""
+    name = f"campaign type {ctype.get('name')!r}"
+    fields = {str(f.get("reference")): f for f in ctype.get("campaignFields") or [] if isinstance(f, dict)}
+    values: dict[str, Any] = desired.get("campaignFieldValues") or {}
+    problems = [RuleProblem(f"campaignFieldValues.{reference}", f"required by {name}", create_only=True)
+                for reference, f in fields.items() if f.get("required") and reference not in values]
+    for reference, value in values.items():
+        where = f"campaignFieldValues.{reference}"
+        field = fields.get(reference)
+        if field is None:
+            problems.append(RuleProblem(where, f"not a field of {name} (its fields: {', '.join(fields) or 'none'})"))
+            continue
+        kind, text = value.get("type"), value.get("text")
+        if kind != field.get("fieldType"):
+            problems.append(RuleProblem(f"{where}.type", f"{name} makes it {field.get('fieldType')}, not {kind}"))
+        elif kind == "FREETEXT" and isinstance(text, str) and field.get("maxLength") \
+                and len(text) > field["maxLength"]:
+            problems.append(RuleProblem(f"{where}.text", f"{len(text)} characters; {name} allows at most "
+                                                         f"{field['maxLength']} (maxLength)"))
+        elif kind == "SELECT":
+            options = [str(o.get("value")) for o in field.get("options") or [] if isinstance(o, dict)]
+            if text not in options:
+                problems.append(RuleProblem(f"{where}.text", f"{text!r} is not an option of {name} "
+                                                             f"({', '.join(options)})"))
+    option = desired.get("budgetOptionId")
+    options = [str(o.get("id")) for o in ctype.get("budgetOptions") or [] if isinstance(o, dict)]
+    if option is not None and "budgetOptions" in ctype and str(option) not in options:
+        problems.append(RuleProblem("budgetOptionId", f"{option} is not a budget option of {name} "
+                                                      f"({', '.join(options) or 'none'})"))
+    landing = desired.get("landingPage")
+    if isinstance(landing, str) and ctype.get("landingPageType") == "ABSOLUTE_URL" \
+            and not landing.startswith(("https://", "http://")):
+        problems.append(RuleProblem("landingPage", f"{name} needs an absolute URL (landingPageType ABSOLUTE_URL)"))
+    return problems
+
+
 class SkalaSession:
     def __init__(self, settings: SkalaSettings, context: HttpContext) -> None:
         self.client = SkalaClient(settings, context)
@@ -270,6 +321,25 @@ class SkalaSession:
 
     def prepare(self, declared: dict[str, dict[str, Any]]) -> None:
         self.names.prepare(declared)
+
+    def check_rules(self, declared: dict[str, dict[str, Any]]) -> RuleCheck:
+        """Each order against its campaign type's fields (required, maximum text length, select
+        options) and budget options; campaign types are readable by Admins only."""
+        try:
+            types = {t.get("id"): t for t in self.client.campaign_types() if isinstance(t, dict)}
+        except ProviderError as error:
+            if error.status != 403:
+                raise
+            return RuleCheck(unchecked=UNCHECKED)
+        problems: dict[str, list[RuleProblem]] = {}
+        for key, desired in sorted(declared.items()):
+            _company, type_id = self.names.ids(key, desired)
+            ctype = types.get(type_id)
+            found = order_problems(ctype, desired) if ctype is not None else [
+                RuleProblem("campaignType.id", f"campaign type {type_id} does not exist")]
+            if found:
+                problems[key] = found
+        return RuleCheck(problems)
 
     def list_campaigns(self) -> list[LiveCampaign]:
         return [to_live(o) for o in self.client.orders_by_brand()]

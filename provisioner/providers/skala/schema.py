@@ -5,13 +5,13 @@ and one of the three budget modes with customBudget in decimal major units."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, Commitment, MoneySettings
+from provisioner.providers.base import CampaignModel, Commitment, Flight, MoneySettings, parse_moment
 from provisioner.providers.money import money_check, scaled
 
 FieldType = Literal["FREETEXT", "SELECT", "PICTURE", "VIDEO", "MODEL"]
@@ -125,6 +125,16 @@ class SkalaCampaign(CampaignModel):
             return []
         amount = scaled(Decimal(str(custom)), currency) if custom is not None and currency else None
         return [Commitment("flight", amount, active=fields.get("status") != "CANCELLED")]
+
+    past_start_note: ClassVar[str] = "Skala runs an order whose start date has passed from its creation"
+    budget_paths: ClassVar[tuple[str, ...]] = ("customBudget",)
+
+    @classmethod
+    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        # dates, end inclusive: an order is FINISHED the day after its endDate
+        end = parse_moment(fields.get("endDate"))
+        return Flight(parse_moment(fields.get("startDate")), end + timedelta(days=1) if end else None,
+                      "startDate", "endDate")
 
     @model_validator(mode="after")
     def _rules(self) -> SkalaCampaign:
