@@ -15,9 +15,10 @@ import httpx
 from provisioner.applier import Applier, ApplyReport
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
-from provisioner.diff import canon
+from provisioner.diff import canon, fingerprint
 from provisioner.hooks import Hook
 from provisioner.planner import Planner
+from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
@@ -93,9 +94,17 @@ def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness
     fresh_by_key = {c.key: c for c in fresh.changes}
     for change in saved.actionable:
         now = fresh_by_key.get(change.key)
-        if now is None or now.action != change.action or now.live_fingerprint != change.live_fingerprint:
+        if now is None or now.action != change.action or _fingerprint_of(now) != change.live_fingerprint:
             problems.append(_live_change(change, now))
     return problems
+
+
+def _fingerprint_of(change: ResourceChange) -> str | None:
+    """The planner leaves the fingerprint out of plain no-ops (nothing to apply): compute it when a
+    saved plan acted on that campaign and apply must know whether live moved since."""
+    if change.live_fingerprint is None and change.action is Action.NOOP and change.before is not None:
+        return fingerprint(change.before)
+    return change.live_fingerprint
 
 
 def _config_changes(saved: Plan, fresh: Plan) -> list[Staleness]:

@@ -26,8 +26,7 @@ BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platf
 
 def compared(campaign: CampaignConfig) -> dict[str, Any]:
     """The declared fields that are compared with live (bids and the like are create-only input)."""
-    skip = campaign.model.not_compared
-    return {k: v for k, v in campaign.desired.items() if k not in skip}
+    return campaign.compared
 
 
 class Planner:
@@ -37,6 +36,21 @@ class Planner:
         self.now = now or datetime.now(UTC)  # the plan's clock: injected, so tests pin it
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
+        # Canonical forms computed once per plan: state attrs by key, and the live projection on
+        # the state attrs (`_drift` computes it; `_compare` reuses it when attrs == the config).
+        self._state_canon: dict[str, Any] = {}
+        self._live_on_state: dict[str, tuple[dict[str, Any], dict[str, Any], Any | None]] = {}
+
+    def _canon_of_state(self, resource: ResourceState) -> Any:
+        known = self._state_canon.get(resource.key)
+        if known is None:
+            campaign = self.workspace.campaigns.get(resource.key)
+            if campaign is not None and resource.attrs == campaign.compared:
+                known = campaign.compared_canon  # as last applied: already canonical
+            else:
+                known = canon(resource.attrs)
+            self._state_canon[resource.key] = known
+        return known
 
     def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
@@ -106,11 +120,21 @@ class Planner:
 
     def _compare(self, change: ResourceChange, campaign: CampaignConfig, resource: ResourceState | None,
                  found: LiveCampaign, adopt_reason: str | None) -> ResourceChange:
-        wanted = compared(campaign)
+        wanted = campaign.compared
         change.id = found.id
-        change.before = project(found.fields, wanted)
-        change.live_fingerprint = fingerprint(change.before)
-        change.diffs = field_diffs(wanted, found.fields, type(campaign.model))
+        reused = self._live_on_state.get(campaign.key)
+        before_canon: Any = None
+        if reused is not None and resource is not None and reused[0] is resource.attrs and resource.attrs == wanted:
+            change.before, before_canon = reused[1], reused[2]
+        else:
+            change.before = project(found.fields, wanted)
+        # Equal values (then equal normal forms) mean no field differs: field diffs only for
+        # campaigns that differ.
+        if change.before != wanted:
+            if before_canon is None:
+                before_canon = canon(change.before)
+            if before_canon != campaign.compared_canon:
+                change.diffs = field_diffs(wanted, found.fields, type(campaign.model))
         capabilities = self.workspace.providers[campaign.instance].plugin.capabilities
         if not capabilities.can("update"):
             for diff in change.diffs:
@@ -119,9 +143,17 @@ class Planner:
             change.action, change.reason = Action.ADOPT, adopt_reason
         elif not change.diffs:
             change.action = Action.NOOP
-            change.record_state = resource is None or canon(resource.attrs) != canon(wanted)
+            change.record_state = resource is None or (resource.attrs != wanted
+                                                        and self._canon_of_state(resource) != campaign.compared_canon)
         else:
             change.action = Action.UPDATE if change.updatable else Action.CANNOT_UPDATE
+        if change.action is not Action.NOOP or change.record_state:
+            # apply checks the live fingerprint of what it acts on; a plain no-op needs none
+            # (engine.staleness computes it for a fresh no-op when a saved plan acted on that campaign)
+            change.live_fingerprint = fingerprint(canon(change.before) if before_canon is None else before_canon,
+                                                  canonical=True)
+        else:
+            change.live_fingerprint = None
         if any(d.blocked for d in change.diffs):
             change.reason = change.reason or BLOCKED_HINT
         for diff in change.diffs:
@@ -193,6 +225,14 @@ class Planner:
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
             model = type(campaign.model) if campaign else plugin.campaign_model
+            projected = project(found.fields, resource.attrs)
+            if projected == resource.attrs:  # unchanged since the last apply, spelled the same
+                self._live_on_state[key] = (resource.attrs, projected, None)
+                continue
+            projected_canon = canon(projected)
+            self._live_on_state[key] = (resource.attrs, projected, projected_canon)
+            if projected_canon == self._canon_of_state(resource):
+                continue  # unchanged, spelled differently: no field diffs to compute
             diffs = field_diffs(resource.attrs, found.fields, model)
             if diffs:  # reported as last applied -> live now
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]

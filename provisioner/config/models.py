@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
+from provisioner.diff import canon
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
 
 
@@ -34,6 +35,17 @@ class CampaignConfig:
     def desired(self) -> dict[str, Any]:
         """The declared fields (computed once: the model is not changed after loading)."""
         return self.model.declared()
+
+    @cached_property
+    def compared(self) -> dict[str, Any]:
+        """The declared fields that are compared with live (bids and the like are create-only input)."""
+        skip = self.model.not_compared
+        return {k: v for k, v in self.desired.items() if k not in skip}
+
+    @cached_property
+    def compared_canon(self) -> Any:
+        """`compared` in the normal form of diff.canon, computed once: every comparison reuses it."""
+        return canon(self.compared)
 
 
 @dataclass
