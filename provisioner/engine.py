@@ -19,7 +19,7 @@ from provisioner.diff import canon, fingerprint
 from provisioner.hooks import Hook
 from provisioner.planner import Planner
 from provisioner.plans.action import Action
-from provisioner.plans.change import ResourceChange
+from provisioner.plans.change import ResourceChange, field_digests
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
 from provisioner.providers.http import HttpContext
@@ -112,7 +112,16 @@ def _config_changes(saved: Plan, fresh: Plan) -> list[Staleness]:
     new = {c.key: c.after for c in fresh.changes}
     out = [Staleness(StaleKind.CONFIG_ADDED, k) for k in sorted(set(new) - set(old))]
     out += [Staleness(StaleKind.CONFIG_REMOVED, k) for k in sorted(set(old) - set(new))]
+    # unchanged campaigns are saved without their values: compare each field's digest
+    slim = {c.key: c.after_fields for c in saved.changes if c.after is None and c.after_fields is not None}
     for key in sorted(set(old) & set(new)):
+        if key in slim:
+            planned, now, after = slim[key], field_digests(new[key] or {}), new[key] or {}
+            fields = sorted(f for f in set(planned) | set(now) if planned.get(f) != now.get(f))
+            if fields:  # the planned values are not in the file: only what they are now
+                out.append(Staleness(StaleKind.CONFIG_CHANGED, key,
+                                     tuple(FieldChange(f, None, after.get(f)) for f in fields)))
+            continue
         before, after = old[key] or {}, new[key] or {}
         if old[key] != new[key]:
             fields = sorted(f for f in set(before) | set(after) if before.get(f) != after.get(f))
