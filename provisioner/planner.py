@@ -134,7 +134,7 @@ class Planner:
             if before_canon is None:
                 before_canon = canon(change.before)
             if before_canon != campaign.compared_canon:
-                change.diffs = field_diffs(wanted, found.fields, type(campaign.model))
+                change.diffs = field_diffs(wanted, found.fields, campaign.model_type)
         capabilities = self.workspace.providers[campaign.instance].plugin.capabilities
         if not capabilities.can("update"):
             for diff in change.diffs:
@@ -171,7 +171,7 @@ class Planner:
         wanted = compared(campaign)
         change.id, change.before = resource.id, project(resource.attrs, wanted)
         change.live_fingerprint = None  # nothing live to compare: the plan rests on state
-        change.diffs = field_diffs(wanted, resource.attrs, type(campaign.model))
+        change.diffs = field_diffs(wanted, resource.attrs, campaign.model_type)
         for diff in change.diffs:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
@@ -224,7 +224,7 @@ class Planner:
                 continue
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
-            model = type(campaign.model) if campaign else plugin.campaign_model
+            model = campaign.model_type if campaign else plugin.campaign_model
             projected = project(found.fields, resource.attrs)
             if projected == resource.attrs:  # unchanged since the last apply, spelled the same
                 self._live_on_state[key] = (resource.attrs, projected, None)

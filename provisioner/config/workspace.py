@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.models import CampaignConfig, ProviderInstance, StateSettings, Workspace
+from provisioner.config.cache import cache_key, plain, read_cache, write_cache
+from provisioner.config.models import CachedCampaignConfig, CampaignConfig, ProviderInstance, StateSettings, Workspace
 from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
@@ -48,6 +49,9 @@ class _Loader:
         self.require_secrets = require_secrets
         self.plugins: dict[str, AnyPlugin] = {}  # instance → plugin, even if its settings are bad
         self.diagnostics: list[Diagnostic] = []
+        # the provider and state sections as written (references unresolved), for the cache
+        self.raw_providers: dict[str, list[Any]] = {}
+        self.raw_state: list[Any] | None = None
 
     def error(self, summary: str, file: Path, line: int | None, field_path: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(summary, SourceLocation(str(file), line), field_path))
@@ -55,8 +59,59 @@ class _Loader:
     def load(self, paths: list[Path]) -> Workspace:
         files = self._collect(paths)
         root = paths[0] if paths and paths[0].is_dir() else (paths[0].parent if paths else Path("."))
+        contents = [(f, self._read(f)) for f in files]
+        environ = os.environ if self.environ is None else self.environ
+        key = cache_key(contents, environ, tuple(STATE_ENV.values()), self.require_secrets)
+        if not self.diagnostics:
+            cached = read_cache(root, key)
+            warm = self._from_cache(cached, root, files) if cached is not None else None
+            if warm is not None:
+                return warm
+            self.diagnostics, self.plugins = [], {}  # anything the cache could not vouch for: load cold
+        workspace = self._load_cold(root, files, contents)
+        content = _cache_content(workspace, self.raw_providers, self.raw_state)
+        if content is not None:
+            write_cache(root, key, content)
+        return workspace
+
+    def _read(self, file: Path) -> bytes:
+        try:
+            return file.read_bytes()
+        except OSError as error:
+            self.error(f"cannot read this file ({error.strerror or error})", file, None)
+            return b""
+
+    def _from_cache(self, cached: dict[str, Any], root: Path, files: list[Path]) -> Workspace | None:
+        """The workspace from the cache, provider and state settings resolved and validated now;
+        None when anything does not check out (the caller then loads cold, reporting properly)."""
+        try:
+            workspace = Workspace(root=root, files=files)
+            state = cached["state"]
+            workspace.state = self._state(None if state is None else (Path(state[0]), _marked({"state": state[1]},
+                                                                                              {"state": state[2]})),
+                                          root)
+            for name, (file, body, line, lines) in cached["providers"].items():
+                instance = self._provider(name, Path(file), _marked(body, lines, line), line)
+                if instance is None:
+                    return None
+                workspace.providers[name] = instance
+            for key, instance_name, plugin_name, file, line, desired in cached["campaigns"]:
+                instance = workspace.providers.get(instance_name)
+                if instance is None or instance.plugin.name != plugin_name:
+                    return None
+                workspace.campaigns[key] = CachedCampaignConfig(key, instance_name, instance.plugin.campaign_model,
+                                                                desired, SourceLocation(file, line))
+            self._check_unique_names(workspace)
+        except (KeyError, TypeError, ValueError):
+            return None  # a corrupt or foreign cache file
+        if self.diagnostics:
+            return None
+        self.raw_providers, self.raw_state = cached["providers"], cached["state"]
+        return workspace
+
+    def _load_cold(self, root: Path, files: list[Path], contents: list[tuple[Path, bytes]]) -> Workspace:
         workspace = Workspace(root=root, files=files)
-        documents = [(f, doc) for f in files if (doc := self._parse(f)) is not None]
+        documents = [(f, doc) for f, raw in contents if (doc := self._parse(f, raw)) is not None]
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None
@@ -66,10 +121,13 @@ class _Loader:
             if "state" in doc:
                 state_doc = (file, doc)
         workspace.state = self._state(state_doc, root)
+        if state_doc is not None:
+            self.raw_state = [str(state_doc[0]), plain(state_doc[1]["state"]), state_doc[1].lines["state"]]
         for name, (file, body, line) in provider_docs.items():
             instance = self._provider(name, file, body, line)
             if instance:
                 workspace.providers[name] = instance
+                self.raw_providers[name] = [str(file), plain(body), line, dict(body.lines)]
         for key, (file, body, line) in campaign_docs.items():
             campaign = self._campaign(key, file, body, line, workspace, provider_docs)
             if campaign:
@@ -95,9 +153,9 @@ class _Loader:
             raise ConfigError(self.diagnostics)
         return files
 
-    def _parse(self, file: Path) -> MarkedDict | None:
+    def _parse(self, file: Path, raw: bytes) -> MarkedDict | None:
         try:
-            doc = load_yaml_text(file.read_bytes())
+            doc = load_yaml_text(raw)
         except YamlError as error:
             self.error(str(error), file, error.line)
             return None
@@ -279,6 +337,29 @@ class _Loader:
                            Path(campaign.source.file), campaign.source.line, f"campaigns.{campaign.key}.name")
             else:
                 seen[scope] = campaign.key
+
+
+def _marked(body: dict[str, Any], lines: dict[str, int], line: int = 1) -> MarkedDict:
+    """A cached section as the loader's parse would hand it over (top-level lines only: any error
+    found in it sends the load down the cold path, which reports with every line)."""
+    marked = MarkedDict(body)
+    marked.lines, marked.line = dict(lines), line
+    return marked
+
+
+def _cache_content(workspace: Workspace, raw_providers: dict[str, list[Any]],
+                   raw_state: list[Any] | None) -> dict[str, Any] | None:
+    """What the cache keeps: sections as written and each campaign's validated declared values
+    (None: not cacheable, when a model does not validate back from its declared values)."""
+    campaigns = [[c.key, c.instance, workspace.providers[c.instance].plugin.name, c.source.file, c.source.line,
+                  c.desired] for c in workspace.campaigns.values()]
+    checked: set[type[Any]] = set()
+    for campaign in workspace.campaigns.values():  # one campaign per model: the lazy model's round trip
+        if campaign.model_type not in checked:
+            checked.add(campaign.model_type)
+            if campaign.model_type.model_validate(campaign.desired).declared() != campaign.desired:
+                return None
+    return {"providers": raw_providers, "state": raw_state, "campaigns": campaigns}
 
 
 def _expects_text(item: Any) -> bool:

@@ -81,8 +81,9 @@ class ResourceChange:
             return self.after_fields
         return field_digests(self.after)
 
-    def to_dict(self) -> dict[str, Any]:
-        if self.needs_nothing:
+    def to_dict(self, slim: bool = False) -> dict[str, Any]:
+        """`slim`: the plan file's form, where an unchanged campaign is its key and field digests."""
+        if slim and self.needs_nothing:
             return {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
                     "action": self.action.value, "id": self.id, "after_fields": self.field_fingerprints()}
         data = dict(self.__dict__)  # every field (also ones added later), shallow

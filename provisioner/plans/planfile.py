@@ -22,17 +22,18 @@ def _checksum(body: dict[str, Any]) -> str:
     return "sha256:" + content_hash(body)
 
 
-def plan_text(plan: Plan) -> str:
+def plan_text(plan: Plan, slim: bool = True) -> str:
     """The plan file's text: the body's canonical JSON (the bytes the checksum is computed on,
     written by the C encoder in one pass) with the checksum added as the last member."""
-    canonical = canonical_json(plan.to_dict())  # Decimals etc. → their JSON (string) forms
+    canonical = canonical_json(plan.to_dict(slim))  # Decimals etc. → their JSON (string) forms
     checksum = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
     return f'{canonical[:-1]},"checksum":"{checksum}"}}\n'
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    """The plan file as a value (what `--format json` shows)."""
-    document: dict[str, Any] = json.loads(plan_text(plan))
+    """The plan as a value (what `--format json` shows): every campaign in full, and still a plan
+    file `apply` accepts (its checksum is over this form)."""
+    document: dict[str, Any] = json.loads(plan_text(plan, slim=False))
     return document
 
 
