@@ -4,9 +4,12 @@ through the function the command gives (stderr), so stdout stays the result."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from provisioner.applier import Outcome
 from provisioner.hooks import Hook
+
+if TYPE_CHECKING:  # (the applier imports httpx and the providers: not needed to print progress)
+    from provisioner.applier import Outcome
 
 
 class ProgressHook(Hook):
