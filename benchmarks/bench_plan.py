@@ -88,13 +88,13 @@ CAMPAIGN_YAML = {
 """,
 }
 PROVIDER_YAML = {
-    "topsort": '  topsort: {{base_url: "{url}", api_key: "${{env:TOPSORT_API_KEY}}", vendor_id: bench}}\n',
+    "topsort": '  topsort: {{base_url: "{url}", api_key: "${{env:TOPSORT_API_KEY}}", vendor_id: bench, currency: EUR}}\n',
     "criteo": '  criteo: {{base_url: "{url}", client_id: "${{env:CRITEO_CLIENT_ID}}", '
-              'client_secret: "${{env:CRITEO_CLIENT_SECRET}}", advertiser_id: "12345"}}\n',
+              'client_secret: "${{env:CRITEO_CLIENT_SECRET}}", advertiser_id: "12345", currency: EUR}}\n',
     "sessionm": '  sessionm: {{base_url: "{url}", api_key: "${{env:SESSIONM_API_KEY}}", '
                 'api_secret: "${{env:SESSIONM_API_SECRET}}"}}\n',
     "skala": '  skala: {{base_url: "{url}", username: "${{env:SKALA_USERNAME}}", '
-             'password: "${{env:SKALA_PASSWORD}}", brand_id: 1}}\n',
+             'password: "${{env:SKALA_PASSWORD}}", brand_id: 1, currency: NOK}}\n',
 }
 
 

@@ -32,9 +32,9 @@ class FreezeAfterRefresh(Hook):
 
 PROVIDERS = """\
 providers:
-  topsort: {base_url: sandbox, vendor_id: bench-vendor, parallelism: 16,
+  topsort: {base_url: sandbox, vendor_id: bench-vendor, currency: EUR, parallelism: 16,
             rate_limit: {requests: 100000, per_seconds: 1}}
-  criteo: {base_url: sandbox, advertiser_id: "777", rate_limit: {requests: 100000, per_seconds: 1}}
+  criteo: {base_url: sandbox, advertiser_id: "777", currency: EUR, rate_limit: {requests: 100000, per_seconds: 1}}
 """
 TOPSORT = """\
   t-{i}:

@@ -64,6 +64,7 @@ def main() -> int:
             "campaigns": declared, "fault rate": args.fault_rate, "seed": args.seed,
             "converged": figures.converged, "apply runs": figures.apply_runs,
             "plans skipped (a platform unreadable)": figures.incomplete_plans,
+            "waits for a settle window (only ambiguous creates left)": figures.settle_waits,
             "failed outcomes along the way": figures.failed_outcomes,
             "client requests": context.stats.requests, "client retries": context.stats.retries,
             "faults injected": sum(sum(p["faults"].values()) for p in served.values()),

@@ -3,8 +3,11 @@
 The public API for embedding (CI bots, notebooks): load a workspace, plan it, apply a plan.
 """
 
+# first: it keeps httpx from loading its command-line client (and rich) on every start
 import importlib as _importlib
 import typing as _typing
+
+from provisioner import _without_httpx_cli  # noqa: F401  # imported for its effect, before httpx
 
 if _typing.TYPE_CHECKING:
     from provisioner.applier import ApplyReport, Outcome

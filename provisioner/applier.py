@@ -2,7 +2,8 @@
 concurrently within each provider instance's limit, recording every outcome in state as it happens.
 
 A create is journalled as pending *before* it is sent, so a crash at any moment leaves a trail the
-next plan resolves by looking the campaign up; nothing is ever created twice.
+next plan resolves by looking the campaign up; nothing is ever created twice. A set `cancel` event
+(the CLI sets it on SIGINT/SIGTERM) stops new requests: those in flight finish and are recorded.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from provisioner.config.models import Workspace
 from provisioner.diff import field_diffs
 from provisioner.errors import AmbiguousOutcomeError, ProviderError, ProvisionerError
 from provisioner.hooks import Hook
+from provisioner.ignore import keep_live
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.plan import Plan
 from provisioner.providers.base import BatchUpdates, CreateRequest, LiveCampaign, UpdateRequest, UpdateResult, Updates
 from provisioner.refresh import Sessions
-from provisioner.states.backend import StateBackend
+from provisioner.states.backend import StateBackend, now_iso
 from provisioner.states.state import MANAGED, PENDING, ResourceState
 
 # the code a refused blocked change reports (scripts read it); other blocked kinds use their action's name
@@ -45,6 +47,8 @@ class Outcome:
 @dataclass
 class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False  # cancelled: the changes in `not_started` were never sent
+    not_started: list[str] = field(default_factory=list)  # campaign addresses (instance.key)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -57,9 +61,12 @@ class ApplyReport:
 
 class Applier:
     def __init__(self, workspace: Workspace, state: StateBackend, sessions: Sessions,
-                 hook: Hook | None = None) -> None:
+                 hook: Hook | None = None, applied_by: dict[str, str] | None = None,
+                 cancel: threading.Event | None = None) -> None:
         self.workspace, self.statemgr, self.sessions = workspace, state, sessions
         self.hook = hook or Hook()
+        self.cancel = cancel or threading.Event()  # checked before each request is started
+        self.applied_by = dict(applied_by or {})  # the commit and CI run this apply came from
         self._state_lock = threading.Lock()
         self._report_lock = threading.Lock()
         self.report = ApplyReport()
@@ -71,6 +78,8 @@ class Applier:
         with ThreadPoolExecutor(max_workers=max(1, len(by_instance))) as pool:
             for future in [pool.submit(self._apply_instance, n, cs) for n, cs in by_instance.items()]:
                 future.result()
+        self.report.interrupted = self.cancel.is_set()
+        self.report.not_started.sort()
         return self.report
 
     # -- per instance -----------------------------------------------------------------------------
@@ -81,11 +90,18 @@ class Applier:
             self._done(Outcome(change.key, instance, change.action, False, change.id,
                                message=change.reason or "; ".join(change.warnings) or change.action.value,
                                code=BLOCKED_CODES.get(change.action, change.action.value)))
-        for change in (c for c in changes if c.action is Action.NOOP):
+        for change in (c for c in changes if c.action is Action.WAITING):
+            self._done(Outcome(change.key, instance, change.action, False, change.id, code="waiting",
+                               message=f"not created again: waiting for the platform to settle until "
+                                       f"{change.settles_at}; plan again after that"))
+        for change in (c for c in changes if c.action in (Action.NOOP, Action.RENAME)):
             self._record_applied(change, change.id, change.after or {}, {})
+            if change.action is Action.RENAME:  # nothing sent: the key changes in state only
+                self._done(Outcome(change.key, instance, change.action, True, change.id, warnings=change.warnings))
         for change in (c for c in changes if c.action is Action.ADOPT):
             self._adopt(change)
-        updates = [c for c in changes if c.action in (Action.UPDATE, Action.ADOPT) and c.updatable]
+        # an activation (paused-first launch) is an update of the fields that switch the campaign on
+        updates = [c for c in changes if c.action in (Action.UPDATE, Action.ADOPT, Action.ACTIVATE) and c.updatable]
         with ThreadPoolExecutor(max_workers=parallelism) as pool:
             creates = [pool.submit(self._guard, self._create, session, c) for c in changes
                        if c.action is Action.CREATE]
@@ -101,7 +117,12 @@ class Applier:
                 future.result()
 
     def _guard(self, step: Callable[..., None], session: Any, item: Any) -> None:
-        """A failure of one campaign is reported and never stops the others."""
+        """A failure of one campaign is reported and never stops the others; once cancelled, nothing
+        new starts (the change stays for the next plan)."""
+        if self.cancel.is_set():
+            with self._report_lock:
+                self.report.not_started += [c.address for c in (item if isinstance(item, list) else [item])]
+            return
         try:
             step(session, item)
         except ProvisionerError as error:
@@ -119,7 +140,14 @@ class Applier:
         if capabilities.lookup_before_create:
             found = session.find_campaign(change.key, desired)
             if found is not None:
-                self._created(change, found, wanted, ["already existed on the platform: recorded, not created"])
+                pending = self.statemgr.state.resources.get(change.key)
+                if not campaign.adopt and (pending is None or pending.status != PENDING):
+                    # the list did not show it at plan time; it is still not ours to take (issue 11)
+                    raise ProviderError(f"campaign {found.id} already exists on the platform with this key and "
+                                        "this workspace did not create it; set `adopt: true` on the campaign "
+                                        "to take it over", code=Action.NOT_OWNED.value)
+                self._created(change, found, wanted, ["already existed on the platform: recorded, not created"],
+                              created=False)
                 return
         self._write(ResourceState(change.key, change.provider, change.provider_type, PENDING, attrs=wanted))
         try:
@@ -127,9 +155,14 @@ class Applier:
         except AmbiguousOutcomeError as error:
             found = session.find_campaign(change.key, desired) if capabilities.can("find") else None
             if found is None:
-                # Keep the pending entry: the next plan looks the campaign up again before any create.
-                raise AmbiguousOutcomeError(f"{error}; no campaign found afterwards, the next plan will "
-                                            "check again before creating", code="ambiguous") from None
+                # Keep the pending entry, with the time: the platform may still commit the create, so
+                # plans wait for the instance's settle window before a lookup decides.
+                self._write(ResourceState(change.key, change.provider, change.provider_type, PENDING, attrs=wanted,
+                                          ambiguous_at=now_iso()))
+                window = self.workspace.providers[change.provider].settings.settle_window
+                raise AmbiguousOutcomeError(f"{error}; no campaign found afterwards; the platform may still "
+                                            f"commit it, so plans wait {window:g} s for it before a lookup "
+                                            "decides", code="ambiguous") from None
             self._created(change, found, wanted, ["the answer was lost; found the created campaign by lookup"])
             return
         except ProviderError:
@@ -143,9 +176,13 @@ class Applier:
         self._created(change, result.live, wanted, warnings)
 
     def _created(self, change: ResourceChange, live: LiveCampaign, wanted: dict[str, Any],
-                 warnings: list[str]) -> None:
+                 warnings: list[str], created: bool = True) -> None:
+        previous = self.statemgr.state.resources.get(change.key)
+        # the creation time: drift tells a platform's own rewrite of a past start date by it
+        created_at = now_iso() if created and not (previous and previous.created_at) else ""
         self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, live.id,
-                                  attrs=wanted, outputs=live.outputs))
+                                  attrs=wanted, outputs=live.outputs, created_at=created_at))
+        self._forget_moved(change)
         self._done(Outcome(change.key, change.provider, change.action, True, live.id, warnings=warnings,
                            outputs=live.outputs))
 
@@ -170,8 +207,11 @@ class Applier:
         requests = []
         for change in changes:
             top = {d.path.split(".")[0] for d in change.updatable}
-            after = change.after or {}
-            requests.append(UpdateRequest(change.key, change.id or "", {k: after[k] for k in sorted(top)}, after))
+            after = keep_live(change.after or {}, change.ignored)
+            values = {k: after[k] for k in sorted(top) if k in after}
+            # a field the YAML does not declare but the plan changes: the key's platform field (`moved:`)
+            values |= {d.path: d.after for d in change.updatable if d.path not in after}
+            requests.append(UpdateRequest(change.key, change.id or "", values, after))
         return requests
 
     def _update_batch(self, session: Any, changes: list[ResourceChange]) -> None:
@@ -197,8 +237,8 @@ class Applier:
                                warnings=result.warnings))
             return
         applied = dict(change.before or {})
-        after = change.after or {}
-        for path in {d.path.split(".")[0] for d in change.updatable}:
+        after = keep_live(change.after or {}, change.ignored)
+        for path in {d.path.split(".")[0] for d in change.updatable} & set(after):
             applied[path] = after[path]
         self._record_applied(change, change.id, applied, {})
         self._done(Outcome(change.key, change.provider, change.action, True, change.id,
@@ -210,8 +250,16 @@ class Applier:
         campaign = self.workspace.campaigns.get(change.key)
         if campaign is not None:
             attrs = {k: v for k, v in attrs.items() if k not in campaign.model.not_compared}
+        previous = previous or (self.statemgr.state.resources.get(change.moved_from) if change.moved_from else None)
         self._write(ResourceState(change.key, change.provider, change.provider_type, MANAGED, campaign_id,
                                   attrs=attrs, outputs=outputs or (previous.outputs if previous else {})))
+        self._forget_moved(change)
+
+    def _forget_moved(self, change: ResourceChange) -> None:
+        """A `moved:` rename is done once the new key is recorded: the old one is forgotten."""
+        if change.moved_from:
+            with self._state_lock:
+                self.statemgr.remove(change.moved_from)
 
     # -- retirements ------------------------------------------------------------------------------
     def _retire(self, session: Any, change: ResourceChange) -> None:
@@ -225,7 +273,14 @@ class Applier:
 
     # -- bookkeeping ----------------------------------------------------------------------------
     def _write(self, resource: ResourceState) -> None:
+        if resource.status == MANAGED and self.applied_by:
+            resource.applied_by = dict(self.applied_by)
         with self._state_lock:
+            previous = self.statemgr.state.resources.get(resource.key)
+            if previous is not None and not resource.created_at:
+                resource.created_at = previous.created_at
+            campaign = self.workspace.campaigns.get(resource.key)
+            resource.protected = campaign.protect if campaign else bool(previous and previous.protected)
             self.statemgr.record(resource)
 
     def _done(self, outcome: Outcome) -> None:

@@ -10,36 +10,30 @@ from pathlib import Path
 
 import click
 
+from provisioner import environment, exitcodes
 from provisioner.commands.lazy import LazyModule
-from provisioner.commands.output import err, out, report_config_error
+from provisioner.commands.output import OutputOptions, configure, err, out, report_config_error
 from provisioner.environment import read_environment
 from provisioner.errors import ConfigError, ProvisionerError
+from provisioner.targeting import Targeting
 
 # Each command's module (and what it imports: httpx, pydantic, the providers) loads when that
 # command runs, so `--help` starts about as fast as the interpreter.
 apply_cmd = LazyModule("provisioner.commands.apply")
+import_cmd = LazyModule("provisioner.commands.importing")
 plan_cmd = LazyModule("provisioner.commands.plan")
 sandbox_cmd = LazyModule("provisioner.commands.sandbox")
 show_cmd = LazyModule("provisioner.commands.show")
 state_cmd = LazyModule("provisioner.commands.state")
 validate_cmd = LazyModule("provisioner.commands.validate")
 
-EXIT_CODES = """\b
-Exit codes:
-  validate  0 valid, 1 invalid
-  plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), 1 error
-  apply     0 everything succeeded, 1 anything failed or was refused
-  drift     0 in sync, 2 drift found, 1 error"""
-
-
-
-def _exit_codes(line: str) -> str:
-    return f"\b\nExit codes:\n  {line}\n  usage errors exit 1"
-
-
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
                              default="text", show_default=True, help="How to render the result.")
+full_plan_url_option = click.option(
+    "--full-plan-url", metavar="URL",
+    help="Where the full plan is (CI: the saved plan's artifact); markdown links it, and says so when it "
+         "leaves campaigns out to stay under 65,000 characters.")
 prune_option = click.option("--prune", is_flag=True,
                             help="Retire (deactivate) campaigns that are in state but no longer in config.")
 class _EmulatorChoice(click.Choice[str]):
@@ -60,6 +54,16 @@ class _EmulatorChoice(click.Choice[str]):
         pass
 
 
+target_option = click.option("--target", "targets", multiple=True, metavar="KEY",
+                             help="Only this campaign (a key, or instance.key; globs; repeatable).")
+exclude_option = click.option("--exclude", "excludes", multiple=True, metavar="KEY",
+                              help="Leave this campaign out (a key, or instance.key; globs; repeatable).")
+
+
+def _targeting(targets: tuple[str, ...], excludes: tuple[str, ...]) -> Targeting:
+    return Targeting(targets, excludes)
+
+
 class _Seconds(click.FloatRange):
     """A number of seconds: 0 or more, and finite (NaN and infinity compare unlike numbers)."""
 
@@ -74,6 +78,9 @@ class _Seconds(click.FloatRange):
 
 lock_timeout_option = click.option("--lock-timeout", type=_Seconds(min=0), default=0.0, show_default=True,
                                    help="Seconds to wait for another run's state lock before giving up.")
+allow_spend_option = click.option(
+    "--allow-spend-increase", is_flag=True,
+    help="Override the budget policy's blocks (the plan shows it; its apply needs this flag too).")
 force_option = click.option("--force", is_flag=True,
                             help="Overwrite a destination that holds another lineage or a newer serial.")
 
@@ -91,9 +98,10 @@ class _Group(click.Group):
         except ProvisionerError as error:  # raised before a command's own handler (the environment)
             err(f"Error: {error}")
             sys.exit(1)
-        except click.Abort:
-            err("Aborted.")
-            sys.exit(1)
+        except click.Abort as error:  # click turns Ctrl-C (and EOF at a prompt) into Abort
+            interrupted = isinstance(error.__cause__ or error.__context__, KeyboardInterrupt)
+            err("Interrupted." if interrupted else "Aborted.")
+            sys.exit(exitcodes.INTERRUPTED if interrupted else exitcodes.ERROR)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -109,20 +117,27 @@ def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     sys.exit(code)
 
 
-@click.group(cls=_Group, epilog=EXIT_CODES + "\n  usage errors exit 1")
+@click.group(cls=_Group, epilog=exitcodes.summary())
 @click.version_option(package_name="provisioner")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Only results and errors: no progress, no notes.")
+@click.option("--no-color", is_flag=True, help="No colour, even on a terminal (NO_COLOR=1 does the same).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: progress and errors on stderr as one JSON object per line, for machines.")
+def main(quiet: bool, no_color: bool, log_format: str) -> None:
     """Plan and apply advertising campaigns kept as YAML in git, like Terraform.
 
     A workspace is a directory of YAML files (or the files you name), declaring provider
     instances and campaigns. `plan` shows what would change on each platform and saves
     the plan; `apply PLANFILE` makes exactly that change; `drift` reports what someone
     changed by hand since the last apply.
+
+    Global options go before the command: `provisioner --quiet plan WS`.
     """
+    configure(OutputOptions(quiet=quiet, color=not (no_color or environment.no_color()), log_format=log_format))
 
 
 @main.command(short_help="Check a workspace offline: every problem with file, line and field.",
-              epilog=_exit_codes("validate  0 valid, 1 invalid"))
+              epilog=exitcodes.epilog("validate"))
 @paths_argument
 @click.option("--skip-secrets", is_flag=True,
               help="Accept ${env:NAME} references whose variable is unset (CI jobs without secrets).")
@@ -132,8 +147,7 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 
 
 @main.command(short_help="Show what apply would change on each platform, and save the plan.",
-              epilog=_exit_codes("plan      0 success (with --detailed-exitcode: 0 no changes, 2 changes), "
-                                  "1 error"))
+              epilog=exitcodes.epilog("plan"))
 @paths_argument
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Where to save the plan (default: plans/<workspace>.json).")
@@ -142,42 +156,82 @@ def validate(paths: tuple[str, ...], skip_secrets: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @prune_option
 @lock_timeout_option
+@target_option
+@exclude_option
+@full_plan_url_option
+@allow_spend_option
 def plan(paths: tuple[str, ...], out_path: str | None, no_save: bool, fmt: str, detailed_exitcode: bool,
-         prune: bool, lock_timeout: float) -> None:
+         prune: bool, lock_timeout: float, targets: tuple[str, ...], excludes: tuple[str, ...],
+         full_plan_url: str | None, allow_spend_increase: bool) -> None:
     """Read live state and show what apply would change; save the plan for `apply PLANFILE`."""
     _run(plan_cmd.plan, list(paths), out_path, fmt, detailed_exitcode, prune, save=not no_save,
-         lock_timeout=lock_timeout, env=read_environment())
+         lock_timeout=lock_timeout, env=read_environment(), targeting=_targeting(targets, excludes),
+         full_plan_url=full_plan_url, allow_spend_increase=allow_spend_increase)
 
 
 @main.command(short_help="Apply a saved plan exactly, or plan a workspace and apply it.",
-              epilog=_exit_codes("apply     0 everything succeeded, 1 anything failed or was refused"))
+              epilog=exitcodes.epilog("apply"))
 @click.argument("target", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply a workspace without asking (for CI).")
 @lock_timeout_option
 @format_option
 @prune_option
-def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool) -> None:
+@target_option
+@exclude_option
+@allow_spend_option
+def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune: bool, targets: tuple[str, ...],
+          excludes: tuple[str, ...], allow_spend_increase: bool) -> None:
     """Apply a saved plan file exactly (refused if stale), or plan a workspace directory and apply
-    it after confirmation."""
-    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment())
+    it after confirmation. A saved plan keeps the --target/--exclude it was made with."""
+    _run(apply_cmd.apply, target, auto_approve, lock_timeout, fmt, prune, env=read_environment(),
+         targeting=_targeting(targets, excludes), allow_spend_increase=allow_spend_increase)
 
 
 @main.command(short_help="Report campaigns changed outside provisioner since the last apply.",
-              epilog=_exit_codes("drift     0 in sync, 2 drift found, 1 error"))
+              epilog=exitcodes.epilog("drift"))
 @paths_argument
 @format_option
 @lock_timeout_option
-def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float) -> None:
+@target_option
+@exclude_option
+@click.option("--full-report-url", metavar="URL",
+              help="Where the full report is (CI: its artifact); markdown links it, and says so when it leaves "
+                   "campaigns out to stay under 65,000 characters.")
+def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, targets: tuple[str, ...],
+          excludes: tuple[str, ...], full_report_url: str | None) -> None:
     """Report campaigns changed outside provisioner since the last apply (live vs state)."""
-    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment())
+    _run(plan_cmd.drift, list(paths), fmt, lock_timeout, env=read_environment(),
+         targeting=_targeting(targets, excludes), full_report_url=full_report_url)
 
 
-@main.command(short_help="List what state records: ids, pending creates, links.")
+@main.command("import", short_help="Bring an instance's existing campaigns under management.",
+              epilog=exitcodes.epilog("import"))
+@click.argument("workspace", type=click.Path(exists=True))
+@click.option("--provider", "instance", required=True, help="The provider instance to read (providers: NAME).")
+@click.option("--match", metavar="GLOB", help="Only campaigns whose key or name matches this glob.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="The YAML file to write (default: WORKSPACE/imported-INSTANCE.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+@lock_timeout_option
+def import_(workspace: str, instance: str, match: str | None, out_path: str | None, force: bool,
+            lock_timeout: float) -> None:
+    """Read the live campaigns of INSTANCE that state does not record, write them as workspace YAML
+    and record them in state, so the next plan is empty. Campaigns the YAML already declares only
+    get their state recorded. Nothing is sent but reads."""
+    _run(import_cmd.import_campaigns, workspace, instance, match, out_path, force, lock_timeout,
+         env=read_environment())
+
+
+@main.command(short_help="Render a saved plan (PLANFILE), or list what state records (workspace PATHS).",
+              epilog=exitcodes.epilog("show"))
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def show(paths: tuple[str, ...], fmt: str) -> None:
-    """List what state records: ids, pending creates, and outputs such as links."""
-    _run(show_cmd.show, list(paths), fmt)
+@format_option
+@full_plan_url_option
+def show(paths: tuple[str, ...], fmt: str, full_plan_url: str | None) -> None:
+    """`show PLANFILE` renders a saved plan (a .json file) as text, JSON, or the markdown of the PR
+    comment. `show PATHS` (a workspace) lists what state records: ids, pending creates, and outputs
+    such as links."""
+    _run(show_cmd.show, list(paths), fmt, full_plan_url)
 
 
 @main.command(short_help="Write the JSON Schema of workspace files for editors.")
@@ -193,7 +247,7 @@ def schema(out_path: str | None) -> None:
         out(text)
 
 
-@main.command("force-unlock")
+@main.command("force-unlock", epilog=exitcodes.epilog("force-unlock"))
 @paths_argument
 def force_unlock(paths: tuple[str, ...]) -> None:
     """Forget a stale record of the state lock's holder. The lock itself dies with its holder (a
@@ -201,9 +255,10 @@ def force_unlock(paths: tuple[str, ...]) -> None:
     _run(state_cmd.force_unlock, list(paths))
 
 
-@main.group("state")
+@main.group("state", epilog=exitcodes.epilog("state"))
 def state_group() -> None:
-    """Move a workspace's state between the local file and the shared backend (PostgreSQL)."""
+    """Inspect and edit a workspace's state (list, show, mv, rm) and move it between the local file
+    and the shared backend (push, pull). Nothing here sends anything to a platform."""
 
 
 @state_group.command("push")
@@ -224,6 +279,35 @@ def state_rm(paths: tuple[str, ...], keys: tuple[str, ...], lock_timeout: float)
     _run(state_cmd.rm, list(paths), list(keys), lock_timeout)
 
 
+@state_group.command("list")
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def state_list(paths: tuple[str, ...], fmt: str) -> None:
+    """List every campaign state records: address and platform id."""
+    _run(state_cmd.list_resources, list(paths), fmt)
+
+
+@state_group.command("show")
+@paths_argument
+@click.option("--key", required=True, help="Campaign key to show.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def state_show(paths: tuple[str, ...], key: str, fmt: str) -> None:
+    """Show one campaign's state: id, values last applied, outputs, and the commit and CI run of
+    the apply that last wrote it."""
+    _run(state_cmd.show_resource, list(paths), key, fmt)
+
+
+@state_group.command("mv")
+@paths_argument
+@click.option("--key", "old", required=True, help="The campaign's key in state now.")
+@click.option("--to", "new", required=True, help="Its new key (rename it in YAML too).")
+@lock_timeout_option
+def state_mv(paths: tuple[str, ...], old: str, new: str, lock_timeout: float) -> None:
+    """Rename a campaign's key in state only (nothing is sent). Refused where the key is the
+    platform's identity (Topsort, SessionM, Targeter): use a `moved:` section in YAML there."""
+    _run(state_cmd.mv, list(paths), old, new, lock_timeout)
+
+
 @state_group.command("pull")
 @paths_argument
 @force_option
@@ -233,7 +317,7 @@ def state_pull(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None
     _run(state_cmd.pull, list(paths), force, lock_timeout)
 
 
-@main.group()
+@main.group(epilog=exitcodes.epilog("sandbox"))
 def sandbox() -> None:
     """Local emulators of the platforms: serve them over HTTP, or change a campaign as a person would."""
 

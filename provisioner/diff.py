@@ -16,7 +16,7 @@ from typing import Any
 
 from provisioner.canonical import content_hash
 from provisioner.plans.change import FieldDiff
-from provisioner.providers.base import CampaignModel
+from provisioner.providers.base import CampaignModel, Observed
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
@@ -71,13 +71,23 @@ def project(live: Any, desired: Any) -> Any:
     return live
 
 
-def field_diffs(desired: dict[str, Any], live: dict[str, Any],
-                model: type[CampaignModel]) -> list[FieldDiff]:
-    """Declared fields whose live value differs, each marked with why it cannot change, if so."""
+def field_diffs(desired: dict[str, Any], live: dict[str, Any], model: type[CampaignModel],
+                observed: Observed | None = None,
+                rewrites: list[tuple[FieldDiff, str]] | None = None) -> list[FieldDiff]:
+    """Declared fields whose live value differs, each marked with why it cannot change, if so.
+
+    A difference the platform made by itself (the model's `platform_rewrite`) is not one: it goes
+    to `rewrites`, with the platform's reason, when the caller wants to report it."""
     diffs: list[FieldDiff] = []
+    observed = observed or Observed(live)
     for name, wanted in desired.items():
         actual = project(live.get(name), wanted)
         if canon(actual) == canon(wanted) or model.live_equivalent(name, wanted, actual):
+            continue
+        rewrite = model.platform_rewrite(name, wanted, actual, observed)
+        if rewrite is not None:
+            if rewrites is not None:
+                rewrites.append((FieldDiff(name, wanted, actual), rewrite))
             continue
         blocked = model.update_blocker(name, actual, wanted)
         diffs.extend(FieldDiff(path, before, after, blocked)

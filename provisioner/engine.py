@@ -6,6 +6,7 @@ word the results).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,17 +16,23 @@ import httpx
 from provisioner.applier import Applier, ApplyReport
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
+from provisioner.create_fields import missing_on_create
 from provisioner.diff import canon, fingerprint
+from provisioner.errors import ConfigError
 from provisioner.hooks import Hook
 from provisioner.planner import Planner
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange, field_digests
 from provisioner.plans.plan import NORMAL, Plan
+from provisioner.plans.projection import MISSING, differences
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
+from provisioner.policy import evaluate
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import Sessions, refresh
 from provisioner.sandboxing import Sandboxes
+from provisioner.spend import currency_of
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
+from provisioner.targeting import Targeting, targeted_instances
 
 
 @dataclass
@@ -68,23 +75,40 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
                context, sandboxes, now or datetime.now(UTC))
 
 
-def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None) -> Plan:
+def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | None = None,
+              targeting: Targeting | None = None, allow_spend_increase: bool = False) -> Plan:
     """Read every instance's live state and plan; instances that could not be read are listed in
-    the plan's `read_errors` (such a plan is incomplete: commands neither save nor apply it)."""
+    the plan's `read_errors` (such a plan is incomplete: commands neither save nor apply it).
+    With `targeting`, only the instances holding a targeted campaign are read. The workspace's
+    policy is evaluated on the plan (`plan.blocked_by_policy`); with `allow_spend_increase` its
+    spend rules' blocks are overridden, and the plan says so."""
     hook = hook or Hook()
+    targeting = targeting or Targeting()
     state = run.statemgr.state
-    live = refresh(run.workspace, state, run.sessions, hook, sorted(run.workspace.providers))
+    live = refresh(run.workspace, state, run.sessions, hook, targeted_instances(run.workspace, state, targeting))
     hook.post_refresh_all()
-    return Planner(run.workspace, state, live, prune=prune, now=run.now).plan(mode, run.paths)
+    plan = Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting).plan(mode, run.paths)
+    problems = missing_on_create(run.workspace, plan)
+    if problems:  # raised before anything is written anywhere: bad input, with file and line
+        raise ConfigError(problems)
+    if mode == NORMAL:
+        currencies = {name: currency_of(run.workspace, name) for name in run.workspace.providers}
+        plan.policy = evaluate(run.workspace.policy, plan.spend, plan.spend_campaigns, currencies,
+                               allow_spend_increase)
+        plan.allow_spend_increase = allow_spend_increase
+    return plan
 
 
-def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness]:
-    """Why `saved` no longer describes reality (empty when it is safe to apply)."""
+def staleness(saved: Plan, run: Run, hook: Hook | None = None, fresh: Plan | None = None) -> list[Staleness]:
+    """Why `saved` no longer describes reality (empty when it is safe to apply). `fresh` is the
+    plan made now (made here when not given; apply passes it to re-evaluate the policy on it, and
+    then executes it: it does exactly what `saved` shows, sending only what the configuration gives)."""
     problems: list[Staleness] = []
     state = run.statemgr.state
     if saved.state_lineage != state.lineage and state.resources:
         problems.append(Staleness(StaleKind.OTHER_LINEAGE))
-    fresh = make_plan(run, saved.mode, saved.prune, hook)
+    fresh = fresh or make_plan(run, saved.mode, saved.prune, hook,
+                               Targeting(tuple(saved.targets), tuple(saved.excludes)))
     problems += [Staleness(StaleKind.READ_ERROR, name, detail=error)
                  for name, error in sorted(fresh.read_errors.items())]
     if saved.config_digest != fresh.config_digest:
@@ -96,6 +120,8 @@ def staleness(saved: Plan, run: Run, hook: Hook | None = None) -> list[Staleness
         now = fresh_by_key.get(change.key)
         if now is None or now.action != change.action or _fingerprint_of(now) != change.live_fingerprint:
             problems.append(_live_change(change, now))
+    if not problems:  # otherwise they explain the differences better than a field list
+        problems += _edited(saved, fresh)
     return problems
 
 
@@ -105,6 +131,15 @@ def _fingerprint_of(change: ResourceChange) -> str | None:
     if change.live_fingerprint is None and change.action is Action.NOOP and change.before is not None:
         return fingerprint(change.before)
     return change.live_fingerprint
+
+
+def _edited(saved: Plan, fresh: Plan) -> list[Staleness]:
+    """The saved plan's apply-relevant values that the configuration does not give."""
+    by_key: dict[str | None, list[FieldChange]] = {}
+    for key, name, in_file, computed in differences(saved, fresh):
+        shown = [None if v is MISSING else v for v in (in_file, computed)]
+        by_key.setdefault(key, []).append(FieldChange(name, *shown))
+    return [Staleness(StaleKind.PLAN_EDITED, key, tuple(fields)) for key, fields in by_key.items()]
 
 
 def _config_changes(saved: Plan, fresh: Plan) -> list[Staleness]:
@@ -140,9 +175,12 @@ def _live_change(change: ResourceChange, now: ResourceChange | None) -> Stalenes
     return Staleness(StaleKind.LIVE_CHANGED, change.key, tuple(FieldChange(f, old.get(f), new.get(f)) for f in fields))
 
 
-def apply_plan(run: Run, plan: Plan, hook: Hook | None = None) -> ApplyReport:
-    """Execute `plan`; the caller holds the state lock. State is compacted at the end."""
+def apply_plan(run: Run, plan: Plan, hook: Hook | None = None, applied_by: dict[str, str] | None = None,
+               cancel: threading.Event | None = None) -> ApplyReport:
+    """Execute `plan`; the caller holds the state lock. State is compacted at the end. Every entry
+    the apply writes records `applied_by` (the commit and CI run), when given. Setting `cancel`
+    (from another thread or a signal handler) stops new requests; the report says so."""
     try:
-        return Applier(run.workspace, run.statemgr, run.sessions, hook).apply(plan)
+        return Applier(run.workspace, run.statemgr, run.sessions, hook, applied_by, cancel).apply(plan)
     finally:
         run.statemgr.compact()

@@ -6,17 +6,22 @@ one that cannot be read is planned from state alone and reported as not observab
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from provisioner.config.models import CampaignConfig, Workspace
+from provisioner.config.models import PAUSED, CampaignConfig, Workspace
 from provisioner.diff import canon, field_diffs, fingerprint, project
+from provisioner.flight import check_flights
+from provisioner.moves import pending_moves, plan_rename
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
-from provisioner.providers.base import LiveCampaign
+from provisioner.platform_rules import check_platform_rules
+from provisioner.providers.base import LaunchSwitch, LiveCampaign, Observed, parse_moment
 from provisioner.refresh import LiveView
+from provisioner.spend import summarize
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
+from provisioner.targeting import Targeting, targeting_warnings
 
 ABSENT = "absent"
 BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platform's UI first), or give the "
@@ -26,20 +31,19 @@ BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platf
 
 def compared(campaign: CampaignConfig) -> dict[str, Any]:
     """The declared fields that are compared with live (bids and the like are create-only input)."""
-    return campaign.compared
+    return campaign.compared  # computed once per campaign (and without validating a cached model)
 
 
 class Planner:
     def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
-                 prune: bool = False, now: datetime | None = None) -> None:
+                 prune: bool = False, now: datetime | None = None, targeting: Targeting | None = None) -> None:
         self.workspace, self.state, self.live = workspace, state, live
+        self.targeting = targeting or Targeting()
         self.now = now or datetime.now(UTC)  # the plan's clock: injected, so tests pin it
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
-        # Canonical forms computed once per plan: state attrs by key, and the live projection on
-        # the state attrs (`_drift` computes it; `_compare` reuses it when attrs == the config).
-        self._state_canon: dict[str, Any] = {}
-        self._live_on_state: dict[str, tuple[dict[str, Any], dict[str, Any], Any | None]] = {}
+        self.moves = pending_moves(workspace, state)  # new key → old key (`moved:`)
+        self._state_canon: dict[str, Any] = {}  # state attrs in normal form, computed once per plan
 
     def _canon_of_state(self, resource: ResourceState) -> Any:
         known = self._state_canon.get(resource.key)
@@ -56,23 +60,57 @@ class Planner:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
                     config_digest=self.workspace.digest(), state_digest=self.state.digest(),
                     state_lineage=self.state.lineage, prune=self.prune,
-                    created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"))
+                    created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    targets=list(self.targeting.targets), excludes=list(self.targeting.excludes))
+        plan.warnings.extend(targeting_warnings(self.workspace, self.state, self.targeting))
         plan.not_observable = {n: v.reason or "" for n, v in self.live.items() if not v.observable}
         plan.read_errors = {n: v.error for n, v in sorted(self.live.items()) if v.error}
         plan.drift = self._drift()
         if mode == REFRESH_ONLY:
             return plan
-        campaigns = sorted(self.workspace.campaigns.values(), key=lambda c: (c.instance, c.key))
-        plan.changes.extend(self._plan_campaign(campaign) for campaign in campaigns)
+        campaigns = sorted((c for c in self.workspace.campaigns.values()
+                            if self.targeting.selects(c.key, c.instance)), key=lambda c: (c.instance, c.key))
+        plan.changes.extend(self._plan_moved(campaign) for campaign in campaigns)
         plan.changes.extend(self._retirements(plan.warnings))
+        check_flights(plan.changes, self.workspace, self.now)
+        check_platform_rules(plan, self.live)
+        plan.spend, plan.spend_campaigns = summarize(self.workspace, plan.changes, self._live_fields)
         return plan
 
+    def _live_fields(self, change: ResourceChange) -> dict[str, Any] | None:
+        """The campaign as it is now, for the spend summary: live where readable, else as last applied."""
+        view = self.live.get(change.provider)
+        if view is not None and view.observable and change.id:
+            found = view.by_id.get(change.id)
+            return found.fields if found else None
+        resource = self.state.resources.get(change.key)
+        return resource.attrs if resource and resource.status == MANAGED else None
+
+    def _launch_switch(self, campaign: CampaignConfig) -> LaunchSwitch | None:
+        """The fields of a paused-first launch, for a campaign that asks for one (validate has
+        checked its platform can)."""
+        if campaign.launch != PAUSED:
+            return None
+        return self.workspace.providers[campaign.instance].plugin.capabilities.launch_switch
+
     # -- declared campaigns ---------------------------------------------------------------------
-    def _plan_campaign(self, campaign: CampaignConfig) -> ResourceChange:
+    def _plan_moved(self, campaign: CampaignConfig) -> ResourceChange:
+        old = self.moves.get(campaign.key)
+        change = self._plan_campaign(campaign, old)
+        if old is None:
+            return change
+        plugin = self.workspace.providers[campaign.instance].plugin
+        found = self.live[campaign.instance].by_id.get(change.id or "")
+        return plan_rename(change, plugin.capabilities, plugin.name, found.key if found else None)
+
+    def _plan_campaign(self, campaign: CampaignConfig, moved_from: str | None = None) -> ResourceChange:
         instance = self.workspace.providers[campaign.instance]
-        resource = self.state.resources.get(campaign.key)
+        resource = self.state.resources.get(moved_from or campaign.key)
+        switch = self._launch_switch(campaign)
+        # launch: paused creates the campaign switched off; activating it is a later plan's change
+        after = {**campaign.desired, **switch.paused} if switch else campaign.desired
         change = ResourceChange(campaign.key, campaign.instance, instance.plugin.name, Action.CREATE,
-                                after=campaign.desired, live_fingerprint=ABSENT)
+                                after=after, live_fingerprint=ABSENT, moved_from=moved_from)
         if resource and resource.provider != campaign.instance:
             change.action = Action.CANNOT_MOVE
             change.reason = (f"state records this campaign under provider {resource.provider!r}; moving a "
@@ -82,6 +120,11 @@ class Planner:
         if not view.observable:
             return self._plan_from_state(change, campaign, resource)
         found, adopt_reason = self._locate(campaign, resource, view, change)
+        if found is None and campaign.protect and resource and resource.status == MANAGED and resource.id:
+            change.action = Action.PROTECTED
+            change.reason = (f"protect: true: campaign {resource.id} recorded in state no longer exists on the "
+                             "platform, and creating a new one is not a change made in place; remove protect "
+                             "to create it again")
         if change.action.is_blocked or found is None:
             return change
         return self._compare(change, campaign, resource, found, adopt_reason)
@@ -98,10 +141,46 @@ class Planner:
         if found is None:
             if resource and resource.status == PENDING:
                 change.reason = "an earlier create was interrupted and the platform has no such campaign"
+                self._settle(change, resource)
             return None, None
         if resource and resource.status == PENDING:
             return found, "an earlier create was interrupted; the platform did create it"
-        return found, "a live campaign matches this key and is not in state yet"
+        if campaign.adopt:
+            return found, f"adopt: true: taking over live campaign {found.id}, which matches this campaign"
+        # Not created by this workspace (no state entry, no journal): another workspace or a person
+        # owns it. Taking it over silently would let two workspaces fight over one campaign.
+        by = {"key": "key", "name": "name"}.get(self._adopt_by(campaign), "identity")
+        change.action, change.id = Action.NOT_OWNED, found.id
+        change.live_fingerprint = fingerprint(project(found.fields, compared(campaign)))
+        change.reason = (f"live campaign {found.id} has this campaign's {by} but this workspace did not create "
+                         "it (its state has no record of it); to take it over, set `adopt: true` on the "
+                         "campaign or import it; otherwise give this campaign another "
+                         f"{'name' if by == 'name' else 'key'}")
+        return None, None
+
+    def _adopt_by(self, campaign: CampaignConfig) -> str:
+        return self.workspace.providers[campaign.instance].plugin.capabilities.adopt_by
+
+    def _settle(self, change: ResourceChange, resource: ResourceState) -> None:
+        """A create whose answer was lost may still be committed by the platform: until the instance's
+        settle window has passed, wait instead of creating it again (a lookup decides after)."""
+        if resource.ambiguous_at is None:
+            return
+        window = self.workspace.providers[resource.provider].settings.settle_window
+        try:
+            lost = datetime.fromisoformat(resource.ambiguous_at.replace("Z", "+00:00"))
+        except ValueError:
+            return  # an unreadable time cannot hold the campaign back forever
+        settles = (lost if lost.tzinfo else lost.replace(tzinfo=UTC)) + timedelta(seconds=window)
+        if self.now >= settles:
+            change.reason = (f"an earlier create's answer was lost at {resource.ambiguous_at}; the platform "
+                             f"has no such campaign {window:g} s later (settle window): creating it")
+            return
+        change.action = Action.WAITING
+        change.settles_at = settles.isoformat(timespec="seconds").replace("+00:00", "Z")
+        change.reason = (f"waiting for the platform to settle: an earlier create's answer was lost at "
+                         f"{resource.ambiguous_at} and the platform may still commit it; the next plan after "
+                         f"{change.settles_at} decides (adopt if it appeared, else create)")
 
     def _by_identity(self, campaign: CampaignConfig, view: LiveView, change: ResourceChange) -> LiveCampaign | None:
         adopt_by = self.workspace.providers[campaign.instance].plugin.capabilities.adopt_by
@@ -120,21 +199,20 @@ class Planner:
 
     def _compare(self, change: ResourceChange, campaign: CampaignConfig, resource: ResourceState | None,
                  found: LiveCampaign, adopt_reason: str | None) -> ResourceChange:
-        wanted = campaign.compared
+        declared = compared(campaign)
+        switch = self._launch_switch(campaign)
+        if switch:  # once created (paused), a paused-first campaign is wanted switched on (unless declared off)
+            declared = {**switch.active, **declared}
+            change.after = {**switch.active, **campaign.desired}
+        rules = self.workspace.ignore_rules(campaign.key, campaign.instance)
+        wanted = rules.strip(declared)
         change.id = found.id
-        reused = self._live_on_state.get(campaign.key)
-        before_canon: Any = None
-        if reused is not None and resource is not None and reused[0] is resource.attrs and resource.attrs == wanted:
-            change.before, before_canon = reused[1], reused[2]
-        else:
-            change.before = project(found.fields, wanted)
-        # Equal values (then equal normal forms) mean no field differs: field diffs only for
-        # campaigns that differ.
-        if change.before != wanted:
-            if before_canon is None:
-                before_canon = canon(change.before)
-            if before_canon != campaign.compared_canon:
-                change.diffs = field_diffs(wanted, found.fields, campaign.model_type)
+        change.before = project(found.fields, declared)
+        # Equal values (or equal normal forms) mean no field differs: field diffs only for what differs.
+        unchanged = not switch and (change.before == declared or canon(change.before) == campaign.compared_canon)
+        diffs = [] if unchanged else field_diffs(declared, found.fields, campaign.model_type,
+                                                 self._observed(found, resource))
+        change.diffs, change.ignored = rules.split(diffs)
         capabilities = self.workspace.providers[campaign.instance].plugin.capabilities
         if not capabilities.can("update"):
             for diff in change.diffs:
@@ -143,23 +221,31 @@ class Planner:
             change.action, change.reason = Action.ADOPT, adopt_reason
         elif not change.diffs:
             change.action = Action.NOOP
-            change.record_state = resource is None or (resource.attrs != wanted
-                                                        and self._canon_of_state(resource) != campaign.compared_canon)
+            change.record_state = (resource is None
+                                   or (resource.attrs != wanted and canon(rules.strip(resource.attrs)) != canon(wanted))
+                                   or resource.protected != campaign.protect)
         else:
             change.action = Action.UPDATE if change.updatable else Action.CANNOT_UPDATE
-        if change.action is not Action.NOOP or change.record_state:
-            # apply checks the live fingerprint of what it acts on; a plain no-op needs none
-            # (engine.staleness computes it for a fresh no-op when a saved plan acted on that campaign)
-            change.live_fingerprint = fingerprint(canon(change.before) if before_canon is None else before_canon,
-                                                  canonical=True)
-        else:
-            change.live_fingerprint = None
+        if switch and change.action is Action.UPDATE and any(
+                d.path in switch.active and d.after == switch.active[d.path] for d in change.updatable):
+            change.action = Action.ACTIVATE  # the separate, reviewed change that starts it spending
+            change.reason = "launched paused: switching it on (its budget starts being spent)"
         if any(d.blocked for d in change.diffs):
             change.reason = change.reason or BLOCKED_HINT
         for diff in change.diffs:
             if diff.blocked:
                 change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
+        if change.action is not Action.NOOP or change.record_state:
+            # apply checks the live fingerprint of what it acts on; ignored fields never stale a plan.
+            # A plain no-op needs none (engine.staleness computes it if a saved plan acted on it).
+            change.live_fingerprint = fingerprint(project(found.fields, wanted))
+        else:
+            change.live_fingerprint = None
         return change
+
+    def _observed(self, found: LiveCampaign, resource: ResourceState | None) -> Observed:
+        created = parse_moment(resource.created_at) if resource and resource.created_at else None
+        return Observed(found.fields, self.now, created)
 
     def _plan_from_state(self, change: ResourceChange, campaign: CampaignConfig,
                          resource: ResourceState | None) -> ResourceChange:
@@ -171,7 +257,8 @@ class Planner:
         wanted = compared(campaign)
         change.id, change.before = resource.id, project(resource.attrs, wanted)
         change.live_fingerprint = None  # nothing live to compare: the plan rests on state
-        change.diffs = field_diffs(wanted, resource.attrs, campaign.model_type)
+        rules = self.workspace.ignore_rules(campaign.key, campaign.instance)
+        change.diffs, change.ignored = rules.split(field_diffs(wanted, resource.attrs, campaign.model_type))
         for diff in change.diffs:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
@@ -183,8 +270,10 @@ class Planner:
     # -- campaigns removed from config ----------------------------------------------------------
     def _retirements(self, warnings: list[str]) -> list[ResourceChange]:
         changes = []
+        moved_away = set(self.moves.values())  # planned under their new keys
         for key, resource in sorted(self.state.resources.items()):
-            if key in self.workspace.campaigns:
+            if key in self.workspace.campaigns or key in moved_away \
+                    or not self.targeting.selects(key, resource.provider):
                 continue
             instance = self.workspace.providers.get(resource.provider)
             if instance is None:
@@ -192,6 +281,18 @@ class Planner:
                                 "it is left alone")
                 continue
             cannot_retire = instance.plugin.capabilities.why_not("retire")
+            if resource.protected:
+                if self.prune:
+                    changes.append(ResourceChange(
+                        key, resource.provider, resource.provider_type, Action.PROTECTED, id=resource.id,
+                        before=resource.attrs, reason="removed from config, but it was applied with protect: "
+                        "true, which forbids retiring it; to retire it, put it back with protect: false and "
+                        "apply, then remove it"))
+                else:
+                    warnings.append(f"{key}: no longer in config; it is protected (protect: true when last "
+                                    f"applied), so it is left alone: `provisioner state rm WORKSPACE --key {key}` "
+                                    "to forget it")
+                continue
             if not self.prune:
                 if cannot_retire:
                     warnings.append(f"{key}: no longer in config; {resource.provider_type} cannot retire it "
@@ -214,7 +315,10 @@ class Planner:
     # -- drift: live vs last applied ------------------------------------------------------------
     def _drift(self) -> list[DriftEntry]:
         drift = []
+        twins = {name: self._twins_by_identity(name, view) for name, view in self.live.items()}
         for key, resource in sorted(self.state.resources.items()):
+            if not self.targeting.selects(key, resource.provider):
+                continue
             view = self.live.get(resource.provider)
             if view is None or not view.observable or view.error or resource.status != MANAGED:
                 continue
@@ -222,20 +326,49 @@ class Planner:
             if found is None:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.DELETED))
                 continue
+            duplicates = self._twins_of(found, twins.get(resource.provider))
+            if duplicates:
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.POSSIBLE_DUPLICATE,
+                                        twins=duplicates))
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
             model = campaign.model_type if campaign else plugin.campaign_model
             projected = project(found.fields, resource.attrs)
-            if projected == resource.attrs:  # unchanged since the last apply, spelled the same
-                self._live_on_state[key] = (resource.attrs, projected, None)
-                continue
-            projected_canon = canon(projected)
-            self._live_on_state[key] = (resource.attrs, projected, projected_canon)
-            if projected_canon == self._canon_of_state(resource):
-                continue  # unchanged, spelled differently: no field diffs to compute
-            diffs = field_diffs(resource.attrs, found.fields, model)
+            if projected == resource.attrs or canon(projected) == self._canon_of_state(resource):
+                continue  # unchanged since the last apply: no field differs, and the platform rewrote none
+            rules = self.workspace.ignore_rules(key, resource.provider)
+            rewrites: list[tuple[FieldDiff, str]] = []
+            diffs, _ = rules.split(field_diffs(resource.attrs, found.fields, model,
+                                               self._observed(found, resource), rewrites))
             if diffs:  # reported as last applied -> live now
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.CHANGED, flipped))
+            platform, _ = rules.split(d for d, _ in rewrites)
+            if platform:  # the platform's own doing: reported apart, never a reason to exit 2
+                reasons = "; ".join(dict.fromkeys(why for d, why in rewrites if d in platform))
+                drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.PLATFORM_CHANGED,
+                                        platform, reason=reasons))
         return drift
+
+    def _twins_by_identity(self, instance: str, view: LiveView) -> tuple[Any, dict[Any, list[str]]] | None:
+        """(the platform's twin identity, identity → ids of live campaigns no state entry claims)."""
+        provider = self.workspace.providers.get(instance)
+        identity = provider.plugin.twin_identity if provider else None
+        if identity is None or not view.observable or view.error:
+            return None
+        unclaimed: dict[Any, list[str]] = {}
+        for campaign in view.campaigns:
+            if campaign.id not in self.claimed:
+                value = identity(campaign)
+                if value is not None:
+                    unclaimed.setdefault(value, []).append(campaign.id)
+        return identity, unclaimed
+
+    @staticmethod
+    def _twins_of(found: LiveCampaign, twins: tuple[Any, dict[Any, list[str]]] | None) -> list[str]:
+        if twins is None:
+            return []
+        identity, unclaimed = twins
+        value = identity(found)
+        return sorted(unclaimed.get(value, [])) if value is not None else []
 

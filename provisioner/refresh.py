@@ -13,7 +13,7 @@ import httpx
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
-from provisioner.providers.base import Finds, Lists, LiveCampaign, Prepares, ProviderSession
+from provisioner.providers.base import ChecksRules, Finds, Lists, LiveCampaign, Prepares, ProviderSession, RuleCheck
 from provisioner.providers.http import HttpContext
 from provisioner.states.state import PENDING, State
 
@@ -28,6 +28,7 @@ class LiveView:
     error: str | None = None  # reading failed
     campaigns: list[LiveCampaign] = field(default_factory=list)
     pending_matches: dict[str, LiveCampaign] = field(default_factory=dict)
+    rules: RuleCheck | None = None  # the platform's own rules checked on the declared campaigns (issue 11)
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.campaigns}
@@ -82,13 +83,16 @@ def _read_instance(workspace: Workspace, state: State, sessions: Sessions, insta
     hook.pre_refresh(instance)
     try:
         session = sessions.get(instance)
+        declared = {c.key: c.desired for c in workspace.campaigns_of(instance)}
         if capabilities.can("prepare"):
-            cast(Prepares, session).prepare({c.key: c.desired for c in workspace.campaigns_of(instance)})
+            cast(Prepares, session).prepare(declared)
+        rules = cast(ChecksRules, session).check_rules(declared) if capabilities.can("check") and declared \
+            else None
         if not capabilities.can("read"):
-            view = LiveView(instance, observable=False, reason=capabilities.why_not("read"))
+            view = LiveView(instance, observable=False, reason=capabilities.why_not("read"), rules=rules)
             hook.post_refresh(instance, 0, None, not_observable=view.reason)
             return view
-        view = LiveView(instance, campaigns=cast(Lists, session).list_campaigns())
+        view = LiveView(instance, campaigns=cast(Lists, session).list_campaigns(), rules=rules)
         if capabilities.adopt_by == "none" and capabilities.can("find"):
             view.pending_matches = _resolve_pending(workspace, state, cast(Finds, session), instance)
     except ProvisionerError as error:

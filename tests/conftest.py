@@ -69,11 +69,13 @@ providers:
     base_url: {platforms.url("topsort")}
     api_key: ${{env:TOPSORT_API_KEY}}
     vendor_id: acme-shoes
+    currency: EUR
   criteo:
     base_url: {platforms.url("criteo")}
     client_id: ${{env:CRITEO_CLIENT_ID}}
     client_secret: ${{env:CRITEO_CLIENT_SECRET}}
     advertiser_id: "12345"
+    currency: EUR
 """
 
 

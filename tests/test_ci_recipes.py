@@ -43,11 +43,12 @@ def campaigns(tmp_path: Path) -> Path:
 
 def test_plan_apply_drift_scripts_in_order_on_the_sandbox(tmp_path: Path, campaigns: Path) -> None:
     out = tmp_path / "provisioner-out"
-    planned = _script(tmp_path, "plan.sh", PROVISIONER_PLAN_URL="https://ci.example/runs/7")
+    planned = _script(tmp_path, "plan.sh", PROVISIONER_PLAN_URL="https://ci.example/runs/7#artifacts")
     assert planned.returncode == 0, planned.stderr  # 2 (changes) is what a pull request is for
     assert (out / "plan.exitcode").read_text().strip() == "2"
     comment = (out / "plan.md").read_text()
-    assert "Plan: 4 to create" in comment and "https://ci.example/runs/7" in comment
+    assert "Plan: 4 to create" in comment
+    assert 'The full plan: <a href="https://ci.example/runs/7#artifacts">' in comment  # --full-plan-url
     assert json.loads((out / "plan.json").read_text())["summary"]["create"] == 4
 
     applied = _script(tmp_path, "apply.sh")
@@ -71,10 +72,11 @@ def test_drift_fails_visibly_with_its_report(tmp_path: Path, campaigns: Path) ->
     subprocess.run([sys.executable, "-m", "provisioner", "sandbox", "edit", "topsort", spring["id"],
                     "budget.amount=60000", "--state-dir", "campaigns/.provisioner/sandbox"],
                    cwd=tmp_path, env=_env(tmp_path), check=True, capture_output=True)
-    drift = _script(tmp_path, "drift.sh")
+    drift = _script(tmp_path, "drift.sh", PROVISIONER_REPORT_URL="https://ci.example/runs/8#artifacts")
     assert drift.returncode == 2
     report = (tmp_path / "provisioner-out" / "drift.md").read_text()
     assert "spring-sale" in report and "60000" in report and report in drift.stdout
+    assert 'The full drift report: <a href="https://ci.example/runs/8#artifacts">' in report
 
 
 def test_apply_without_a_reviewed_plan_applies_nothing(tmp_path: Path, campaigns: Path) -> None:
@@ -153,3 +155,14 @@ def test_github_apply_waits_for_an_approval_and_plan_comment_survives_a_blocked_
     drift = jobs["drift"]["steps"]
     assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") for s in drift)
     assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in drift)
+
+
+def test_workflows_give_the_comment_and_report_the_link_to_their_artifact() -> None:
+    github = yaml.safe_load(WORKFLOWS["github"].read_text())["jobs"]
+    plan_step = next(s for s in github["plan"]["steps"] if "plan.sh" in s.get("run", ""))
+    assert plan_step["env"]["PROVISIONER_PLAN_URL"].endswith("/actions/runs/${{ github.run_id }}#artifacts")
+    drift_step = next(s for s in github["drift"]["steps"] if "drift.sh" in s.get("run", ""))
+    assert "PROVISIONER_REPORT_URL" in drift_step["env"]
+    gitlab = yaml.safe_load(WORKFLOWS["gitlab"].read_text())
+    assert gitlab["plan"]["variables"]["PROVISIONER_PLAN_URL"].startswith("$CI_JOB_URL/artifacts/")
+    assert gitlab["drift"]["variables"]["PROVISIONER_REPORT_URL"].startswith("$CI_JOB_URL/artifacts/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from provisioner.diff import canon, field_diffs
+from provisioner.plans.change import FieldDiff
 from provisioner.providers.criteo.schema import CriteoCampaign
 from provisioner.providers.topsort.schema import TopsortCampaign
 
@@ -30,8 +31,20 @@ def test_nested_leaf_paths_and_create_only_reason() -> None:
 
 
 def test_topsort_past_start_date_rewrite_is_not_a_diff() -> None:
+    """Only the documented rewrite is the platform's: a start that was past at creation, moved to
+    the creation time. A start moved anywhere else (a person, a month later) is a diff (issue 11)."""
     desired = {"startDate": "2020-01-01T00:00:00Z"}
-    assert field_diffs(desired, {"startDate": "2026-11-23T10:00:00Z"}, TopsortCampaign) == []
+    rewritten = {"startDate": "2026-11-23T10:00:00Z", "createdAt": "2026-11-23T10:00:00Z"}
+    rewrites: list[tuple[FieldDiff, str]] = []
+    assert field_diffs(desired, rewritten, TopsortCampaign, rewrites=rewrites) == []
+    assert [(d.path, d.before, d.after) for d, _ in rewrites] == [
+        ("startDate", "2020-01-01T00:00:00Z", "2026-11-23T10:00:00Z")]
+    assert "creation time" in rewrites[0][1]
+    moved = {"startDate": "2026-12-23T10:00:00Z", "createdAt": "2026-11-23T10:00:00Z"}
+    assert len(field_diffs(desired, moved, TopsortCampaign)) == 1
+    running = {"startDate": "2026-11-01T00:00:00Z"}  # a running campaign's start moved by a month
+    assert len(field_diffs(running, {"startDate": "2026-12-01T00:00:00Z", "createdAt": "2026-10-20T08:00:00Z"},
+                           TopsortCampaign)) == 1
     future = {"startDate": "2030-01-01T00:00:00Z"}
     assert len(field_diffs(future, {"startDate": "2030-02-01T00:00:00Z"}, TopsortCampaign)) == 1
 

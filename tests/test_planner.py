@@ -15,8 +15,8 @@ from provisioner.views.common import summary_line
 
 WORKSPACE = """\
 providers:
-  topsort: {base_url: sandbox, vendor_id: v}
-  criteo: {base_url: sandbox, advertiser_id: "1"}
+  topsort: {base_url: sandbox, vendor_id: v, currency: EUR}
+  criteo: {base_url: sandbox, advertiser_id: "1", currency: EUR}
 campaigns:
   t1:
     provider: topsort
@@ -54,10 +54,24 @@ def test_nothing_live_means_creates(workspace) -> None:  # type: ignore[no-untyp
     assert _plan(workspace, State())[0] == [("create", "c1", ()), ("create", "t1", ())]
 
 
-def test_adopt_by_external_id_and_by_unique_name(workspace) -> None:  # type: ignore[no-untyped-def]
+def test_adopt_by_external_id_and_by_unique_name_only_on_purpose(tmp_path: Path) -> None:
+    """A live campaign this workspace did not create is taken over only with `adopt: true` (issue 11)."""
     topsort = [LiveCampaign("u-1", dict(T1_LIVE), key="t1", name="T1")]
     criteo = [LiveCampaign("9", dict(C1_LIVE), name="C1")]
-    assert _plan(workspace, State(), topsort, criteo)[0] == [("adopt", "c1", ()), ("adopt", "t1", ())]
+    (tmp_path / "ws.yaml").write_text(WORKSPACE.replace("    provider: ", "    adopt: true\n    provider: "))
+    adopting = load_workspace([tmp_path], environ={})
+    assert _plan(adopting, State(), topsort, criteo)[0] == [("adopt", "c1", ()), ("adopt", "t1", ())]
+
+
+def test_live_campaign_not_created_here_is_not_owned(workspace) -> None:  # type: ignore[no-untyped-def]
+    topsort = [LiveCampaign("u-1", dict(T1_LIVE), key="t1", name="T1")]
+    criteo = [LiveCampaign("9", dict(C1_LIVE), name="C1")]
+    changes, plan = _plan(workspace, State(), topsort, criteo)
+    assert changes == [("not-owned", "c1", ()), ("not-owned", "t1", ())]
+    by_key = {c.key: c for c in plan.changes}
+    assert by_key["t1"].id == "u-1" and by_key["t1"].action.is_blocked
+    assert "live campaign u-1 has this campaign's key but this workspace did not create it" in by_key["t1"].reason
+    assert "this campaign's name" in by_key["c1"].reason and "adopt: true" in by_key["c1"].reason
 
 
 def test_name_claimed_by_another_state_entry_is_not_adopted(workspace) -> None:  # type: ignore[no-untyped-def]

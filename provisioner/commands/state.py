@@ -1,13 +1,18 @@
-"""`provisioner state push/pull` and `force-unlock`: move a workspace's state between the local
-file and the configured shared backend, and clear a stale lock record."""
+"""`provisioner state ...` and `force-unlock`: list, show, rename (mv) and forget (rm) campaigns in
+state, move a workspace's state between the local file and the configured shared backend, and
+clear a stale lock record. None of them sends anything to a platform."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 from provisioner.commands.output import err, out
 from provisioner.config.models import Workspace
-from provisioner.config.workspace import load_workspace
+from provisioner.config.workspace import KEY_PATTERN, KEY_RULE, load_workspace
+from provisioner.providers.registry import providers
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
-from provisioner.states.state import State
+from provisioner.states.state import PENDING, State
 from provisioner.states.statemgr import LocalStateManager
 
 
@@ -134,3 +139,93 @@ def rm(paths: list[str], keys: list[str], lock_timeout: float) -> int:
     finally:
         backend.unlock()
     return 0
+
+
+def list_resources(paths: list[str], fmt: str) -> int:
+    """Every campaign state records, one line each: address, status and platform id."""
+    state = _load(paths)
+    resources = sorted(state.resources.values(), key=lambda r: (r.provider, r.key))
+    if fmt == "json":
+        out(json.dumps([{"key": r.key, "provider": r.provider, "provider_type": r.provider_type,
+                         "status": r.status, "id": r.id} for r in resources], indent=1))
+        return 0
+    if not resources:
+        out("State is empty: nothing has been applied or imported in this workspace yet.")
+    for resource in resources:
+        pending = "  (pending: an interrupted create)" if resource.status == PENDING else ""
+        out(f"{resource.provider}.{resource.key}  id {resource.id or '-'}{pending}")
+    return 0
+
+
+def show_resource(paths: list[str], key: str, fmt: str) -> int:
+    """One campaign's state entry: id, status, the values last applied, outputs, and the commit
+    and CI run of the apply that last wrote it."""
+    state = _load(paths)
+    resource = state.resources.get(key)
+    if resource is None:
+        err(f"Not in state: {key} (see `provisioner state list`).")
+        return 1
+    if fmt == "json":
+        out(json.dumps(resource.to_dict(), indent=1, default=str))
+        return 0
+    lines = [f"{resource.provider}.{resource.key}", f"  provider type: {resource.provider_type}",
+             f"  status: {resource.status}", f"  id: {resource.id or '-'}"]
+    if resource.updated_at:
+        lines.append(f"  updated at: {resource.updated_at}")
+    if resource.applied_by:
+        lines.append("  applied by:")
+        lines += [f"    {name}: {value}" for name, value in sorted(resource.applied_by.items())]
+    lines.append("  last applied:" if resource.attrs else "  last applied: (nothing recorded)")
+    lines += [f"    {name}: {json.dumps(value, default=str, sort_keys=True)}"
+              for name, value in sorted(resource.attrs.items())]
+    if resource.outputs:
+        lines.append("  outputs:")
+        lines += [f"    {name}: {value}" for name, value in sorted(resource.outputs.items())]
+    out("\n".join(lines))
+    return 0
+
+
+def mv(paths: list[str], old: str, new: str, lock_timeout: float) -> int:
+    """Rename a campaign's key in state only; nothing is sent. Refused where the key is the
+    platform's identity (the live campaign still carries the old key): a `moved:` section plans
+    that rename as a reviewable change instead."""
+    if not KEY_PATTERN.match(new):
+        err(f"Error: the new key {new!r} {KEY_RULE}.")
+        return 1
+    workspace = load_workspace(paths)
+    backend = state_backend_for(workspace.root, workspace.state)
+    backend.lock(f"state mv {old} {new}", timeout=lock_timeout)
+    try:
+        state = backend.load()
+        resource = state.resources.get(old)
+        if resource is None:
+            err(f"Not in state: {old} (see `provisioner state list`); nothing was moved.")
+            return 1
+        if new in state.resources:
+            err(f"{new} is already in state ({state.resources[new].provider}.{new}); nothing was moved.")
+            return 1
+        plugin = providers().get(resource.provider_type)
+        if plugin is None or plugin.capabilities.adopt_by == "key":
+            field = plugin.capabilities.key_field if plugin else None
+            where = f"{resource.provider_type}'s {field}" if field else f"the {resource.provider_type} platform"
+            err(f"Refusing to move {old} in state only: the key is {where}, so the live campaign would "
+                f"still carry {old!r} and a state-only rename would break the link. Rename it in YAML and "
+                f"add a moved: section, which plans the rename as a reviewable change:\n"
+                f"moved:\n  - from: {old}\n    to: {new}")
+            return 1
+        if resource.status == PENDING:
+            err(f"{old} is a pending create (interrupted); run plan and apply to resolve it before moving it.")
+            return 1
+        backend.record(replace(resource, key=new))
+        backend.remove(old)
+        backend.compact()
+    finally:
+        backend.unlock()
+    out(f"Moved {resource.provider}.{old} to {resource.provider}.{new} in state (id {resource.id or '-'}); "
+        f"nothing was sent to {resource.provider_type}. Rename the campaign in YAML to {new} too.")
+    return 0
+
+
+def _load(paths: list[str]) -> State:
+    workspace = load_workspace(paths)
+    return state_backend_for(workspace.root, workspace.state).load()

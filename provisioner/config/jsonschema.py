@@ -11,11 +11,25 @@ from typing import Any
 from pydantic import BaseModel
 
 from provisioner.config.secrets import ENV_REFERENCE, is_secret_field
-from provisioner.config.workspace import KEY_PATTERN, STATE_BACKENDS
+from provisioner.config.workspace import KEY_PATTERN, LAUNCHES, STATE_BACKENDS
+from provisioner.policy import Policy
 from provisioner.providers.base import SANDBOX
 from provisioner.providers.registry import providers
 
 ENV_REF = {"type": "string", "pattern": ENV_REFERENCE.pattern, "description": "a reference: ${env:NAME}"}
+LAUNCH = {"enum": list(LAUNCHES), "default": "active",
+          "description": "paused: create switched off; a later plan activates it (platforms that can)"}
+IGNORE_WHAT = ("field paths (globs allowed) neither updated nor reported as drift, "
+               "e.g. [budget.amount, campaignFieldValues.*]")
+IGNORE: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1}, "description": IGNORE_WHAT}
+# campaign keys that are the workspace's, not the platform's (config/workspace.py CAMPAIGN_META)
+CAMPAIGN_META = {
+    "ignore": IGNORE,
+    "protect": {"type": "boolean", "description": "never retire this campaign, nor change it in a way that "
+                                                  "cannot be made in place"},
+    "adopt": {"type": "boolean", "description": "take over a live campaign of the same key or name that "
+                                                "this workspace did not create"},
+}
 
 
 def workspace_schema() -> dict[str, Any]:
@@ -43,6 +57,11 @@ def workspace_schema() -> dict[str, Any]:
                           "propertyNames": {"pattern": KEY_PATTERN.pattern},
                           "additionalProperties": {"$ref": "#/$defs/campaign"}},
             "state": _state(),
+            "ignore": {**IGNORE, "description": "field paths every campaign ignores: " + IGNORE_WHAT},
+            "moved": _moved(),
+            "policy": {**_model_schema(Policy, "policy", defs), "title": "budget guardrails",
+                       "description": "budget guardrails, evaluated on every plan (a blocked plan exits 3)"},
+            "launch": LAUNCH,
         },
         "$defs": defs,
     }
@@ -60,7 +79,7 @@ def _model_schema(model: type[BaseModel], platform: str, defs: dict[str, Any]) -
 def _campaign(platform: str, campaign: dict[str, Any]) -> dict[str, Any]:
     campaign["title"] = f"{platform} campaign"
     campaign["properties"] = {"provider": {"type": "string", "description": "the provider instance"},
-                              **campaign.get("properties", {})}
+                              "launch": LAUNCH, **campaign.get("properties", {}), **CAMPAIGN_META}
     campaign["required"] = ["provider", *campaign.get("required", [])]
     return campaign
 
@@ -76,6 +95,8 @@ def _settings(platform: str, settings: dict[str, Any], credentials: tuple[str, .
             properties[field] = {"anyOf": [body, {"$ref": "#/$defs/env_reference"}],
                                  **({"description": body["description"]} if "description" in body else {})}
     properties["type"] = {"const": platform, "description": f"the platform: {platform}"}
+    properties["ignore"] = {**IGNORE, "description": "field paths this instance's campaigns ignore: "
+                                                     + IGNORE_WHAT}
     settings["title"] = f"{platform} provider instance"
     settings["required"] = [f for f in settings.get("required", []) if f != "type" and f not in credentials]
     needed = [f for f in credentials if f in properties]
@@ -111,6 +132,15 @@ def _campaign_by_provider(types: list[str]) -> dict[str, Any]:
     return {"type": "object", "required": ["provider"],
             "properties": {"provider": {"type": "string", "description": "the provider instance (providers: NAME)"}},
             "allOf": [*exact, fallback]}
+
+
+def _moved() -> dict[str, Any]:
+    key = {"type": "string", "pattern": KEY_PATTERN.pattern}
+    return {"type": "array", "description": "campaigns renamed in YAML: the key state knows (from) and the new "
+            "one (to); plan shows the rename for review",
+            "items": {"type": "object", "additionalProperties": False, "required": ["from", "to"],
+                      "properties": {"from": {**key, "description": "the old key"},
+                                     "to": {**key, "description": "the new key, declared under campaigns:"}}}}
 
 
 def _state() -> dict[str, Any]:

@@ -13,7 +13,11 @@ from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
 from provisioner.diff import canon
+from provisioner.ignore import IgnoreRules, combine
+from provisioner.policy import Policy
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
+
+ACTIVE, PAUSED = "active", "paused"  # how a campaign is launched (`launch:`)
 
 
 @dataclass
@@ -22,6 +26,7 @@ class ProviderInstance:
     plugin: AnyPlugin
     settings: ProviderSettings
     source: SourceLocation
+    ignore: tuple[str, ...] = ()  # field paths no campaign of this instance updates or reports as drift
 
 
 @dataclass
@@ -30,6 +35,23 @@ class CampaignConfig:
     instance: str
     model: CampaignModel
     source: SourceLocation
+    launch: str = ACTIVE  # "paused": created switched off, activated by a later plan (issue 11)
+    source_of_launch: SourceLocation | None = None  # where the campaign itself says `launch:`
+    # workspace meta-fields, never sent to a platform (issue 11)
+    ignore: tuple[str, ...] = ()  # field paths neither updated nor reported as drift
+    protect: bool = False  # never retired, never changed in a way that cannot be made in place
+    adopt: bool = False  # a live campaign this workspace did not create may be taken over
+
+    def meta(self) -> dict[str, Any]:
+        """The meta-fields that are set (they shape the plan, so the config digest includes them)."""
+        meta: dict[str, Any] = {}
+        if self.ignore:
+            meta["ignore"] = list(self.ignore)
+        if self.protect:
+            meta["protect"] = True
+        if self.adopt:
+            meta["adopt"] = True
+        return meta
 
     @cached_property
     def desired(self) -> dict[str, Any]:
@@ -79,6 +101,15 @@ class CachedCampaignConfig(CampaignConfig):
         return self._model_type
 
 
+@dataclass(frozen=True)
+class Move:
+    """One entry of the `moved:` section: the campaign keyed `old` in state is now keyed `new`."""
+
+    old: str
+    new: str
+    source: SourceLocation
+
+
 @dataclass
 class StateSettings:
     backend: str = "local"
@@ -94,18 +125,37 @@ class Workspace:
     providers: dict[str, ProviderInstance] = field(default_factory=dict)
     campaigns: dict[str, CampaignConfig] = field(default_factory=dict)
     state: StateSettings = field(default_factory=StateSettings)
+    moved: list[Move] = field(default_factory=list)
+    launch: str = ACTIVE  # the workspace's default `launch:` for its campaigns
+    policy: Policy | None = None  # budget guardrails (`policy:`)
+    ignore: tuple[str, ...] = ()  # the workspace's `ignore:` section: field paths for every campaign
+
+    def ignore_rules(self, key: str, instance: str) -> IgnoreRules:
+        """What campaign `key` of `instance` ignores: its own rules, its instance's, the workspace's."""
+        campaign = self.campaigns.get(key)
+        provider = self.providers.get(instance)
+        return combine(campaign.ignore if campaign else (), provider.ignore if provider else (), self.ignore)
 
     def campaigns_of(self, instance: str) -> list[CampaignConfig]:
         return [c for c in self.campaigns.values() if c.instance == instance]
 
     def digest(self) -> str:
         """Hash of everything that shapes a plan; secrets are excluded (they never shape one)."""
-        content = {
+        content: dict[str, Any] = {
             "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
                           for n, p in sorted(self.providers.items())},
-            "campaigns": {k: {"provider": c.instance, "desired": c.desired}
+            "campaigns": {k: {"provider": c.instance, "desired": c.desired, **c.meta()}
+                          | ({"launch": c.launch} if c.launch != ACTIVE else {})
                           for k, c in sorted(self.campaigns.items())},
         }
+        # only when declared, so workspaces without them keep their digests (and saved plans)
+        ignores = {n: list(p.ignore) for n, p in sorted(self.providers.items()) if p.ignore}
+        if ignores or self.ignore:
+            content["ignore"] = {"workspace": list(self.ignore), "providers": ignores}
+        if self.moved:  # only when present, so workspaces without moves keep their digest
+            content["moved"] = [{"from": m.old, "to": m.new} for m in self.moved]
+        if self.policy is not None:  # added only when set, so digests of workspaces without one are unchanged
+            content["policy"] = self.policy.model_dump(mode="json")
         return content_hash(content, separators=SPACED)
 
 

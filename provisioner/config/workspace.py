@@ -14,15 +14,30 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from provisioner.config.cache import cache_key, plain, read_cache, write_cache
-from provisioner.config.models import CachedCampaignConfig, CampaignConfig, ProviderInstance, StateSettings, Workspace
+from provisioner.config.models import (
+    ACTIVE,
+    PAUSED,
+    CachedCampaignConfig,
+    CampaignConfig,
+    Move,
+    ProviderInstance,
+    StateSettings,
+    Workspace,
+)
 from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
-from provisioner.providers.base import SANDBOX, AnyPlugin
+from provisioner.ignore import unknown_top_level
+from provisioner.policy import Policy
+from provisioner.providers.base import SANDBOX, AnyPlugin, MoneySettings
 from provisioner.providers.registry import broken_providers, providers
 
-TOP_LEVEL = ("providers", "campaigns", "state")
+TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore", "policy", "launch")
+LAUNCHES = (ACTIVE, PAUSED)
+# campaign keys that belong to the workspace, not the platform: removed before the platform's model
+# validates the campaign, kept on CampaignConfig (issue 11); `launch` is read on its own
+CAMPAIGN_META = ("ignore", "protect", "adopt")
 UNRESOLVED = "unresolved-secret-reference"
 
 
@@ -52,6 +67,7 @@ class _Loader:
         # the provider and state sections as written (references unresolved), for the cache
         self.raw_providers: dict[str, list[Any]] = {}
         self.raw_state: list[Any] | None = None
+        self.cacheable = True
 
     def error(self, summary: str, file: Path, line: int | None, field_path: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(summary, SourceLocation(str(file), line), field_path))
@@ -69,7 +85,7 @@ class _Loader:
                 return warm
             self.diagnostics, self.plugins = [], {}  # anything the cache could not vouch for: load cold
         workspace = self._load_cold(root, files, contents)
-        content = _cache_content(workspace, self.raw_providers, self.raw_state)
+        content = _cache_content(workspace, self.raw_providers, self.raw_state) if self.cacheable else None
         if content is not None:
             write_cache(root, key, content)
         return workspace
@@ -102,6 +118,8 @@ class _Loader:
                 workspace.campaigns[key] = CachedCampaignConfig(key, instance_name, instance.plugin.campaign_model,
                                                                 desired, SourceLocation(file, line))
             self._check_unique_names(workspace)
+            self._check_currencies(workspace)
+            self._check_launches(workspace, None)
         except (KeyError, TypeError, ValueError):
             return None  # a corrupt or foreign cache file
         if self.diagnostics:
@@ -115,14 +133,34 @@ class _Loader:
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None
+        ignore_docs: list[tuple[Path, Any, int]] = []
+        moved_docs: list[tuple[Path, MarkedDict]] = []
+        singles: dict[str, tuple[Path, MarkedDict]] = {}  # sections one file declares for the workspace
         for file, doc in documents:
+            # only workspaces of providers, campaigns and state are cached (the other sections and
+            # campaign meta-fields are few, and a cold load handles them)
+            self.cacheable = self.cacheable and not set(doc) - {"providers", "campaigns", "state"}
             self._merge(file, doc, "providers", provider_docs)
             self._merge(file, doc, "campaigns", campaign_docs)
             if "state" in doc:
                 state_doc = (file, doc)
+            if "ignore" in doc:
+                ignore_docs.append((file, doc["ignore"], doc.lines["ignore"]))
+            if "moved" in doc:
+                moved_docs.append((file, doc))
+            for section in ("policy", "launch"):
+                if section in doc and section in singles:
+                    self.error(f"{section} is declared twice (also in {singles[section][0]})", file,
+                               doc.lines[section], section)
+                elif section in doc:
+                    singles[section] = (file, doc)
         workspace.state = self._state(state_doc, root)
         if state_doc is not None:
             self.raw_state = [str(state_doc[0]), plain(state_doc[1]["state"]), state_doc[1].lines["state"]]
+        workspace.policy = self._policy(singles.get("policy"))
+        if "launch" in singles:
+            file, doc = singles["launch"]
+            workspace.launch = self._launch(doc["launch"], file, doc.lines["launch"], "launch") or ACTIVE
         for name, (file, body, line) in provider_docs.items():
             instance = self._provider(name, file, body, line)
             if instance:
@@ -132,10 +170,57 @@ class _Loader:
             campaign = self._campaign(key, file, body, line, workspace, provider_docs)
             if campaign:
                 workspace.campaigns[key] = campaign
+        every_field = sorted({f for plugin in self.plugins.values() for f in _field_names(plugin.campaign_model, 1)})
+        workspace.ignore = tuple(p for file, body, line in ignore_docs
+                                 for p in self._ignore(body, file, line, "ignore", every_field))
         self._check_unique_names(workspace)
+        workspace.moved = self._moved(moved_docs, campaign_docs)
+        self._check_currencies(workspace)
+        self._check_launches(workspace, singles.get("launch"))
         if self.diagnostics:
             raise ConfigError(self.diagnostics)
         return workspace
+
+    def _moved(self, documents: list[tuple[Path, MarkedDict]], campaign_docs: dict[str, Any]) -> list[Move]:
+        """The `moved:` sections: [{from: OLD, to: NEW}], where NEW is a declared campaign and OLD
+        is not (its campaign is now declared as NEW); a key moves at most once."""
+        moves: list[Move] = []
+        olds: dict[str, Move] = {}
+        news: dict[str, Move] = {}
+        shape = "moved takes a list of {from: OLD_KEY, to: NEW_KEY}"
+        for file, doc in documents:
+            body = doc["moved"]
+            if not isinstance(body, list):
+                self.error(shape, file, doc.lines["moved"], "moved")
+                continue
+            for index, item in enumerate(body):
+                where = f"moved[{index}]"
+                line = item.line if isinstance(item, MarkedDict) else doc.lines["moved"]
+                if not isinstance(item, dict) or set(item) != {"from", "to"}:
+                    self.error(shape, file, line, where)
+                    continue
+                old, new = item["from"], item["to"]
+                bad = [(name, value) for name, value in (("from", old), ("to", new))
+                       if not isinstance(value, str) or not KEY_PATTERN.match(value)]
+                for name, value in bad:
+                    self.error(f"campaign key {value!r} {KEY_RULE}", file, line, f"{where}.{name}")
+                if bad:
+                    continue
+                move = Move(old, new, SourceLocation(str(file), line))
+                if new not in campaign_docs:
+                    self.error(f"{new!r} is not a campaign declared under campaigns: (rename the campaign "
+                               "there, then say where it came from here)", file, line, f"{where}.to")
+                elif old in campaign_docs:
+                    self.error(f"{old!r} is still declared under campaigns:; a moved campaign is declared "
+                               "under its new key only", file, line, f"{where}.from")
+                elif old in olds or new in news:
+                    first = olds.get(old) or news[new]
+                    self.error(f"a key moves at most once (see {first.source.file}:{first.source.line})",
+                               file, line, where)
+                else:
+                    olds[old] = news[new] = move
+                    moves.append(move)
+        return moves
 
     def _collect(self, paths: list[Path]) -> list[Path]:
         files: list[Path] = []
@@ -246,10 +331,14 @@ class _Loader:
                        file, body.lines.get("type", line), where)
             return None
         self.plugins[name] = plugin
-        values = dict(body)
+        ignore = self._ignore(body.get("ignore"), file, body.lines.get("ignore", line), f"{where}.ignore",
+                              _field_names(plugin.campaign_model, 1))
+        values = {k: v for k, v in body.items() if k != "ignore"}
         values["type"] = type_name
         sandbox = values.get("base_url") == SANDBOX
         for key, value in body.items():
+            if key == "ignore":
+                continue
             secret = is_secret_field(str(key))
             try:
                 values[key] = resolve_reference(value, str(key), self.environ, secret=secret)
@@ -267,7 +356,7 @@ class _Loader:
         except ValidationError as error:
             self._pydantic(error, file, body, where, plugin.settings_model)
             return None
-        return ProviderInstance(name, plugin, settings, SourceLocation(str(file), line))
+        return ProviderInstance(name, plugin, settings, SourceLocation(str(file), line), ignore=ignore)
 
     def _campaign(self, key: Any, file: Path, body: Any, line: int, workspace: Workspace,
                   provider_docs: dict[str, Any]) -> CampaignConfig | None:
@@ -290,8 +379,13 @@ class _Loader:
                            f"{_did_you_mean(instance_name, list(provider_docs))}",
                            file, body.lines["provider"], f"{where}.provider")
             return None
-        fields = {k: v for k, v in body.items() if k != "provider"}
+        fields = {k: v for k, v in body.items() if k not in ("provider", "launch") and k not in CAMPAIGN_META}
+        launch = self._launch(body["launch"], file, body.lines["launch"], f"{where}.launch") if "launch" in body \
+            else None
         model = plugin.campaign_model
+        ignore = self._ignore(body.get("ignore"), file, body.lines.get("ignore", line), f"{where}.ignore",
+                              _field_names(model, 1))
+        flags = {name: self._flag(body, name, file, where) for name in ("protect", "adopt")}
         try:
             validated = model.model_validate(fields)
         except ValidationError as error:
@@ -299,7 +393,56 @@ class _Loader:
             return None
         if instance is None:
             return None  # checked against its platform's rules; its provider's own error is reported
-        return CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line))
+        campaign = CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line),
+                                  launch or workspace.launch, ignore=ignore,
+                                  protect=flags["protect"], adopt=flags["adopt"])
+        if launch is not None:
+            campaign.source_of_launch = SourceLocation(str(file), body.lines["launch"])
+        return campaign
+
+    def _launch(self, value: Any, file: Path, line: int | None, where: str) -> str | None:
+        if value not in LAUNCHES:
+            self.error(f"launch must be {' or '.join(LAUNCHES)}, not {value!r}", file, line, where)
+            return None
+        return str(value)
+
+    def _policy(self, found: tuple[Path, MarkedDict] | None) -> Policy | None:
+        if found is None:
+            return None
+        file, doc = found
+        body = doc["policy"]
+        if not isinstance(body, MarkedDict):
+            self.error("policy must be a mapping of rules (allowed_currencies, max_campaign_budget, ...)", file,
+                       doc.lines["policy"], "policy")
+            return None
+        try:
+            return Policy.model_validate(dict(body))
+        except ValidationError as error:
+            self._pydantic(error, file, body, "policy", Policy)
+            return None
+
+    def _flag(self, body: MarkedDict, name: str, file: Path, where: str) -> bool:
+        value = body.get(name, False)
+        if not isinstance(value, bool):
+            self.error(f"{name} must be true or false", file, body.lines.get(name), f"{where}.{name}")
+            return False
+        return value
+
+    def _ignore(self, value: Any, file: Path, line: int | None, where: str, fields: list[str]) -> tuple[str, ...]:
+        """An `ignore:` list of field paths; a first segment that names no field is an error (a typo
+        would otherwise silently ignore nothing)."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+            self.error("ignore must be a list of field paths, e.g. [budget.amount, campaignFieldValues.*]",
+                       file, line, where)
+            return ()
+        for pattern in value:
+            if unknown_top_level(pattern, fields):
+                head = pattern.split(".", 1)[0]
+                self.error(f"{pattern!r} names no field: {head!r} is unknown{_did_you_mean(head, fields)}",
+                           file, line, where)
+        return tuple(value)
 
     def _pydantic(self, error: ValidationError, file: Path, body: MarkedDict, where: str,
                   model: type[BaseModel]) -> None:
@@ -339,6 +482,39 @@ class _Loader:
                 seen[scope] = campaign.key
 
 
+    def _check_currencies(self, workspace: Workspace) -> None:
+        """No API says which currency an account uses: an instance whose campaigns carry money
+        declares it, or the spend summary would have to guess."""
+        for name, instance in sorted(workspace.providers.items()):
+            settings = instance.settings
+            if not isinstance(settings, MoneySettings) or settings.currency is not None:
+                continue
+            paying = [c.key for c in workspace.campaigns_of(name)
+                      if c.model_type.commitments(c.desired, None)]
+            if paying:
+                self.error(f"campaigns of this instance carry money ({', '.join(sorted(paying)[:3])}"
+                           f"{', …' if len(paying) > 3 else ''}): declare the account's currency as an ISO 4217 "
+                           "code, e.g. `currency: EUR` (no platform API says which currency an account uses)",
+                           Path(instance.source.file), instance.source.line, f"providers.{name}.currency")
+
+    def _check_launches(self, workspace: Workspace, default: tuple[Path, MarkedDict] | None) -> None:
+        """`launch: paused` only where the platform can create a campaign switched off (a capability)."""
+        for campaign in sorted(workspace.campaigns.values(), key=lambda c: c.key):
+            if campaign.launch != PAUSED:
+                continue
+            plugin = workspace.providers[campaign.instance].plugin
+            if plugin.capabilities.can("launch_paused"):
+                continue
+            why = (plugin.capabilities.why_not("launch_paused")
+                   or "its provider plugin does not implement LaunchesPaused")
+            own = campaign.source_of_launch
+            where = "" if own else (f" (the workspace's `launch: paused`, {default[0]}:{default[1].lines['launch']})"
+                                    if default else "")
+            self.error(f"{plugin.name} cannot launch a campaign paused{where}: {why}; set `launch: active` on "
+                       "this campaign to create it live", Path(own.file if own else campaign.source.file),
+                       own.line if own else campaign.source.line, f"campaigns.{campaign.key}.launch")
+
+
 def _marked(body: dict[str, Any], lines: dict[str, int], line: int = 1) -> MarkedDict:
     """A cached section as the loader's parse would hand it over (top-level lines only: any error
     found in it sends the load down the cold path, which reports with every line)."""
@@ -353,6 +529,9 @@ def _cache_content(workspace: Workspace, raw_providers: dict[str, list[Any]],
     (None: not cacheable, when a model does not validate back from its declared values)."""
     campaigns = [[c.key, c.instance, workspace.providers[c.instance].plugin.name, c.source.file, c.source.line,
                   c.desired] for c in workspace.campaigns.values()]
+    if any(c.meta() or c.launch != ACTIVE or c.source_of_launch for c in workspace.campaigns.values()) or any(
+            p.ignore for p in workspace.providers.values()):
+        return None  # campaign meta-fields and ignore rules are not cached: a cold load handles them
     checked: set[type[Any]] = set()
     for campaign in workspace.campaigns.values():  # one campaign per model: the lazy model's round trip
         if campaign.model_type not in checked:
@@ -426,20 +605,21 @@ def _field_named_in(message: str, body: Any) -> tuple[str, ...]:
     return ()
 
 
-def _field_names(model: type[BaseModel]) -> list[str]:
-    """Every field name reachable from `model`, for "did you mean" suggestions."""
+def _field_names(model: type[BaseModel], depth: int | None = None) -> list[str]:
+    """Every field name reachable from `model` (or its first `depth` levels), for "did you mean"
+    suggestions and `ignore:` paths."""
     names: set[str] = set()
-    stack: list[Any] = [model]
+    stack: list[tuple[Any, int]] = [(model, 1)]
     seen: set[Any] = set()
     while stack:
-        current = stack.pop()
+        current, level = stack.pop()
         if current in seen:
             continue
         seen.add(current)
         for name, info in current.model_fields.items():
             names.add(info.alias or name)
-            for candidate in _model_types(info.annotation):
-                stack.append(candidate)
+            if depth is None or level < depth:
+                stack.extend((candidate, level + 1) for candidate in _model_types(info.annotation))
     return sorted(names)
 
 

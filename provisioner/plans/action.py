@@ -12,6 +12,7 @@ class Action(enum.StrEnum):
     ADOPT = "adopt"  # a live campaign is recognised as ours and recorded (then updated if it differs)
     ACTIVATE = "activate"  # a campaign created paused is switched on (issue 11)
     RETIRE = "retire"  # deactivate on the platform (only with --prune)
+    RENAME = "rename"  # a `moved:` key rename recorded in state only (the platform keys it by id)
     NOOP = "no-op"
     WAITING = "waiting"  # an ambiguous create waits for the platform to settle: not applied, not blocked (issue 9)
     # The blocked family: config and platform differ in a way apply will not resolve; a human must.
@@ -21,6 +22,8 @@ class Action(enum.StrEnum):
     AMBIGUOUS = "ambiguous"  # several live campaigns match; cannot tell which one is ours
     NOT_OWNED = "not-owned"  # a live campaign this workspace did not create (issue 11)
     BLOCKED_BY_POLICY = "blocked-by-policy"  # a workspace policy forbids the change (issue 11)
+    PROTECTED = "protected"  # `protect: true` forbids it: a retirement, or a change not made in place (issue 11)
+    INVALID = "invalid"  # the platform would refuse it: a flight date or a platform rule fails (issue 11)
 
     @property
     def symbol(self) -> str:
@@ -38,9 +41,9 @@ class Action(enum.StrEnum):
 
 BLOCKED_SYMBOL = "!"
 BLOCKED = frozenset({Action.CANNOT_UPDATE, Action.CANNOT_RETIRE, Action.CANNOT_MOVE, Action.AMBIGUOUS,
-                     Action.NOT_OWNED, Action.BLOCKED_BY_POLICY})
+                     Action.NOT_OWNED, Action.BLOCKED_BY_POLICY, Action.PROTECTED, Action.INVALID})
 _SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.ADOPT: "<=", Action.ACTIVATE: ">",
-            Action.RETIRE: "-", Action.NOOP: " ", Action.WAITING: "…"}
+            Action.RETIRE: "-", Action.RENAME: "->", Action.NOOP: " ", Action.WAITING: "…"}
 
 
 class DriftKind(enum.StrEnum):
@@ -50,3 +53,8 @@ class DriftKind(enum.StrEnum):
     DELETED = "deleted"  # the campaign is gone from the platform
     POSSIBLE_DUPLICATE = "possible-duplicate"  # another live campaign looks like this one (issue 9)
     PLATFORM_CHANGED = "platform-changed"  # the platform changed it on its own, e.g. ended it (issue 11)
+
+    @property
+    def is_human(self) -> bool:
+        """Someone (or something other than the platform's own rules) changed it: drift exits 2."""
+        return self is not DriftKind.PLATFORM_CHANGED

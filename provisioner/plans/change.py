@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from provisioner.canonical import COMPACT
@@ -57,6 +57,10 @@ class ResourceChange:
     warnings: list[str] = field(default_factory=list)
     live_fingerprint: str | None = None
     record_state: bool = False  # no-op on the platform, but state must learn the applied values
+    settles_at: str | None = None  # WAITING: when the platform's settle window ends and a lookup decides
+    # differences that `ignore:` rules leave alone (before: live, after: declared); never sent
+    ignored: list[FieldDiff] = field(default_factory=list)
+    moved_from: str | None = None  # a `moved:` rename: the key state records it under until applied
     # A plan file stores an unchanged campaign without its values: a short digest of each declared
     # field instead, so a saved plan can still tell which fields' configuration changed since.
     after_fields: dict[str, str] | None = None
@@ -72,8 +76,9 @@ class ResourceChange:
     @property
     def needs_nothing(self) -> bool:
         """Unchanged, nothing to record and nothing to say: stored in a plan file by key only."""
-        return (self.action is Action.NOOP and not self.record_state and not self.diffs
-                and not self.reason and not self.warnings)
+        if self.action is not Action.NOOP:
+            return False
+        return all(getattr(self, name) == default for name, default in _OPTIONAL_DEFAULTS)
 
     def field_fingerprints(self) -> dict[str, str] | None:
         """A short digest of each declared field (`after`), or the ones a plan file stored."""
@@ -86,9 +91,8 @@ class ResourceChange:
         if slim and self.needs_nothing:
             return {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
                     "action": self.action.value, "id": self.id, "after_fields": self.field_fingerprints()}
-        data = dict(self.__dict__)  # every field (also ones added later), shallow
+        data = {name: _plain_field(value) for name, value in self.__dict__.items()}  # every field, shallow
         data["action"] = self.action.value
-        data["diffs"] = [d.to_dict() for d in self.diffs]
         if data.get("after_fields") is None:
             data.pop("after_fields", None)  # the full form carries `after` itself
         return data
@@ -98,24 +102,42 @@ class ResourceChange:
         values = dict(data)
         values["action"] = Action(values["action"])
         values["diffs"] = [FieldDiff(**d) for d in values.get("diffs", [])]
+        values["ignored"] = [FieldDiff(**d) for d in values.get("ignored", [])]
         return cls(**values)
+
+
+# Everything but identity and values: at its default, a no-op needs nothing recorded or said.
+_SLIM_KEEPS = frozenset({"key", "provider", "provider_type", "action", "id", "before", "after", "live_fingerprint",
+                         "after_fields"})
+_OPTIONAL_DEFAULTS = [(f.name, f.default_factory() if f.default_factory is not MISSING else f.default)
+                      for f in fields(ResourceChange) if f.name not in _SLIM_KEEPS]
+
+
+def _plain_field(value: Any) -> Any:
+    """A field as plain data: lists of FieldDiff (diffs, ignored, …) as dicts, the rest as it is."""
+    if isinstance(value, list) and value and isinstance(value[0], FieldDiff):
+        return [item.to_dict() for item in value]
+    return value
 
 
 @dataclass
 class DriftEntry:
-    """A campaign changed outside provisioner: live differs from what was last applied."""
+    """A campaign changed outside provisioner (live differs from what was last applied), or a live
+    campaign not in state looks like it (a possible duplicate, e.g. a create the platform committed late)."""
 
     key: str
     provider: str
     id: str | None
     kind: DriftKind
     diffs: list[FieldDiff] = field(default_factory=list)
+    twins: list[str] = field(default_factory=list)  # POSSIBLE_DUPLICATE: ids of the live look-alikes
+    reason: str | None = None  # why the platform did it (platform-changed)
 
     def __post_init__(self) -> None:
         self.kind = DriftKind(self.kind)  # also accepts the kind's name as read from a plan file
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__) | {"kind": self.kind.value, "diffs": [d.to_dict() for d in self.diffs]}
+        return {name: _plain_field(value) for name, value in self.__dict__.items()} | {"kind": self.kind.value}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DriftEntry:

@@ -7,6 +7,7 @@ from typing import Any
 
 from provisioner.plans.action import Action
 from provisioner.plans.change import DriftEntry, ResourceChange
+from provisioner.plans.money import CampaignSpend, RuleOutcome, SpendLine
 
 FORMAT_VERSION = 2  # 2: actions named by what they are (cannot-retire, cannot-move, ambiguous, ...), read_errors
 NORMAL, REFRESH_ONLY = "normal", "refresh-only"
@@ -26,6 +27,14 @@ class Plan:
     read_errors: dict[str, str] = field(default_factory=dict)  # instance → why reading it failed
     warnings: list[str] = field(default_factory=list)
     prune: bool = False
+    # --target / --exclude globs the plan was made with; apply re-plans with the same ones
+    targets: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    # money (issue 11): the spend summary, each campaign's commitment change, the policy's verdicts
+    spend: list[SpendLine] = field(default_factory=list)
+    spend_campaigns: list[CampaignSpend] = field(default_factory=list)
+    policy: list[RuleOutcome] = field(default_factory=list)
+    allow_spend_increase: bool = False  # made with --allow-spend-increase: policy blocks are overridden
     format_version: int = FORMAT_VERSION
 
     @property
@@ -36,6 +45,16 @@ class Plan:
     @property
     def actionable(self) -> list[ResourceChange]:
         return [c for c in self.changes if c.action.is_change or c.record_state]
+
+    @property
+    def blocked_by_policy(self) -> list[RuleOutcome]:
+        """Policy rules that stop this plan (exit 3; apply refuses it)."""
+        return [o for o in self.policy if o.blocks]
+
+    @property
+    def human_drift(self) -> list[DriftEntry]:
+        """Drift a person should look at (exit 2); the platform's own changes are only reported."""
+        return [d for d in self.drift if d.kind.is_human]
 
     def has_changes(self) -> bool:
         """True when config and platforms differ: a blocked change counts (it needs a human)."""
@@ -57,6 +76,10 @@ class Plan:
             "changes": [c.to_dict(slim) for c in self.changes],
             "drift": [d.to_dict() for d in self.drift],
             "not_observable": self.not_observable, "read_errors": self.read_errors, "warnings": self.warnings,
+            "targets": self.targets, "excludes": self.excludes,
+            "spend": [line.to_dict() for line in self.spend],
+            "spend_campaigns": [c.to_dict() for c in self.spend_campaigns],
+            "policy": [o.to_dict() for o in self.policy], "allow_spend_increase": self.allow_spend_increase,
         }
 
     @classmethod
@@ -69,5 +92,10 @@ class Plan:
             drift=[DriftEntry.from_dict(d) for d in data.get("drift", [])],
             not_observable=dict(data.get("not_observable", {})), read_errors=dict(data.get("read_errors", {})),
             warnings=list(data.get("warnings", [])),
+            targets=list(data.get("targets", [])), excludes=list(data.get("excludes", [])),
+            spend=[SpendLine.from_dict(s) for s in data.get("spend", [])],
+            spend_campaigns=[CampaignSpend.from_dict(c) for c in data.get("spend_campaigns", [])],
+            policy=[RuleOutcome.from_dict(o) for o in data.get("policy", [])],
+            allow_spend_increase=bool(data.get("allow_spend_increase")),
             format_version=data["format_version"],
         )

@@ -18,6 +18,9 @@ class StaleKind(enum.StrEnum):
     NOT_PLANNED = "not-planned"  # the campaign is no longer planned at all
     ACTION_CHANGED = "action-changed"  # `planned` action, `now` the action a fresh plan makes
     LIVE_CHANGED = "live-changed"  # the live campaign differs from when the plan was made (`fields`)
+    # the plan file says something the configuration does not (`fields`: planned = the file's value,
+    # live = what a fresh plan computes); `key` None for a plan-level field such as prune
+    PLAN_EDITED = "plan-edited"
 
 
 @dataclass(frozen=True)

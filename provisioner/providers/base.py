@@ -9,8 +9,9 @@ a user writes in YAML; each provider maps to and from its wire format in its `re
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import (
@@ -21,6 +22,7 @@ from typing import (
     Literal,
     Protocol,
     TypeVar,
+    cast,
     runtime_checkable,
 )
 from urllib.parse import urlparse
@@ -28,6 +30,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from provisioner.errors import ProviderError
+from provisioner.providers.money import Currency
 
 if TYPE_CHECKING:  # the HTTP layer builds on this module; sessions receive its context
     from provisioner.providers.http import HttpContext
@@ -54,6 +57,10 @@ class ProviderSettings(BaseModel):
     rate_limit: RateLimit | None = None
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     max_retries: int = Field(default=5, ge=0, le=20)
+    settle_seconds: float | None = Field(
+        default=None, ge=0, le=86400,
+        description="after a create's answer is lost, how long plans wait for the platform to commit it before "
+                    "a lookup decides (default 3 x timeout_seconds + 30)")
 
     @field_validator("base_url")
     @classmethod
@@ -71,6 +78,21 @@ class ProviderSettings(BaseModel):
     def is_sandbox(self) -> bool:
         return self.base_url == SANDBOX
 
+    @property
+    def settle_window(self) -> float:
+        """Seconds after an ambiguous create before a lookup may conclude it was never made. The
+        platform received the request within one client timeout; a commit later than three of them
+        plus half a minute means a platform degraded far beyond its usual answer time (and a slow
+        answer is what produced the ambiguity in the first place)."""
+        return self.settle_seconds if self.settle_seconds is not None else 3 * self.timeout_seconds + 30
+
+
+class MoneySettings(ProviderSettings):
+    """Settings of a platform whose campaigns carry money. No API says which currency an account
+    uses, so the instance declares it; validate asks for it when its campaigns have budgets."""
+
+    currency: Currency | None = None
+
 
 S = TypeVar("S", bound=ProviderSettings)
 S_contra = TypeVar("S_contra", bound=ProviderSettings, contravariant=True)
@@ -85,6 +107,35 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Commitment:
+    """Money one campaign commits for one period, in decimal major units of the instance's currency.
+
+    `capped=False` is a campaign with no limit at all (Criteo's uncapped spend limit): unbounded.
+    `amount=None` on a capped commitment is a budget whose amount the plan cannot know (a Skala
+    budget option): the spend summary says "unknown" rather than guess. An inactive campaign
+    commits nothing, whatever its budget.
+    """
+
+    period: str  # the platform's own word: daily, weekly, monthly, total, lifetime, flight
+    amount: Decimal | None
+    capped: bool = True
+    active: bool = True
+
+    @property
+    def unbounded(self) -> bool:
+        return self.active and not self.capped
+
+    @property
+    def unknown(self) -> bool:
+        return self.active and self.capped and self.amount is None
+
+    @property
+    def committed(self) -> Decimal:
+        """What this commitment adds to a known total (0 when inactive, uncapped or unknown)."""
+        return self.amount if self.active and self.capped and self.amount is not None else Decimal(0)
+
+
 class CampaignModel(BaseModel):
     """A platform's campaign as users write it. Subclasses declare the platform's rules."""
 
@@ -94,6 +145,9 @@ class CampaignModel(BaseModel):
     create_only: ClassVar[dict[str, str]] = {}
     # fields sent on create and never compared afterwards (e.g. Topsort bids)
     not_compared: ClassVar[frozenset[str]] = frozenset()
+    # fields the platform needs to create a campaign but never returns (e.g. Topsort bids): optional in
+    # the model, so an imported campaign may leave them out; a planned create must declare them
+    required_on_create: ClassVar[frozenset[str]] = frozenset()
 
     def declared(self) -> dict[str, Any]:
         """The fields the YAML declares, as plain JSON-able values (Decimal kept exact)."""
@@ -109,6 +163,67 @@ class CampaignModel(BaseModel):
     def live_equivalent(cls, field_name: str, desired: Any, live: Any) -> bool:
         """True where the platform rewrote a value on purpose (not a diff). Default: never."""
         return False
+
+    @classmethod
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+        """The money a campaign with these fields (config vocabulary: declared or live) commits,
+        normalised from the platform's units into major units of `currency` (None: not declared;
+        amounts that need it are then unknown). Default: the platform's campaigns carry no money."""
+        return []
+    # -- issue 11: what the platform does by itself, and the flight dates -----------------------
+    # what the platform does with a start date in the past on create (shown as a plan warning)
+    past_start_note: ClassVar[str] = "the campaign starts as soon as it is created"
+    # field paths holding a budget amount: an increase on a campaign whose flight has ended is a warning
+    budget_paths: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def platform_rewrite(cls, field_name: str, declared: Any, live: Any, observed: Observed) -> str | None:
+        """Why the platform itself changed `field_name` from `declared` to `live` (a documented
+        rewrite, e.g. a past start date moved to the creation time), or None: then a person did.
+        Such a value is neither planned as an update nor reported as a human edit."""
+        return None
+
+    @classmethod
+    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        """When the campaign described by `fields` (config vocabulary) runs; None where the platform
+        has no flight dates."""
+        return None
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a platform's own rewrite is judged by: the whole live record, the plan's clock, and
+    when this workspace's apply created the campaign (None where unknown)."""
+
+    live: Mapping[str, Any]
+    now: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Flight:
+    """A campaign's flight in UTC; each bound names the platform field it comes from."""
+
+    start: datetime | None
+    end: datetime | None  # exclusive: the first moment the campaign no longer runs
+    start_field: str
+    end_field: str
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """A datetime (or a date, as its UTC midnight) from a config or wire value; None if it is none."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _plain(value: Any) -> Any:
@@ -135,6 +250,17 @@ class LiveCampaign:
     key: str | None = None  # our key, where the platform stores it (external id / permalink)
     name: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)  # links etc. a user needs to see
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A live campaign `import` cannot write as config, and why (shown to the user)."""
+
+    reason: str
+
+
+# live campaign → the fields a user manages, in the config vocabulary (as validate accepts them), or Skip
+ToConfig = Callable[[LiveCampaign], "dict[str, Any] | Skip"]
 
 
 @dataclass
@@ -196,6 +322,30 @@ class Prepares(Protocol):
     def prepare(self, declared: dict[str, dict[str, Any]]) -> None: ...
 
 
+@dataclass(frozen=True)
+class RuleProblem:
+    """A declared value that breaks one of the platform's own rules (e.g. a text longer than the
+    campaign type allows), found at plan time so the write that would fail is never sent."""
+
+    path: str  # the field, in the config vocabulary: "campaignFieldValues.headline.text"
+    rule: str  # what the platform requires, and what was declared
+    create_only: bool = False  # only a create must satisfy it (an update keeps the live value)
+
+
+@dataclass
+class RuleCheck:
+    problems: dict[str, list[RuleProblem]] = field(default_factory=dict)  # campaign key → problems
+    unchecked: str | None = None  # why the rules could not be checked with this login
+
+
+@runtime_checkable
+class ChecksRules(Protocol):
+    """Called at plan time (after prepare) with the declared campaigns: checks them against the
+    platform's own rules where the login may read them, or says why it cannot."""
+
+    def check_rules(self, declared: dict[str, dict[str, Any]]) -> RuleCheck: ...
+
+
 @runtime_checkable
 class Updates(Protocol):
     def update_campaign(self, request: UpdateRequest) -> UpdateResult: ...
@@ -211,6 +361,23 @@ class BatchUpdates(Protocol):
 @runtime_checkable
 class Retires(Protocol):
     def retire_campaign(self, campaign_id: str, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class LaunchSwitch:
+    """How a platform says a campaign is off or on, in the config vocabulary (Topsort isActive)."""
+
+    paused: Mapping[str, Any]  # merged into a create's body: the campaign starts switched off
+    active: Mapping[str, Any]  # the update that switches it on (planned as `activate`)
+
+
+@runtime_checkable
+class LaunchesPaused(Protocol):
+    """Can create a campaign switched off and switch it on later with an update (paused-first
+    launches): the activation is then a change of its own that a reviewer approves."""
+
+    @staticmethod
+    def launch_switch() -> LaunchSwitch: ...
 
 
 AdoptBy = Literal["key", "name", "none"]
@@ -231,6 +398,10 @@ CAPABILITIES: dict[str, Capability] = {
     "update": Capability((Updates, BatchUpdates)),
     "retire": Capability((Retires,)),
     "prepare": Capability((Prepares,), explain_absence=False),  # a plan-time hook, not a platform ability
+    # create switched off, activate by an update (issue 11); optional to explain, so plugins written
+    # before it existed keep loading (validate then refuses `launch: paused` without a platform reason)
+    "launch_paused": Capability((LaunchesPaused,), explain_absence=False),
+    "check": Capability((ChecksRules,), explain_absence=False),  # platform rules checked at plan time
 }
 
 
@@ -251,6 +422,10 @@ class Capabilities:
     # every campaign (SessionM lists active ones; a permalink lookup is cheap)
     lookup_before_create: bool = False
     unique_names: bool = False  # the platform refuses a second campaign of the same name
+    # adopt_by "key": the platform's field holding the workspace key (a state-only rename would break
+    # the link; renaming the key changes this field, where the platform can update)
+    key_field: str | None = None
+    launch_switch: LaunchSwitch | None = None  # the fields of a paused-first launch ("launch_paused")
 
     @classmethod
     def of(cls, session: type, cannot: Mapping[str, str], **identity: Any) -> Capabilities:
@@ -271,9 +446,16 @@ class Capabilities:
             raise PluginError(f"{session.__name__} cannot {', '.join(unexplained)}: say why in the plugin's "
                               "`cannot` (users see the reason), or implement "
                               + ", ".join(p.__name__ for n in unexplained for p in CAPABILITIES[n].protocols))
+        if "launch_paused" in able:
+            if "update" not in able:
+                raise PluginError(f"{session.__name__}: launch_paused activates by an update: it needs Updates")
+            identity["launch_switch"] = cast(type[LaunchesPaused], session).launch_switch()
         capabilities = cls(able, MappingProxyType(dict(cannot)), **identity)
         if capabilities.lookup_before_create and "find" not in able:
             raise PluginError(f"{session.__name__}: lookup_before_create needs find_campaign (Finds)")
+        if capabilities.key_field and capabilities.adopt_by != "key":
+            raise PluginError(f"{session.__name__}: key_field names where the key is written, which only "
+                              "adopt_by 'key' does")
         return capabilities
 
     def can(self, name: str) -> bool:
@@ -306,8 +488,18 @@ class ProviderPlugin(Generic[S]):
     adopt_by: AdoptBy = "key"
     lookup_before_create: bool = False
     unique_names: bool = False
+    key_field: str | None = None  # adopt_by "key": the platform field the key is written to
+    # `provisioner import`: a readable platform's live → config mapping (None: it cannot be imported), and
+    # the text a key is made from where the platform keeps no key (default: the campaign's name)
+    to_config: ToConfig | None = None
+    import_label: Callable[[LiveCampaign], str] | None = None
     # the scope within which names must be unique (adopt_by "name" or unique_names), e.g. the advertiser
     name_scope: Callable[[S], str] = lambda settings: ""
+    # How to recognise a campaign's twin: what identifies a live campaign to the platform's users
+    # (Criteo: its name within the advertiser). Two live campaigns of one instance with the same
+    # value are twins, and one not in state is reported as a possible duplicate of the managed one.
+    # None (the default): the platform prevents twins itself, or nothing tells them apart.
+    twin_identity: Callable[[LiveCampaign], Hashable | None] | None = None
     capabilities: Capabilities = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -316,7 +508,7 @@ class ProviderPlugin(Generic[S]):
                               "are read from the Protocols it implements)")
         capabilities = Capabilities.of(self.session, self.cannot, adopt_by=self.adopt_by,
                                        lookup_before_create=self.lookup_before_create,
-                                       unique_names=self.unique_names)
+                                       unique_names=self.unique_names, key_field=self.key_field)
         object.__setattr__(self, "capabilities", capabilities)
 
     def connect(self, settings: S, context: HttpContext) -> ProviderSession:

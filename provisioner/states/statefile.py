@@ -29,7 +29,8 @@ RESOURCE_SHAPE = ('an object {"key": "...", "provider": "...", "provider_type": 
                   '"id": ..., "attrs": {...}, "outputs": {...}}')
 _STRINGS = ("key", "provider", "provider_type")
 _OPTIONAL = {"status": (str,), "id": (str, int, type(None)), "attrs": (dict,), "outputs": (dict,),
-             "updated_at": (str,)}
+             "updated_at": (str,), "ambiguous_at": (str, type(None)), "created_at": (str,), "protected": (bool,),
+             "applied_by": (dict,)}
 
 
 def resource_from_json(data: Any, where: str) -> ResourceState:
@@ -43,7 +44,7 @@ def resource_from_json(data: Any, where: str) -> ResourceState:
             raise StateError(f"{where}: expected {name!r} to be a non-empty string, found {found}")
     for name, types in _OPTIONAL.items():
         value = data.get(name)
-        if name in data and (not isinstance(value, types) or isinstance(value, bool)):
+        if name in data and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
             raise StateError(f"{where}: {name!r} cannot be {_kind(value)}")
     return ResourceState.from_dict(data)
 

@@ -30,11 +30,13 @@ _NUMBER_IN_JSON = re.compile(r'"(-?\d+\.\d+)"')
 _SUMMARY: list[tuple[Action, str, bool]] = [
     (Action.CREATE, "to create", True), (Action.UPDATE, "to update", True), (Action.ADOPT, "to adopt", True),
     (Action.ACTIVATE, "to activate", False), (Action.RETIRE, "to retire", True),
+    (Action.RENAME, "to rename", False),
     (Action.WAITING, "waiting for the platform", False),
     (Action.CANNOT_UPDATE, "cannot update in place", True), (Action.CANNOT_RETIRE, "cannot retire", False),
     (Action.CANNOT_MOVE, "cannot move between providers", False),
     (Action.AMBIGUOUS, "ambiguous", False), (Action.NOT_OWNED, "not owned", False),
-    (Action.BLOCKED_BY_POLICY, "blocked by policy", False), (Action.NOOP, "unchanged", True),
+    (Action.BLOCKED_BY_POLICY, "blocked by policy", False), (Action.PROTECTED, "protected", False),
+    (Action.INVALID, "refused before any write", False), (Action.NOOP, "unchanged", True),
 ]
 
 

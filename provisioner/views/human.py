@@ -7,17 +7,23 @@ from provisioner.applier import ApplyReport
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, ResourceChange
 from provisioner.plans.plan import Plan
-from provisioner.plans.staleness import StaleKind, Staleness
+from provisioner.plans.projection import WHOLE_CHANGE
+from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
 from provisioner.states.state import PENDING, ResourceState
 from provisioner.views.common import show, summary_line
+from provisioner.views.money import policy_text, spend_text
 
 
 def render_plan(plan: Plan) -> str:
     lines: list[str] = []
-    if plan.drift:
+    for section in (spend_text(plan), policy_text(plan)):  # money first: reviewers read it first
+        if section:
+            lines += [*section, ""]
+    if plan.human_drift:
         lines.append("Changed outside provisioner since the last apply:")
-        lines.extend(_drift_lines(plan.drift))
+        lines.extend(_drift_lines(plan.human_drift))
         lines.append("")
+    lines += _platform_lines(plan)
     for instance, reason in sorted(plan.not_observable.items()):
         lines.append(f"Note: {instance}: live state is not observable ({reason}); planned from state only.")
     changes = [c for c in plan.changes if c.action.is_change]
@@ -25,11 +31,35 @@ def render_plan(plan: Plan) -> str:
         lines.append("No changes. Your campaigns match the configuration.")
     for change in changes:
         lines.extend(_change_lines(change))
+    lines += _ignored_lines(plan)
     if plan.has_changes():
         lines += ["", summary_line(plan)]
     for warning in plan.warnings:
         lines.append(f"Warning: {warning}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _ignored_lines(plan: Plan) -> list[str]:
+    """What `ignore:` rules leave alone: neither updated nor reported as drift."""
+    ignored = [(change, diff) for change in plan.changes for diff in change.ignored]
+    if not ignored:
+        return []
+    lines = ["", "Ignored (ignore: rules), left as they are on the platform:"]
+    lines += [f"    {change.address}: {diff.path}: {show(diff.before)} (live), {show(diff.after)} (config)"
+              for change, diff in ignored]
+    return lines
+
+
+def _platform_lines(plan: Plan) -> list[str]:
+    """Changes the platform made by itself (not drift anyone needs to act on)."""
+    entries = [d for d in plan.drift if not d.kind.is_human]
+    if not entries:
+        return []
+    lines = ["Changed by the platform itself (expected, not drift):"]
+    for entry in entries:
+        lines.append(f"  = {entry.provider}.{entry.key} (id {entry.id}): {entry.reason}")
+        lines += [f"      {d.path}: {show(d.before)} (last applied) -> {show(d.after)} (live)" for d in entry.diffs]
+    return [*lines, ""]
 
 
 def _change_lines(change: ResourceChange) -> list[str]:
@@ -46,6 +76,8 @@ def _change_lines(change: ResourceChange) -> list[str]:
         lines.append(f"    {marker} {diff.path}: {show(diff.before)} -> {show(diff.after)}")
         if diff.blocked:
             lines.append(f"        cannot update in place: {diff.blocked}")
+    explained = {f"{d.path}: cannot update in place: {d.blocked}" for d in change.diffs if d.blocked}
+    lines += [f"    warning: {w}" for w in change.warnings if w not in explained]
     return lines
 
 
@@ -55,6 +87,11 @@ def _drift_lines(drift: list[DriftEntry]) -> list[str]:
         if entry.kind is DriftKind.DELETED:
             lines.append(f"  - {entry.provider}.{entry.key} (id {entry.id}): deleted on the platform")
             continue
+        if entry.kind is DriftKind.POSSIBLE_DUPLICATE:
+            lines.append(f"  ! {entry.provider}.{entry.key} (id {entry.id}): possible duplicate: live campaign(s) "
+                         f"{', '.join(entry.twins)} look like it and are not in state (a create the platform "
+                         "committed late?); check them in the platform and remove the extra one")
+            continue
         lines.append(f"  ~ {entry.provider}.{entry.key} (id {entry.id}):")
         for diff in entry.diffs:
             lines.append(f"      {diff.path}: {show(diff.before)} (last applied) -> {show(diff.after)} (live)")
@@ -63,16 +100,22 @@ def _drift_lines(drift: list[DriftEntry]) -> list[str]:
 
 def render_drift(plan: Plan) -> str:
     lines = []
-    if plan.drift:
-        lines.append(f"Drift: {len(plan.drift)} campaign(s) changed outside provisioner.")
-        lines.extend(_drift_lines(plan.drift))
+    if plan.human_drift:
+        lines.append(f"Drift: {len({d.key for d in plan.human_drift})} campaign(s) changed outside provisioner.")
+        lines.extend(_drift_lines(plan.human_drift))
     else:
         lines.append("No drift: every observable campaign matches what was last applied.")
+    lines += [line for line in _platform_lines(plan) if line]
     for instance, reason in sorted(plan.not_observable.items()):
         lines.append(f"Unknown: {instance}: not observable ({reason}).")
     for warning in plan.warnings:
         lines.append(f"Warning: {warning}")
     return "\n".join(lines) + "\n"
+
+
+def policy_lines(plan: Plan) -> list[str]:
+    """The policy's verdicts, for commands that refuse a plan because of them."""
+    return policy_text(plan)
 
 
 def read_error_lines(plan: Plan) -> list[str]:
@@ -105,8 +148,20 @@ def _stale_line(problem: Staleness) -> str:
         return f"campaign {key}: no longer planned"
     if kind is StaleKind.ACTION_CHANGED:
         return f"campaign {key}: planned {problem.planned}, now it would be {problem.now}"
+    if kind is StaleKind.PLAN_EDITED:
+        fields = "; ".join(_edited_field(f) for f in problem.fields)
+        where = f"campaign {key}" if key else "the plan"
+        return f"{where}: {fields} (the plan file was edited: only what the configuration gives is applied)"
     detail = ", ".join(f"{f.field} was {show(f.planned)}, now {show(f.live)}" for f in problem.fields)
     return f"campaign {key}: live campaign changed since the plan ({detail or 'fingerprint differs'})"
+
+
+def _edited_field(field: FieldChange) -> str:
+    if field.field == WHOLE_CHANGE and field.planned is None:
+        return f"the plan file has no change for it, the configuration gives {field.field} {show(field.live)}"
+    if field.field == WHOLE_CHANGE and field.live is None:
+        return f"the plan file has {field.field} {show(field.planned)}, the configuration gives no change"
+    return f"{field.field} is {show(field.planned)} in the plan file, the configuration gives {show(field.live)}"
 
 
 def render_report(report: ApplyReport) -> str:
@@ -122,8 +177,13 @@ def render_report(report: ApplyReport) -> str:
         lines.append(line)
         lines += [f"    warning: {warning}" for warning in outcome.warnings]
         lines += [f"    {name}: {value}" for name, value in outcome.outputs.items()]
-    lines.append(f"Apply complete: {len(report.succeeded)} succeeded, {len(report.failed)} failed.")
-    if report.failed:
+    if report.interrupted:
+        lines += [f"  not started: {address}" for address in report.not_started]
+        lines.append(f"Apply interrupted: {len(report.succeeded)} succeeded, {len(report.failed)} failed, "
+                     f"{len(report.not_started)} not started (requests in flight were finished and recorded).")
+    else:
+        lines.append(f"Apply complete: {len(report.succeeded)} succeeded, {len(report.failed)} failed.")
+    if report.failed or report.interrupted:
         lines.append("State records every success; run `provisioner plan` to see exactly the remaining work.")
     return "\n".join(lines) + "\n"
 
@@ -136,6 +196,9 @@ def render_state(resources: list[ResourceState]) -> str:
     for resource in resources:
         status = "PENDING (an interrupted create; the next plan resolves it)" if resource.status == PENDING \
             else "managed"
+        if resource.status == PENDING and resource.ambiguous_at:
+            status = (f"PENDING (the create's answer was lost at {resource.ambiguous_at}; plans wait for the "
+                      "platform to settle, then look it up)")
         lines.append(f"{resource.provider}.{resource.key}: {status}, id {resource.id or '-'}")
         lines += [f"    {name}: {value}" for name, value in sorted(resource.outputs.items())]
     return "\n".join(lines) + "\n"

@@ -22,4 +22,5 @@ def render_state(resources: list[ResourceState]) -> str:
 def render_report(report: ApplyReport) -> str:
     outcomes = [asdict(o) | {"action": o.action.value} for o in report.outcomes]
     return json.dumps({"outcomes": outcomes, "failed": len(report.failed),
-                       "succeeded": len(report.succeeded)}, indent=1, default=str) + "\n"
+                       "succeeded": len(report.succeeded), "interrupted": report.interrupted,
+                       "not_started": report.not_started}, indent=1, default=str) + "\n"

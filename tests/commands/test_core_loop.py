@@ -63,7 +63,7 @@ def test_out_of_band_edit_is_drift_and_yaml_edit_is_one_field_patch(
     assert drift.exit_code == 2, drift.output
     assert "topsort.spring-sale" in drift.stdout and "budget.amount: 50000 (last applied) -> 65000" in drift.stdout
     markdown = cli("drift", str(workspace), "--format", "markdown")
-    assert "| `topsort.spring-sale` |" in markdown.stdout and "budget.amount" in markdown.stdout
+    assert "<code>topsort.spring-sale</code>" in markdown.stdout and "<code>budget.amount</code>" in markdown.stdout
 
     # Bring the YAML in line with the hand edit, and change one more field.
     campaigns = workspace / "campaigns.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import cli, make_workspace
 
-PROVIDERS = "providers:\n  topsort: {base_url: sandbox, vendor_id: v, max_retries: 0}\n"
+PROVIDERS = "providers:\n  topsort: {base_url: sandbox, vendor_id: v, currency: EUR, max_retries: 0}\n"
 CAMPAIGNS = """\
 campaigns:
   t1:

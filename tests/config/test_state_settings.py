@@ -10,7 +10,7 @@ import pytest
 from provisioner.config.workspace import StateSettings, load_workspace
 from provisioner.errors import ConfigError
 
-PROVIDERS = "providers:\n  topsort: {base_url: sandbox, vendor_id: v1}\n"
+PROVIDERS = "providers:\n  topsort: {base_url: sandbox, vendor_id: v1, currency: EUR}\n"
 DSN = "postgresql://ci:pw-SECRET-31@db.internal/state"
 
 

@@ -14,7 +14,7 @@ from provisioner.errors import ConfigError
 from tests.conftest import cli, make_workspace
 
 SECRET = "sk-live-SECRET-value-31"
-PROVIDERS = ("providers:\n  topsort: {base_url: 'https://api.topsort.example', vendor_id: v1, "
+PROVIDERS = ("providers:\n  topsort: {base_url: 'https://api.topsort.example', vendor_id: v1, currency: EUR, "
              "api_key: '${env:TOPSORT_KEY}'}\n")
 CAMPAIGNS = """\
 campaigns:
@@ -110,3 +110,13 @@ def test_bad_input_is_reported_with_its_line_after_a_warm_run(tmp_path: Path,
     result = cli("validate", str(root))
     line = next(i for i, text in enumerate(campaigns.read_text().splitlines(), 1) if "hourly" in text)
     assert result.exit_code == 1 and f"campaigns.yaml:{line}" in result.stderr
+
+
+def test_workspaces_with_meta_fields_or_other_sections_load_cold_every_time(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    campaigns = root / "campaigns.yaml"
+    campaigns.write_text(campaigns.read_text().replace("    name: Summer\n", "    name: Summer\n    protect: true\n"))
+    first, second = _load(root), _load(root)
+    assert not cache_path(root).exists()
+    assert not isinstance(second.campaigns["summer"], CachedCampaignConfig)
+    assert second.campaigns["summer"].protect and first.campaigns["summer"].protect

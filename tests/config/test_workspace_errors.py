@@ -15,9 +15,11 @@ providers:
   topsort:
     base_url: sandbox
     vendor_id: v1
+    currency: EUR
   criteo:
     base_url: sandbox
     advertiser_id: "12345"
+    currency: EUR
 """
 
 GOOD_CAMPAIGN = """\
@@ -84,7 +86,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     (PROVIDERS.replace("base_url: sandbox\n    vendor_id", "base_url: http://ads.example.com\n    vendor_id"),
      "providers.yaml:3: error: providers.topsort.base_url: plain http is only allowed to a loopback host"),
     (PROVIDERS + "  fb:\n    base_url: sandbox\n",
-     "providers.yaml:8: error: providers.fb: unknown provider type 'fb'"),
+     "providers.yaml:10: error: providers.fb: unknown provider type 'fb'"),
 ])
 def test_provider_errors(tmp_path: Path, providers: str, expected: str) -> None:
     errors = _errors(tmp_path, "campaigns:\n" + GOOD_CAMPAIGN, providers)

@@ -14,9 +14,11 @@ providers:
   topsort:
     base_url: sandbox
     vendor_id: v1
+    currency: EUR
   criteo:
     base_url: sandbox
     advertiser_id: "12345"
+    currency: EUR
 """
 
 CAMPAIGN = """\
@@ -67,7 +69,7 @@ def test_yaml_typing_is_named_with_the_fix(tmp_path: Path, before: str, after: s
 def test_provider_setting_typed_as_a_number(tmp_path: Path) -> None:
     code, output = _validate(tmp_path, CAMPAIGN, PROVIDERS.replace('advertiser_id: "12345"', "advertiser_id: 12345"))
     assert code == 1
-    assert ('providers.yaml:7: error: providers.criteo.advertiser_id: Input should be a valid string — YAML read '
+    assert ('providers.yaml:8: error: providers.criteo.advertiser_id: Input should be a valid string — YAML read '
             'the unquoted 12345 as a number: quote it, advertiser_id: "12345"') in output
 
 
@@ -79,7 +81,7 @@ def test_a_wrong_value_that_yaml_did_not_type_gets_no_yaml_hint(tmp_path: Path) 
 
 
 REAL_TOPSORT = "providers:\n  topsort:\n    base_url: https://api.topsort.com\n    vendor_id: v1\n" \
-               "    api_key: ${env:TOPSORT_API_KEY}\n"
+               "    api_key: ${env:TOPSORT_API_KEY}\n    currency: EUR\n"
 
 
 def test_an_empty_environment_variable_is_named_as_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

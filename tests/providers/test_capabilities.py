@@ -31,7 +31,8 @@ class _Retires(_CreatesOnly):
     def retire_campaign(self, campaign_id: str, key: str) -> None: ...
 
 
-ALL_REASONS = {"read": "no list", "find": "no lookup", "update": "no update", "retire": "no retire"}
+ALL_REASONS = {"read": "no list", "find": "no lookup", "update": "no update", "retire": "no retire",
+               "launch_paused": "no status"}
 
 
 def _plugin(session: type, cannot: dict[str, str], **extra: Any) -> ProviderPlugin[ProviderSettings]:
@@ -42,12 +43,14 @@ def _plugin(session: type, cannot: dict[str, str], **extra: Any) -> ProviderPlug
 def test_every_shipped_plugin_describes_what_it_can_do() -> None:
     found = {name: (sorted(p.capabilities.able), sorted(p.capabilities.reasons)) for name, p in providers().items()}
     assert found == {
-        "topsort": (["find", "read", "retire", "update"], []),
-        "criteo": (["find", "read", "update"], ["retire"]),
-        "sessionm": (["find", "read"], ["retire", "update"]),
-        "targeter": ([], ["find", "read", "retire", "update"]),
-        "skala": (["find", "prepare", "read", "retire", "update"], []),
+        "topsort": (["find", "launch_paused", "read", "retire", "update"], []),
+        "criteo": (["find", "read", "update"], ["launch_paused", "retire"]),
+        "sessionm": (["find", "read"], ["launch_paused", "retire", "update"]),
+        "targeter": ([], ["find", "launch_paused", "read", "retire", "update"]),
+        "skala": (["check", "find", "prepare", "read", "retire", "update"], ["launch_paused"]),
     }
+    assert providers()["topsort"].capabilities.launch_switch is not None
+    assert providers()["criteo"].capabilities.launch_switch is None
     assert providers()["criteo"].capabilities.adopt_by == "name"
     assert providers()["sessionm"].capabilities.unique_names
 

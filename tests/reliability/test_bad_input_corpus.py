@@ -86,7 +86,7 @@ def test_duplicate_campaign_keys_across_files(tmp_path: Path, platforms: Platfor
     (lambda p: p.replace("${env:TOPSORT_API_KEY}", "tsk-pasted-in-yaml"),
      "providers.yaml:4: error: providers.topsort.api_key: 'api_key' holds a secret and must reference the environment"),
     (lambda p: p.replace("${env:CRITEO_CLIENT_SECRET}", "${env:NOT_EXPORTED}"),
-     "providers.yaml:9: error: providers.criteo.client_secret: environment variable NOT_EXPORTED"),
+     "providers.yaml:10: error: providers.criteo.client_secret: environment variable NOT_EXPORTED"),
     (lambda p: p.replace("http://127.0.0.1", "http://ads.example.com", 1),
      "providers.yaml:3: error: providers.topsort.base_url: plain http is only allowed to a loopback host"),
 ])

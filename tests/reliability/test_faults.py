@@ -27,7 +27,7 @@ def platform_counts(sandboxes: Sandboxes) -> dict[str, int]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_apply_converges_under_faults_with_no_duplicates_and_nothing_lost(tmp_path: Path, seed: int) -> None:
     per_platform = 6
-    root = workspace_gen.write(tmp_path / "ws", per_platform, extra=", max_retries: 3")
+    root = workspace_gen.write(tmp_path / "ws", per_platform, extra=", max_retries: 3, settle_seconds: 0.5")
     context = HttpContext(sleep=lambda seconds: None)
     sandboxes = Sandboxes(SandboxOptions(faults="0.25", seed=seed))
     figures = converge([root], context, sandboxes=sandboxes)
@@ -53,7 +53,7 @@ def test_apply_converges_under_faults_with_no_duplicates_and_nothing_lost(tmp_pa
 
 
 def test_updates_under_faults_reach_the_platforms(tmp_path: Path) -> None:
-    root = workspace_gen.write(tmp_path / "ws", 4, extra=", max_retries: 3")
+    root = workspace_gen.write(tmp_path / "ws", 4, extra=", max_retries: 3, settle_seconds: 0.5")
     context = HttpContext(sleep=lambda seconds: None)
     sandboxes = Sandboxes(SandboxOptions(faults="0.25", seed=11))
     assert converge([root], context, sandboxes=sandboxes).converged

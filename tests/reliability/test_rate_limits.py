@@ -29,7 +29,7 @@ def test_concurrent_apply_stays_inside_the_platform_window(tmp_path: Path, monke
     with EmulatorServer(emulator) as server:
         (tmp_path / "providers.yaml").write_text(
             f"providers:\n  topsort: {{base_url: '{server.url}', api_key: '${{env:TOPSORT_API_KEY}}', "
-            "vendor_id: v, parallelism: 8, rate_limit: {requests: 5, per_seconds: 0.5}}\n")
+            "vendor_id: v, currency: EUR, parallelism: 8, rate_limit: {requests: 5, per_seconds: 0.5}}\n")
         (tmp_path / "campaigns.yaml").write_text("campaigns:\n" + "".join(CAMPAIGN.format(i=i) for i in range(20)))
         started = time.monotonic()
         result = cli("apply", str(tmp_path), "--auto-approve")

@@ -57,22 +57,22 @@ def providers_yaml(urls: dict[str, str] | None = None, extra: str = "") -> str:
     """All five providers: in-process sandbox, or the HTTP emulators at `urls` with env secrets."""
     if urls is None:
         return f"""providers:
-  topsort: {{base_url: sandbox, vendor_id: v1{extra}}}
-  criteo: {{base_url: sandbox, advertiser_id: "12345"{extra}}}
+  topsort: {{base_url: sandbox, vendor_id: v1, currency: EUR{extra}}}
+  criteo: {{base_url: sandbox, advertiser_id: "12345", currency: EUR{extra}}}
   sessionm: {{base_url: sandbox{extra}}}
   targeter: {{base_url: sandbox{extra}}}
-  skala: {{base_url: sandbox, brand_id: 1{extra}}}
+  skala: {{base_url: sandbox, brand_id: 1, currency: NOK{extra}}}
 """
     return f"""providers:
-  topsort: {{base_url: "{urls['topsort']}", api_key: "${{env:TOPSORT_API_KEY}}", vendor_id: v1{extra}}}
+  topsort: {{base_url: "{urls['topsort']}", api_key: "${{env:TOPSORT_API_KEY}}", vendor_id: v1, currency: EUR{extra}}}
   criteo: {{base_url: "{urls['criteo']}", client_id: "${{env:CRITEO_CLIENT_ID}}",
-            client_secret: "${{env:CRITEO_CLIENT_SECRET}}", advertiser_id: "12345"{extra}}}
+            client_secret: "${{env:CRITEO_CLIENT_SECRET}}", advertiser_id: "12345", currency: EUR{extra}}}
   sessionm: {{base_url: "{urls['sessionm']}", api_key: "${{env:SESSIONM_API_KEY}}",
               api_secret: "${{env:SESSIONM_API_SECRET}}"{extra}}}
   targeter: {{base_url: "{urls['targeter']}", api_key: "${{env:TARGETER_API_KEY}}",
               api_secret: "${{env:TARGETER_API_SECRET}}"{extra}}}
   skala: {{base_url: "{urls['skala']}", username: "${{env:SKALA_USERNAME}}",
-           password: "${{env:SKALA_PASSWORD}}", brand_id: 1{extra}}}
+           password: "${{env:SKALA_PASSWORD}}", brand_id: 1, currency: NOK{extra}}}
 """
 
 

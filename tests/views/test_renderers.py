@@ -48,12 +48,15 @@ Plan: 1 to create, 1 to update, 0 to adopt, 0 to retire, 1 cannot update in plac
 
 def test_markdown_plan_and_drift() -> None:
     text = markdown.render_plan(_plan())
-    assert "| `+` | `topsort.new` | create | name |  | \"New\" |" in text
-    assert "| `~` | `criteo.eu` | update | spendLimit.spendLimitAmount | 10 | 12.50 |" in text
-    assert "cannot update in place: fixed at creation" in text
-    assert "- **targeter**: not observable (no read API); drift unknown." in text
+    assert "<summary><code>+ topsort.new</code> create</summary>" in text
+    assert '| <code>name</code> |  | <code>"New"</code> |' in text
+    assert "<summary><code>&#126; criteo.eu</code> update (id <code>9</code>)</summary>" in text
+    assert "| <code>spendLimit.spendLimitAmount</code> | <code>10</code> | <code>12.50</code> |" in text
+    assert "**cannot update in place:** fixed at creation" in text
+    assert "- <code>targeter</code>: live state is not observable (no read API); drift unknown." in text
     drift = markdown.render_drift(_plan(REFRESH_ONLY))
-    assert "| `criteo.eu` | 9 | spendLimit.spendLimitAmount | 12 | 10 |" in drift
+    assert "<summary><code>criteo.eu</code> (id <code>9</code>): changed</summary>" in drift
+    assert "| <code>spendLimit.spendLimitAmount</code> | <code>12</code> | <code>10</code> |" in drift
 
 
 def test_json_is_the_plan_document() -> None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, UpdateRequest, UpdateResult
+from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip, UpdateRequest, UpdateResult
 from provisioner.providers.criteo.client import CriteoClient
 from provisioner.providers.criteo.errors import item_index, problem_text
 from provisioner.providers.criteo.schema import CriteoSettings
@@ -44,6 +44,21 @@ def to_live(resource: dict[str, Any]) -> LiveCampaign:
         fields["budgetAutomation"] = {"enabled": automation.get("enabled", False),
                                       "budgetConfiguration": {"adSetObjectives": objective} if objective else None}
     return LiveCampaign(id=campaign_id, fields=fields, name=optional_text(attributes.get("name")))
+
+
+def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
+    """A listed campaign as workspace YAML fields; the amount stays the exact decimal Criteo gave."""
+    fields = live.fields
+    if fields.get("goal") not in ("Acquisition", "Retention"):
+        return Skip(f"its goal {fields.get('goal')!r} cannot be declared (Acquisition or Retention)")
+    spend = {k: v for k, v in (fields.get("spendLimit") or {}).items() if v is not None}
+    if spend.get("spendLimitType") == "uncapped":
+        spend = {"spendLimitType": "uncapped"}  # renewal "undefined" and no amount: nothing to declare
+    config: dict[str, Any] = {"name": fields.get("name"), "goal": fields["goal"], "spendLimit": spend}
+    automation = fields.get("budgetAutomation") or {}
+    if automation.get("enabled"):
+        config["budgetAutomation"] = {k: v for k, v in automation.items() if v is not None}
+    return config
 
 
 def _spend_limit(spend: dict[str, Any], wrapped: bool) -> dict[str, Any]:

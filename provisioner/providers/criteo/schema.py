@@ -3,16 +3,17 @@ create-time casing for goal, and the capped/uncapped rules of CreateCampaignSpen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from provisioner.providers.base import CampaignModel, ProviderSettings
-from provisioner.providers.money import money_check
+from provisioner.providers.base import CampaignModel, Commitment, MoneySettings
+from provisioner.providers.money import money_check, scaled
 
 
-class CriteoSettings(ProviderSettings):
+class CriteoSettings(MoneySettings):
     credentials: ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
     client_id: str = Field(min_length=1, description="OAuth client id (may be ${env:NAME})")
     client_secret: SecretStr = Field(description="OAuth client secret, as ${env:NAME}")
@@ -71,3 +72,16 @@ class CriteoCampaign(CampaignModel):
     goal: Literal["Acquisition", "Retention"]
     spendLimit: SpendLimit
     budgetAutomation: BudgetAutomation | None = None
+
+    @classmethod
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+        # A capped spend limit commits its amount (decimal, advertiser currency) per renewal; an
+        # uncapped one has no limit. Criteo campaigns have no status, so they are always active.
+        limit = fields.get("spendLimit")
+        if not isinstance(limit, Mapping) or limit.get("spendLimitType") is None:
+            return []
+        if limit["spendLimitType"] == "uncapped":
+            return [Commitment("lifetime", None, capped=False)]
+        amount = limit.get("spendLimitAmount")
+        major = scaled(Decimal(str(amount)), currency) if currency and amount is not None else None
+        return [Commitment(str(limit.get("spendLimitRenewal")), major)]

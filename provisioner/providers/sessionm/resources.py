@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign
+from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip
 from provisioner.providers.http import HttpContext
 from provisioner.providers.sessionm.client import SessionMClient
 from provisioner.providers.sessionm.schema import SessionMSettings
@@ -41,6 +41,17 @@ def to_live(campaign: dict[str, Any]) -> LiveCampaign:
     external_id = optional_text(campaign.get("external_id") or campaign.get("permalink"))
     return LiveCampaign(id=campaign_id, fields=fields, key=external_id, name=optional_text(campaign.get("name")),
                         outputs={"external_id": external_id} if external_id else {})
+
+
+def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
+    """A listed campaign as workspace YAML fields (enumerations in the lower case the schema takes)."""
+    config = {name: value for name, value in live.fields.items() if value is not None}
+    for name in ("status", "campaign_type", "template"):
+        if isinstance(config.get(name), str):
+            config[name] = config[name].lower()
+    if "status" not in config or "starts_at" not in config or "ends_at" not in config:
+        return Skip("the list answer lacks its status, starts_at or ends_at")
+    return config
 
 
 def info_to_live(info: dict[str, Any]) -> LiveCampaign:

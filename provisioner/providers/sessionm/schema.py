@@ -3,12 +3,13 @@ datetimes to the second, and the fields SessionM sets itself refused with a reas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from string import Formatter
 from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 
-from provisioner.providers.base import CampaignModel, ProviderSettings
+from provisioner.providers.base import CampaignModel, Flight, Observed, ProviderSettings, parse_moment
 
 # api-contracts §8: both paths are UNVERIFIED (the excerpt leaves them blank), hence settings.
 CAMPAIGNS_PATH = "/priv/v1/apps/{api_key}/campaigns"
@@ -89,6 +90,20 @@ class SessionMCampaign(CampaignModel):
     @classmethod
     def update_blocker(cls, field_name: str, live: Any, desired: Any) -> str | None:
         return NO_UPDATE.format(field=field_name)
+
+    @classmethod
+    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        return Flight(parse_moment(fields.get("starts_at")), parse_moment(fields.get("ends_at")),
+                      "starts_at", "ends_at")
+
+    @classmethod
+    def platform_rewrite(cls, field_name: str, declared: Any, live: Any, observed: Observed) -> str | None:
+        # A campaign whose end has passed is completed by the platform, not by a person.
+        ends = parse_moment(observed.live.get("ends_at"))
+        if field_name == "status" and str(live).lower() == "completed" and str(declared).lower() != "completed" \
+                and ends is not None and observed.now is not None and ends <= observed.now:
+            return "SessionM completes a campaign when its end date has passed"
+        return None
 
     @classmethod
     def live_equivalent(cls, field_name: str, desired: Any, live: Any) -> bool:

@@ -11,7 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, UpdateRequest, UpdateResult
+from provisioner.providers.base import (
+    CreateRequest,
+    CreateResult,
+    LiveCampaign,
+    RuleCheck,
+    RuleProblem,
+    Skip,
+    UpdateRequest,
+    UpdateResult,
+)
 from provisioner.providers.http import HttpContext
 from provisioner.providers.skala.client import SkalaClient
 from provisioner.providers.skala.schema import SkalaSettings
@@ -55,6 +64,38 @@ def to_live(order: dict[str, Any]) -> LiveCampaign:
         "status": order.get("status"),  # read-only: never declared, so never compared
     }
     return LiveCampaign(id=order_id, fields=fields)
+
+
+def twin_identity(live: LiveCampaign) -> tuple[Any, ...] | None:
+    """What find_campaign matches an interrupted create on (§8): company, campaign type, dates and
+    landing page; a cancelled order is nobody's twin."""
+    fields = live.fields
+    if fields.get("status") == "CANCELLED":
+        return None
+    return ((fields.get("company") or {}).get("id"), (fields.get("campaignType") or {}).get("id"),
+            fields.get("startDate"), fields.get("endDate"), fields.get("landingPage"))
+def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
+    """A listed order as workspace YAML fields: company and campaign type by id, the budget as given."""
+    fields = live.fields
+    if fields.get("status") == "CANCELLED":
+        return Skip("the order is cancelled")
+    company, ctype = fields.get("company") or {}, fields.get("campaignType") or {}
+    if company.get("id") is None or ctype.get("id") is None:
+        return Skip("the order names no company or campaign type id")
+    config: dict[str, Any] = {"company": {"id": company["id"]}, "campaignType": {"id": ctype["id"]},
+                              "startDate": fields.get("startDate"), "endDate": fields.get("endDate")}
+    if fields.get("landingPage") is not None:
+        config["landingPage"] = fields["landingPage"]
+    if fields.get("campaignFieldValues"):
+        config["campaignFieldValues"] = fields["campaignFieldValues"]
+    config |= {name: fields[name] for name in BUDGET if fields.get(name) is not None}
+    return config
+
+
+def import_label(live: LiveCampaign) -> str:
+    """Orders have no name: a key is made from the company and the start date."""
+    company = live.fields.get("company") or {}
+    return f"{company.get('name') or company.get('id') or 'order'} {live.fields.get('startDate') or live.id}"
 
 
 def _field_values(order: dict[str, Any]) -> list[dict[str, Any]]:
@@ -230,6 +271,48 @@ def _where(names: dict[str, list[str]]) -> str:
     return "; ".join(f"{name!r} in {', '.join(keys)}" for name, keys in sorted(names.items()))
 
 
+UNCHECKED = ("campaign type rules (required fields, text lengths, select options, budget options) are checked by "
+             "Skala only when the order is sent: campaign types are readable by Admins only, and this login "
+             "is not one")
+
+
+def order_problems(ctype: dict[str, Any], desired: dict[str, Any]) -> list[RuleProblem]:
+    """What in `desired` the campaign type `ctype` does not allow (its campaignFields and budget options)."""
+    name = f"campaign type {ctype.get('name')!r}"
+    fields = {str(f.get("reference")): f for f in ctype.get("campaignFields") or [] if isinstance(f, dict)}
+    values: dict[str, Any] = desired.get("campaignFieldValues") or {}
+    problems = [RuleProblem(f"campaignFieldValues.{reference}", f"required by {name}", create_only=True)
+                for reference, f in fields.items() if f.get("required") and reference not in values]
+    for reference, value in values.items():
+        where = f"campaignFieldValues.{reference}"
+        field = fields.get(reference)
+        if field is None:
+            problems.append(RuleProblem(where, f"not a field of {name} (its fields: {', '.join(fields) or 'none'})"))
+            continue
+        kind, text = value.get("type"), value.get("text")
+        if kind != field.get("fieldType"):
+            problems.append(RuleProblem(f"{where}.type", f"{name} makes it {field.get('fieldType')}, not {kind}"))
+        elif kind == "FREETEXT" and isinstance(text, str) and field.get("maxLength") \
+                and len(text) > field["maxLength"]:
+            problems.append(RuleProblem(f"{where}.text", f"{len(text)} characters; {name} allows at most "
+                                                         f"{field['maxLength']} (maxLength)"))
+        elif kind == "SELECT":
+            options = [str(o.get("value")) for o in field.get("options") or [] if isinstance(o, dict)]
+            if text not in options:
+                problems.append(RuleProblem(f"{where}.text", f"{text!r} is not an option of {name} "
+                                                             f"({', '.join(options)})"))
+    option = desired.get("budgetOptionId")
+    options = [str(o.get("id")) for o in ctype.get("budgetOptions") or [] if isinstance(o, dict)]
+    if option is not None and "budgetOptions" in ctype and str(option) not in options:
+        problems.append(RuleProblem("budgetOptionId", f"{option} is not a budget option of {name} "
+                                                      f"({', '.join(options) or 'none'})"))
+    landing = desired.get("landingPage")
+    if isinstance(landing, str) and ctype.get("landingPageType") == "ABSOLUTE_URL" \
+            and not landing.startswith(("https://", "http://")):
+        problems.append(RuleProblem("landingPage", f"{name} needs an absolute URL (landingPageType ABSOLUTE_URL)"))
+    return problems
+
+
 class SkalaSession:
     def __init__(self, settings: SkalaSettings, context: HttpContext) -> None:
         self.client = SkalaClient(settings, context)
@@ -238,6 +321,25 @@ class SkalaSession:
 
     def prepare(self, declared: dict[str, dict[str, Any]]) -> None:
         self.names.prepare(declared)
+
+    def check_rules(self, declared: dict[str, dict[str, Any]]) -> RuleCheck:
+        """Each order against its campaign type's fields (required, maximum text length, select
+        options) and budget options; campaign types are readable by Admins only."""
+        try:
+            types = {t.get("id"): t for t in self.client.campaign_types() if isinstance(t, dict)}
+        except ProviderError as error:
+            if error.status != 403:
+                raise
+            return RuleCheck(unchecked=UNCHECKED)
+        problems: dict[str, list[RuleProblem]] = {}
+        for key, desired in sorted(declared.items()):
+            _company, type_id = self.names.ids(key, desired)
+            ctype = types.get(type_id)
+            found = order_problems(ctype, desired) if ctype is not None else [
+                RuleProblem("campaignType.id", f"campaign type {type_id} does not exist")]
+            if found:
+                problems[key] = found
+        return RuleCheck(problems)
 
     def list_campaigns(self) -> list[LiveCampaign]:
         return [to_live(o) for o in self.client.orders_by_brand()]

@@ -4,14 +4,15 @@ and one of the three budget modes with customBudget in decimal major units."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, ProviderSettings
-from provisioner.providers.money import money_check
+from provisioner.providers.base import CampaignModel, Commitment, Flight, MoneySettings, parse_moment
+from provisioner.providers.money import money_check, scaled
 
 FieldType = Literal["FREETEXT", "SELECT", "PICTURE", "VIDEO", "MODEL"]
 AdPlatform = Literal["FACEBOOK", "ADFORM", "LINKEDIN", "SNAPCHAT"]
@@ -21,7 +22,7 @@ Id = Annotated[StrictInt, Field(ge=1)]
 BudgetAmount = Annotated[Decimal, AfterValidator(money_check(places=2, below=Decimal("1e12"), positive=True))]
 
 
-class SkalaSettings(ProviderSettings):
+class SkalaSettings(MoneySettings):
     credentials: ClassVar[tuple[str, ...]] = ("username", "password")
     username: str = Field(min_length=1, description="Skala login (may be ${env:NAME})")
     password: SecretStr = Field(description="Skala password, as ${env:NAME}")
@@ -113,6 +114,27 @@ class SkalaCampaign(CampaignModel):
     budgetOptionId: Id | None = Field(default=None, description="budgetOption / budgetOptionCustom")
     customBudget: Annotated[BudgetAmount, Field(description="decimal, brand currency, major units")] | None = None
     customAdPlatformTypes: list[AdPlatform] | None = Field(default=None, description="full custom budget only")
+
+    @classmethod
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+        # One budget for the order's whole flight: customBudget (decimal major units) replaces the
+        # option's budget when given; a budget option alone has an amount only Skala knows (the
+        # gateway documents no way to read options), so it is unknown. A cancelled order spends nothing.
+        custom, option = fields.get("customBudget"), fields.get("budgetOptionId")
+        if custom is None and option is None:
+            return []
+        amount = scaled(Decimal(str(custom)), currency) if custom is not None and currency else None
+        return [Commitment("flight", amount, active=fields.get("status") != "CANCELLED")]
+
+    past_start_note: ClassVar[str] = "Skala runs an order whose start date has passed from its creation"
+    budget_paths: ClassVar[tuple[str, ...]] = ("customBudget",)
+
+    @classmethod
+    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        # dates, end inclusive: an order is FINISHED the day after its endDate
+        end = parse_moment(fields.get("endDate"))
+        return Flight(parse_moment(fields.get("startDate")), end + timedelta(days=1) if end else None,
+                      "startDate", "endDate")
 
     @model_validator(mode="after")
     def _rules(self) -> SkalaCampaign:

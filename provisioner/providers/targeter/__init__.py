@@ -12,6 +12,7 @@ PROVIDER = ProviderPlugin(
     campaign_model=TargeterCampaign,
     session=TargeterSession,
     adopt_by="key",  # the campaign key is sent as source.reference_id
+    key_field="reference_id",
     cannot={
         "read": ("the Targeter API cannot read campaigns back: its only campaign call is "
                  "create-or-retrieve, which a plan must not send"),
@@ -19,6 +20,7 @@ PROVIDER = ProviderPlugin(
                  "reference_id returns the campaign it made"),
         "update": "the Targeter API cannot change a campaign once it exists",
         "retire": "the Targeter API has no pause, cancel or delete for campaigns",
+        "launch_paused": "Targeter campaigns have no status field: they cannot be created paused",
     },
 )
 

@@ -9,7 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, UpdateRequest, UpdateResult
+from provisioner.providers.base import (
+    CreateRequest,
+    CreateResult,
+    LaunchSwitch,
+    LiveCampaign,
+    Skip,
+    UpdateRequest,
+    UpdateResult,
+)
 from provisioner.providers.http import HttpContext
 from provisioner.providers.topsort.client import TopsortClient
 from provisioner.providers.topsort.schema import TopsortSettings
@@ -28,6 +36,26 @@ def to_live(campaign: dict[str, Any]) -> LiveCampaign:
                         name=optional_text(campaign.get("name")))
 
 
+# What `import` writes: the fields a user manages (adFormat only when not the default listing; the
+# platform-set chargeType, walletId and status are left to the platform). bids are create-only
+# input the list never returns, so an imported campaign declares none.
+IMPORTED = ("name", "budget", "startDate", "endDate", "isActive", "campaignType")
+IMPORTED_WHEN_SET = ("targetRoas", "autobiddingObjective", "multiplierConfig", "targetingFilters", "exclusionFilters")
+
+
+def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
+    """A listed campaign as workspace YAML fields (money stays integer minor units)."""
+    fields = live.fields
+    if not fields.get("startDate") or not fields.get("endDate"):
+        return Skip("it has no startDate or endDate")
+    config = {name: fields[name] for name in IMPORTED if fields.get(name) is not None}
+    if fields.get("adFormat") not in (None, "listing"):
+        config["adFormat"] = fields["adFormat"]
+    config |= {name: fields[name] for name in IMPORTED_WHEN_SET if fields.get(name) is not None}
+    config |= {flag: True for flag in ("isSmart", "isAutoTrigger") if fields.get(flag) is True}
+    return config
+
+
 def _wire(values: dict[str, Any]) -> dict[str, Any]:
     """Config values → request body: targetRoas is a JSON number (a ratio, not money)."""
     body = dict(values)
@@ -36,7 +64,15 @@ def _wire(values: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+# Topsort creates a campaign inactive with `isActive: false` and switches it on with a PATCH.
+LAUNCH_SWITCH = LaunchSwitch(paused={"isActive": False}, active={"isActive": True})
+
+
 class TopsortSession:
+    @staticmethod
+    def launch_switch() -> LaunchSwitch:
+        return LAUNCH_SWITCH
+
     def __init__(self, settings: TopsortSettings, context: HttpContext) -> None:
         self.client = TopsortClient(settings, context)
         self.settings = settings

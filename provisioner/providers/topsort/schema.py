@@ -3,20 +3,26 @@ platform's own field names, and the documented ranges and cross-field rules."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, ProviderSettings
+from provisioner.providers.base import CampaignModel, Commitment, Flight, MoneySettings, Observed, parse_moment
+from provisioner.providers.money import from_minor
 
 # Topsort's money is int64 minor units, documented below 2e9 for budgets (api-contracts §6); bids get
 # the same bound: a bid above the largest budget is a typo.
 MinorUnits = Annotated[StrictInt, Field(ge=0, lt=2_000_000_000, description="integer minor currency units")]
 
 
-class TopsortSettings(ProviderSettings):
+# how far from the creation time a rewritten start date may be (the platform's "now" is the create call's)
+REWRITE_SLACK = timedelta(minutes=10)
+
+
+class TopsortSettings(MoneySettings):
     credentials: ClassVar[tuple[str, ...]] = ("api_key",)
     api_key: SecretStr = Field(description="Advanced API key, as ${env:NAME}")
     vendor_id: str = Field(min_length=1, description="the vendor campaigns are created for")
@@ -54,12 +60,14 @@ class TopsortCampaign(CampaignModel):
         "walletId": "the update endpoint does not accept walletId",
     }
     not_compared: ClassVar[frozenset[str]] = frozenset({"bids"})
+    required_on_create: ClassVar[frozenset[str]] = frozenset({"bids"})  # the list never returns bids
 
     name: str = Field(min_length=1)
     budget: Budget | None = None
     startDate: AwareDatetime
     endDate: AwareDatetime
-    bids: list[Bid] = Field(min_length=1, description="sent on create only; managed later via bids endpoints")
+    bids: list[Bid] | None = Field(default=None, min_length=1, description=(
+        "sent on create only (required there); managed later via bids endpoints; an imported campaign has none"))
     isActive: bool | None = None
     isSmart: bool | None = None
     isAutoTrigger: bool | None = None
@@ -88,18 +96,36 @@ class TopsortCampaign(CampaignModel):
             return "Topsort can only change campaignType to autobidding"
         return super().update_blocker(field_name, live, desired)
 
+    past_start_note: ClassVar[str] = "Topsort sets a start date in the past to the creation time"
+    budget_paths: ClassVar[tuple[str, ...]] = ("budget.amount",)
+
     @classmethod
-    def live_equivalent(cls, field_name: str, desired: Any, live: Any) -> bool:
-        # Topsort sets a start date in the past to "now": a later live start is not a change.
-        if field_name != "startDate" or not isinstance(desired, str) or not isinstance(live, str):
-            return False
-        wanted, actual = _parse(desired), _parse(live)
-        return wanted is not None and actual is not None and wanted <= datetime.now(UTC) \
-            and actual >= wanted
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+        # budget.amount is integer minor units: the currency's exponent makes it major units, and
+        # an inactive campaign (isActive: false) spends nothing. Topsort creates active by default.
+        budget = fields.get("budget")
+        if not isinstance(budget, Mapping) or budget.get("type") is None:
+            return []
+        amount = budget.get("amount")
+        major = from_minor(int(amount), currency) if currency and isinstance(amount, int) else None
+        return [Commitment(str(budget["type"]), major, active=fields.get("isActive") is not False)]
 
+    @classmethod
+    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        return Flight(parse_moment(fields.get("startDate")), parse_moment(fields.get("endDate")),
+                      "startDate", "endDate")
 
-def _parse(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    @classmethod
+    def platform_rewrite(cls, field_name: str, declared: Any, live: Any, observed: Observed) -> str | None:
+        # Documented: "If the start date is in the past, it will be set to the current date." Only
+        # that rewrite is the platform's: a past declared start, live now at about the creation time.
+        # Any other move of the start date (a person moving a running campaign's start) is a change.
+        if field_name != "startDate":
+            return None
+        wanted, actual = parse_moment(declared), parse_moment(live)
+        created = parse_moment(observed.live.get("createdAt")) or observed.created_at
+        if wanted is None or actual is None or created is None:
+            return None
+        if wanted < created - REWRITE_SLACK and abs(actual - created) <= REWRITE_SLACK:
+            return "Topsort set the start date, which was in the past at creation, to the creation time"
         return None

@@ -163,6 +163,14 @@ def test_lost_state_file_adopts_by_external_id_without_a_duplicate(root: Path, s
     assert cli("apply", str(root), "--auto-approve").exit_code == 0
     before = state_of(root)
     (root / ".provisioner" / "state.json").unlink()
+    # Without state, nothing says this workspace made them: taken over only on purpose (issue 11).
+    refused = cli("plan", str(root), "--out", str(tmp_path / "refused.json"), "--detailed-exitcode")
+    assert refused.exit_code == 2, refused.output
+    assert {c["key"]: c["action"] for c in json.loads((tmp_path / "refused.json").read_text())["changes"]} == \
+        {"spring-points": "not-owned", "welcome-inbox": "not-owned"}
+    assert "set `adopt: true` on the campaign" in refused.stdout
+    adopting = CAMPAIGNS.replace("    provider: sessionm", "    provider: sessionm\n    adopt: true")
+    (root / "campaigns.yaml").write_text(adopting)
     plan_file = tmp_path / "adopt.json"
     planned = cli("plan", str(root), "--out", str(plan_file), "--detailed-exitcode")
     assert planned.exit_code == 2, planned.output
@@ -183,6 +191,14 @@ def test_a_campaign_the_list_does_not_show_is_found_by_permalink_before_create(
     hidden = backend.create_campaign({"name": "Welcome inbox", "status": "draft", "external_id": "welcome-inbox",
                                       "starts_at": "2027-01-01T08:00:00Z", "ends_at": "2027-12-31T08:00:00Z",
                                       "template": "messaging"})
+    # Found only at apply time, it is still not this workspace's to take (issue 11) ...
+    refused = cli("apply", str(root), "--auto-approve")
+    assert refused.exit_code == 1, refused.output
+    assert "welcome-inbox: create FAILED [not-owned]" in refused.stdout and "adopt: true" in refused.stdout
+    assert "welcome-inbox" not in state_of(root)
+    # ... unless the campaign says so.
+    (root / "campaigns.yaml").write_text(CAMPAIGNS.replace("    template: messaging", "    template: messaging\n"
+                                                                                       "    adopt: true"))
     applied = cli("apply", str(root), "--auto-approve")
     assert applied.exit_code == 0, applied.output
     assert "already existed on the platform: recorded, not created" in applied.stdout

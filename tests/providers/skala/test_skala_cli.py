@@ -73,6 +73,7 @@ providers:
     username: ${{env:SKALA_USERNAME}}
     password: ${{env:SKALA_PASSWORD}}
     brand_id: 1
+    currency: NOK
 """, CAMPAIGNS)
 
 

@@ -1,0 +1,114 @@
+"""The spend summary of a plan: what each campaign commits before and after it, normalised by its
+own provider (`CampaignModel.commitments`), added up per provider instance, currency and period.
+Pure: called by the planner with the live fields it already read; no I/O.
+
+Before is the live campaign (or state, where the platform cannot be read); after is what the plan
+leaves on the platform: a create's declared fields, the live fields with an update's changes, a
+retired campaign inactive, and anything the plan will not change (no-op, blocked) as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from provisioner.config.models import Workspace
+from provisioner.plans.action import Action
+from provisioner.plans.change import ResourceChange
+from provisioner.plans.money import CampaignSpend, SpendLine
+from provisioner.providers.base import CampaignModel, Commitment, MoneySettings
+from provisioner.providers.money import scaled
+
+# How periods are listed (the platforms' own words); any other sorts after these.
+PERIOD_ORDER = ("daily", "weekly", "monthly", "total", "lifetime", "flight")
+UPDATES = frozenset({Action.UPDATE, Action.ADOPT, Action.ACTIVATE})
+
+LiveFields = Callable[[ResourceChange], Mapping[str, Any] | None]
+
+
+def currency_of(workspace: Workspace, instance: str) -> str | None:
+    """The currency a provider instance declares (None: not declared, or a platform without money)."""
+    provider = workspace.providers.get(instance)
+    settings = provider.settings if provider else None
+    return settings.currency if isinstance(settings, MoneySettings) else None
+
+
+def summarize(workspace: Workspace, changes: Iterable[ResourceChange],
+              live_fields: LiveFields) -> tuple[list[SpendLine], list[CampaignSpend]]:
+    """The spend lines of the plan, and each campaign's commitment that the plan changes."""
+    rows: list[CampaignSpend] = []
+    for change in changes:
+        instance = workspace.providers.get(change.provider)
+        if instance is None:
+            continue
+        campaign = workspace.campaigns.get(change.key)
+        model: type[CampaignModel] = type(campaign.model) if campaign else instance.plugin.campaign_model
+        currency = currency_of(workspace, change.provider)
+        before_fields = None if change.action is Action.CREATE else live_fields(change)
+        before = model.commitments(before_fields, currency) if before_fields is not None else []
+        after = _after(change, model, before_fields, before, currency)
+        for period, was, will in _pair(before, after):
+            rows.append(CampaignSpend(change.key, change.provider, currency, period, change.action.value, was, will))
+    return _lines(rows), [row for row in rows if row.changed]
+
+
+def _after(change: ResourceChange, model: type[CampaignModel], before_fields: Mapping[str, Any] | None,
+           before: list[Commitment], currency: str | None) -> list[Commitment]:
+    if change.action is Action.CREATE:
+        return model.commitments(change.after or {}, currency)
+    if change.action is Action.RETIRE:
+        return [replace(c, active=False) for c in before]  # pause or cancel: it spends nothing more
+    if change.action in UPDATES and change.updatable and before_fields is not None:
+        fields = dict(before_fields)
+        desired = change.after or {}
+        for top in {d.path.split(".")[0] for d in change.updatable}:
+            fields[top] = desired.get(top)
+        return model.commitments(fields, currency)
+    return before  # no-op, blocked or waiting: the platform keeps what it has
+
+
+def _pair(before: list[Commitment], after: list[Commitment]) -> list[tuple[str, Commitment | None,
+                                                                             Commitment | None]]:
+    """Before and after of one campaign, matched by period. A commitment with no limit has no
+    period of its own: it is put where the campaign's capped one was, so a daily cap removed reads
+    "daily: 100.00 → unbounded", not as a saving."""
+    was = {c.period: c for c in before}
+    will = {c.period: c for c in after}
+    for mine, other in ((will, was), (was, will)):
+        for period, commitment in list(mine.items()):
+            spare = [p for p in other if p not in mine]
+            if not commitment.capped and period not in other and spare:
+                del mine[period]
+                mine[spare[0]] = replace(commitment, period=spare[0])
+    return [(p, was.get(p), will.get(p)) for p in sorted(set(was) | set(will), key=period_key)]
+
+
+def period_key(period: str) -> tuple[int, str]:
+    return (PERIOD_ORDER.index(period) if period in PERIOD_ORDER else len(PERIOD_ORDER), period)
+
+
+def _lines(rows: list[CampaignSpend]) -> list[SpendLine]:
+    lines: dict[tuple[str, str, str], SpendLine] = {}
+    for row in rows:
+        slot = (row.provider, row.currency or "", row.period)
+        line = lines.get(slot)
+        if line is None:
+            line = lines[slot] = SpendLine(row.provider, row.currency, row.period)
+        if row.before is not None:
+            line.before += row.before.committed
+            line.unbounded_before = line.unbounded_before or row.before.unbounded
+            line.unknown_before += row.before.unknown
+        if row.after is not None:
+            line.after += row.after.committed
+            line.unbounded = line.unbounded or row.after.unbounded
+            line.unknown_after += row.after.unknown
+        for flag, names in ((row.starts, line.starts), (row.stops, line.stops),
+                            (row.becomes_unbounded, line.newly_unbounded)):
+            if flag:
+                names.append(row.key)
+    ordered = [lines[slot] for slot in sorted(lines, key=lambda s: (s[0], s[1], period_key(s[2])))]
+    for line in ordered:
+        if line.currency:  # written with the currency's decimals: 0 EUR is 0.00, 0 JPY is 0
+            line.before, line.after = scaled(line.before, line.currency), scaled(line.after, line.currency)
+    return ordered
