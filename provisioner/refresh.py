@@ -14,7 +14,7 @@ from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
 from provisioner.providers.base import ChecksRules, Finds, Lists, LiveCampaign, Prepares, ProviderSession, RuleCheck
-from provisioner.providers.http import HttpContext
+from provisioner.providers.http import HttpContext, SharedCredentials
 from provisioner.states.state import PENDING, State
 
 
@@ -39,6 +39,8 @@ class LiveView:
                 self.by_name.setdefault(campaign.name, []).append(campaign)
 
 
+MAX_READERS = 32  # instances read at once; the shared per-credential limiters bound the requests
+
 TransportFor = Callable[[ProviderInstance], httpx.BaseTransport | None]
 
 
@@ -53,12 +55,15 @@ class Sessions:
         self._transport_for = transport_for
         self._open: dict[str, ProviderSession] = {}
         self._lock = threading.Lock()
+        # instances under one platform credential share its rate limiter and token (providers/http.py)
+        self._shared = context.shared or SharedCredentials()
 
     def get(self, instance: str) -> ProviderSession:
         with self._lock:
             if instance not in self._open:
                 provider = self.workspace.providers[instance]
-                context = replace(self.context, transport=self._transport_for(provider))  # shares stats, redactor
+                # shares stats, redactor and the per-credential limiters and logins
+                context = replace(self.context, transport=self._transport_for(provider), shared=self._shared)
                 self._open[instance] = provider.plugin.connect(provider.settings, context)
             return self._open[instance]
 
@@ -72,7 +77,9 @@ def refresh(workspace: Workspace, state: State, sessions: Sessions, hook: Hook |
             instances: list[str] | None = None) -> dict[str, LiveView]:
     hook = hook or Hook()
     names = instances if instances is not None else sorted(workspace.providers)
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
+    # Instances under one credential share its rate limiter (Sessions), which paces them: the pool
+    # only needs to be wide enough for an agency workspace's instances to all be in flight at once.
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_READERS, len(names)))) as pool:
         views = list(pool.map(lambda name: _read_instance(workspace, state, sessions, name, hook), names))
     return {view.instance: view for view in views}
 

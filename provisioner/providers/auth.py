@@ -53,6 +53,9 @@ class TokenLogin(httpx.Auth):
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
+        # one login at a time: instances sharing this login (providers/http.py SharedCredentials)
+        # start together, and all but the first wait for its token instead of logging in again
+        self._login_lock = threading.Lock()
         self._on_token = on_token  # registers the token with the redactor
 
     def clock(self) -> float:
@@ -73,13 +76,23 @@ class TokenLogin(httpx.Auth):
         origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"
         token = self._current()
         if token is None:
-            token = yield from self._login(origin)
+            token = yield from self._login_once(origin, None)
         self.attach(request, token)
         response = yield request
         if response.status_code == 401:
-            token = yield from self._login(origin)
+            token = yield from self._login_once(origin, token)
             self.attach(request, token)
             yield request
+
+    def _login_once(self, origin: str, refused: str | None) -> Generator[httpx.Request, httpx.Response, str]:
+        """Log in unless another thread already did while this one waited: a valid token other than
+        `refused` (the one the platform just answered 401 to) is used as it is. httpx closes the
+        flow on any error, which releases the lock."""
+        with self._login_lock:
+            token = self._current()
+            if token is not None and token != refused:
+                return token
+            return (yield from self._login(origin))
 
     def _current(self) -> str | None:
         with self._lock:

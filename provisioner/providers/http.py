@@ -7,6 +7,7 @@ platform; the caller gets AmbiguousOutcomeError and looks the campaign up instea
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import threading
@@ -14,12 +15,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
-from provisioner.providers.auth import TransientLoginError
+from provisioner.providers.auth import TokenLogin, TransientLoginError
 from provisioner.providers.base import SANDBOX, ProviderSettings, RateLimit
 
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
@@ -94,6 +95,9 @@ class HttpContext:
     sleep: Callable[[float], None] = time.sleep
     max_total_seconds: float = 120.0  # a single logical request never retries past this
     transport: httpx.BaseTransport | None = None
+    # what instances of one run share per platform credential (one limiter, one token); the engine's
+    # Sessions sets it, None gives each client its own (a session connected on its own)
+    shared: SharedCredentials | None = None
 
 
 class ClientRateLimiter:
@@ -110,6 +114,12 @@ class ClientRateLimiter:
         self._lock = threading.Lock()
         self._sleep = sleep
 
+    def tighten(self, limit: RateLimit) -> None:
+        """Also keep within `limit` (another instance's setting for the same credential)."""
+        with self._lock:
+            self._limit = min(self._limit, limit.requests)
+            self._window = max(self._window, limit.per_seconds * self.SAFETY)
+
     def acquire(self) -> None:
         with self._lock:
             now = time.monotonic()
@@ -123,6 +133,80 @@ class ClientRateLimiter:
             self._sleep(start - now)
 
 
+Login = TypeVar("Login", bound=TokenLogin)
+
+
+@dataclass(frozen=True)
+class CredentialKey:
+    """Who the platform counts requests against: the platform, where it is reached and a SHA-256
+    of the credential's values (the values themselves are never kept)."""
+
+    platform: str
+    base_url: str
+    digest: str
+
+    @classmethod
+    def of(cls, platform: str, settings: ProviderSettings) -> CredentialKey:
+        hashed = hashlib.sha256()
+        for name in type(settings).credentials:
+            value: Any = getattr(settings, name, None)
+            text = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+            hashed.update(f"{name}\0{text}\0".encode())
+        return cls(platform, settings.base_url, hashed.hexdigest())
+
+
+class SharedCredentials:
+    """What the provider instances of one run share per platform credential: platforms count rate
+    limits per API key or OAuth application (Criteo's 250 calls a minute are per application,
+    across its advertisers), and one login's token serves every instance under it. An agency
+    workspace declares one instance per advertiser or vendor under one key: they share one
+    `ClientRateLimiter` and one token login; the last session to let go of a login ends it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._limiters: dict[CredentialKey, ClientRateLimiter] = {}
+        self._logins: dict[CredentialKey, TokenLogin] = {}
+        self._holders: dict[CredentialKey, int] = {}
+
+    def limiter(self, key: CredentialKey, limit: RateLimit, sleep: Callable[[float], None]) -> ClientRateLimiter:
+        """The credential's limiter; instances that declare different limits get the strictest."""
+        with self._lock:
+            limiter = self._limiters.get(key)
+            if limiter is None:
+                limiter = self._limiters[key] = ClientRateLimiter(limit, sleep)
+            else:
+                limiter.tighten(limit)
+            return limiter
+
+    def login(self, key: CredentialKey, make: Callable[[], Login]) -> Login:
+        """The credential's token login (made by the first instance), held until `release`."""
+        with self._lock:
+            login = self._logins.get(key)
+            if login is None:
+                login = self._logins[key] = make()
+            self._holders[key] = self._holders.get(key, 0) + 1
+            return cast(Login, login)  # one key is always one platform's login class
+
+    def release(self, key: CredentialKey) -> bool:
+        """One holder lets go of the login; True for the last one (it may end the login: logout)."""
+        with self._lock:
+            left = self._holders.get(key, 0) - 1
+            if left > 0:
+                self._holders[key] = left
+                return False
+            self._holders.pop(key, None)
+            self._logins.pop(key, None)
+            return True
+
+
+def shared_login(context: HttpContext, platform: str, settings: ProviderSettings, make: Callable[[], Login]) -> Login:
+    """The token login of `settings`' credential: shared with the run's other instances under the
+    same credential (one login for all of them), or a login of its own outside a run."""
+    if context.shared is None:
+        return make()
+    return context.shared.login(CredentialKey.of(platform, settings), make)
+
+
 class ApiClient:
     """httpx.Client plus the retry policy; one per provider instance, shared by its threads."""
 
@@ -133,7 +217,10 @@ class ApiClient:
         self.platform = platform
         self.max_retries = settings.max_retries
         limit = settings.rate_limit or default_rate_limit
-        self.limiter = ClientRateLimiter(limit, context.sleep)
+        self.credential = CredentialKey.of(platform, settings)
+        self._released = False
+        self.limiter = context.shared.limiter(self.credential, limit, context.sleep) if context.shared \
+            else ClientRateLimiter(limit, context.sleep)
         timeout = httpx.Timeout(settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds))
         transport = transport or context.transport
         if settings.is_sandbox:
@@ -149,6 +236,14 @@ class ApiClient:
         self.http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout,
                                  auth=auth, follow_redirects=False,
                                  headers={"user-agent": "provisioner/0.1"})
+
+    def release_login(self) -> bool:
+        """This client is done with its credential's login (see `shared_login`); True when no other
+        instance of the run still uses it, so that ending the login (a logout) is safe."""
+        if self._released:
+            return False
+        self._released = True
+        return self.context.shared.release(self.credential) if self.context.shared else True
 
     def close(self) -> None:
         self.http.close()

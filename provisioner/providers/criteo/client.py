@@ -10,7 +10,7 @@ from provisioner.providers.auth import OAuthClientCredentials
 from provisioner.providers.base import RateLimit
 from provisioner.providers.criteo.errors import raise_for_envelope
 from provisioner.providers.criteo.schema import CriteoSettings
-from provisioner.providers.http import ApiClient, HttpContext
+from provisioner.providers.http import ApiClient, HttpContext, shared_login
 from provisioner.providers.wire import answer, expect_id, expect_list, expect_object, expect_objects, json_request
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=250, per_seconds=60)  # client credentials, per application
@@ -20,7 +20,9 @@ class CriteoClient:
     def __init__(self, settings: CriteoSettings, context: HttpContext) -> None:
         secret = settings.client_secret.get_secret_value()
         context.redactor.add(secret)
-        auth = OAuthClientCredentials("/oauth2/token", settings.client_id, secret, context.redactor.add)
+        # one token per OAuth application: instances (advertisers) under the same one share it
+        auth = shared_login(context, "criteo", settings, lambda: OAuthClientCredentials(
+            "/oauth2/token", settings.client_id, secret, context.redactor.add))
         self.settings = settings
         self.campaigns_path = f"/{settings.api_version}/marketing-solutions/campaigns"
         self.api = ApiClient(settings, "criteo", context, DEFAULT_RATE_LIMIT, auth=auth,
@@ -60,4 +62,5 @@ class CriteoClient:
         return response, envelope
 
     def close(self) -> None:
+        self.api.release_login()  # an OAuth token has no logout: it dies with its lifetime
         self.api.close()

@@ -9,7 +9,7 @@ from typing import Any
 from provisioner.errors import ProvisionerError
 from provisioner.providers.auth import JsonLogin
 from provisioner.providers.base import RateLimit
-from provisioner.providers.http import ApiClient, HttpContext
+from provisioner.providers.http import ApiClient, HttpContext, shared_login
 from provisioner.providers.skala.errors import raise_for_error
 from provisioner.providers.skala.schema import SkalaSettings
 from provisioner.providers.wire import answer, expect_object, expect_objects, json_request, loads
@@ -25,8 +25,10 @@ class SkalaClient:
         context.redactor.add(password)
         context.redactor.add(settings.username)
         self.settings = settings
-        self.auth = JsonLogin("/api/login", {"username": settings.username, "password": password},
-                              settings.token_field, context.redactor.add, header=settings.token_header)
+        # one login per user: instances (brands) under the same one share its token
+        self.auth = shared_login(context, "skala", settings, lambda: JsonLogin(
+            "/api/login", {"username": settings.username, "password": password}, settings.token_field,
+            context.redactor.add, header=settings.token_header))
         self.api = ApiClient(settings, "skala", context, DEFAULT_RATE_LIMIT, auth=self.auth,
                              sandbox_host="https://gateway.skalaads.com")
 
@@ -102,6 +104,8 @@ class SkalaClient:
 
     def close(self) -> None:
         try:
-            self.logout()
+            # a token other instances of the run still use is not ended under them: the last one out logs out
+            if self.api.release_login():
+                self.logout()
         finally:
             self.api.close()

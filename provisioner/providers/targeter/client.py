@@ -7,7 +7,7 @@ from typing import Any
 
 from provisioner.providers.auth import JsonLogin
 from provisioner.providers.base import SANDBOX, RateLimit
-from provisioner.providers.http import ApiClient, HttpContext
+from provisioner.providers.http import ApiClient, HttpContext, shared_login
 from provisioner.providers.targeter.errors import raise_for_error
 from provisioner.providers.targeter.schema import TargeterSettings
 from provisioner.providers.wire import json_request, loads
@@ -26,8 +26,8 @@ class TargeterClient:
                 context.redactor.add(value)
         # The login is lazy (first request) and repeated when the 1-hour token expires or on a 401;
         # every token is registered with the redactor as it arrives.
-        auth = JsonLogin(TOKEN_PATH, {"api_key": key, "api_secret": secret}, "access_token",
-                         context.redactor.add)
+        auth = shared_login(context, "targeter", settings, lambda: JsonLogin(
+            TOKEN_PATH, {"api_key": key, "api_secret": secret}, "access_token", context.redactor.add))
         self.api = ApiClient(settings, "targeter", context, DEFAULT_RATE_LIMIT, auth=auth,
                              sandbox_host="https://sandbox.targeter.tech")
 
@@ -44,4 +44,5 @@ class TargeterClient:
         return response.status_code, body if isinstance(body, dict) else {}
 
     def close(self) -> None:
+        self.api.release_login()  # Targeter has no logout: the token dies with its lifetime
         self.api.close()
