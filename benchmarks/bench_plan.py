@@ -3,6 +3,12 @@ loopback HTTP (set latency, the platforms' documented rate limits), N already-ap
 readable provider, compared in the same run with the API-bound ideal and one GET per campaign.
 
     python benchmarks/bench_plan.py --sizes 1000 10000 50000 [--providers topsort criteo] [--json F]
+    python benchmarks/bench_plan.py --instances 20 --sizes 10000 --providers topsort criteo
+
+`--instances K`: an agency workspace, K instances of each platform under one API key / OAuth
+application (one per vendor or advertiser), the N campaigns spread over them; plan, then apply a
+change to some of them (`--apply-changes`), both at the platform's documented limit, reporting the
+429s the emulator answered (zero expected: the instances share the credential's limiter).
 
 Seeding: one campaign per provider is applied for real (`provisioner apply`, rate limits off), then
 its emulator records and state entry are cloned N times with the key and the platform id replaced,
@@ -420,6 +426,164 @@ def measure(provider: str, n: int, template: Template, work: Path, latency: floa
     return row
 
 
+# -- many instances under one credential (issue 12: limits belong to the credential) --------------
+INSTANCE_YAML = {
+    "topsort": '  topsort-{j:02d}: {{type: topsort, base_url: "{url}", api_key: "${{env:TOPSORT_API_KEY}}", '
+               'vendor_id: bench-{j:02d}, currency: EUR}}\n',
+    "criteo": '  criteo-{j:02d}: {{type: criteo, base_url: "{url}", client_id: "${{env:CRITEO_CLIENT_ID}}", '
+              'client_secret: "${{env:CRITEO_CLIENT_SECRET}}", advertiser_id: "{advertiser}", currency: EUR}}\n',
+}
+# where a campaign's record names its instance's account, and the YAML change an apply sends
+ACCOUNT_FIELDS = {"topsort": ('"vendorId":"bench"', '"externalVendorId":"bench"'), "criteo": ('"advertiserId":"12345"',)}
+APPLY_CHANGE = {"topsort": ("amount: 1500", "amount: 1600"), "criteo": ("spendLimitAmount: 100.25", "spendLimitAmount: 110.25")}
+MAX_READERS = 32  # provisioner/refresh.py: instances read at once
+
+
+def _advertiser(j: int) -> str:
+    return str(20000 + j)
+
+
+def _account_of(provider: str, j: int, text: str) -> str:
+    for spelled in ACCOUNT_FIELDS[provider]:
+        name = spelled.split(":")[0]
+        account = f'"bench-{j:02d}"' if provider == "topsort" else f'"{_advertiser(j)}"'
+        text = text.replace(spelled, f"{name}:{account}")
+    return text
+
+
+def seed_instances(template: Template, provider: str, n: int, k: int, data: Path, ws: Path) -> None:
+    """As `seed`, campaign i under instance i mod k (its own vendor or advertiser, same key)."""
+    data.mkdir(parents=True)
+    ws.mkdir(parents=True)
+    with open(data / f"{provider}.jsonl", "w") as journal:
+        journal.writelines(line + "\n" for line in template.global_lines)
+        for index in range(n):
+            journal.writelines(_account_of(provider, index % k, cloned(line, template, index)) + "\n"
+                               for line in template.campaign_lines)
+    resources = {}
+    for index in range(n):
+        entry = json.loads(cloned(template.state_entry, template, index))
+        entry["provider"] = f"{provider}-{index % k:02d}"
+        resources[entry["key"]] = entry
+    (ws / ".provisioner").mkdir()
+    (ws / ".provisioner" / "state.json").write_text(json.dumps({**template.state_head, "resources": resources},
+                                                               indent=1, sort_keys=True))
+    block = CAMPAIGN_YAML[provider]
+    for start in range(0, n, CAMPAIGNS_PER_FILE):
+        body = "".join(block.replace(TOKEN, f"n{i:06d}").replace(f"provider: {provider}\n",
+                                                                  f"provider: {provider}-{i % k:02d}\n")
+                       for i in range(start, min(n, start + CAMPAIGNS_PER_FILE)))
+        (ws / f"campaigns-{start // CAMPAIGNS_PER_FILE:03d}.yaml").write_text("campaigns:\n" + body)
+
+
+def _paced(requests: int, concurrency: int, limit: int, per_seconds: float, latency: float) -> float:
+    """End of the last of `requests` independent calls started as the client paces them."""
+    window = per_seconds * CLIENT_WINDOW_SAFETY
+    starts: list[float] = []
+    for i in range(requests):
+        start = 0.0
+        if i >= concurrency:
+            start = max(start, starts[i - concurrency] + latency)
+        if i >= limit:
+            start = max(start, starts[i - limit] + window)
+        starts.append(start)
+    return (starts[-1] + latency) if starts else 0.0
+
+
+def instances_ideal(provider: str, n: int, k: int, latency: float) -> tuple[float, int]:
+    """Plan ideal for k instances under one credential: every instance's fewest list pages, all
+    paced by the one shared limit, k instances in flight (8 requests each)."""
+    path = READ_PATHS[provider]
+    per_instance = [len(range(j, n, k)) for j in range(k)]
+    pages = sum(1 if path.page_size is None else max(1, math.ceil(c / path.page_size)) for c in per_instance)
+    concurrency = min(k, MAX_READERS) * path.concurrency
+    fixed = path.fixed_round_trips  # one token for all of them (shared login)
+    return _paced(pages, concurrency, path.requests, path.per_seconds, latency) + fixed * latency, pages + fixed
+
+
+def measure_instances(provider: str, n: int, k: int, changes: int, template: Template, work: Path,
+                      latency: float) -> Row:
+    row = Row(f"{provider} x{k}", n)
+    f = row.figures
+    data, ws = work / f"{provider}-{n}-x{k}" / "data", work / f"{provider}-{n}-x{k}" / "ws"
+    started = time.perf_counter()
+    seed_instances(template, provider, n, k, data, ws)
+    f["seed_s"] = time.perf_counter() - started
+    path = READ_PATHS[provider]
+    stats = data / "stats.json"
+    with serve(data, [provider], latency, rate_limits=True, stats_file=stats) as served:
+        (ws / "providers.yaml").write_text("providers:\n" + "".join(
+            INSTANCE_YAML[provider].format(j=j, url=served.urls[provider], advertiser=_advertiser(j))
+            for j in range(k)))
+        runs = {}
+        for name in ("cold", "warm"):
+            time.sleep(path.per_seconds * 1.1)  # the platform's window of the previous run passes
+            done = run_child(provisioner_cli("plan", str(ws), "--detailed-exitcode", "--no-save"), ws.parent,
+                             served.pid)
+            if done.exit_code != 0:
+                raise RuntimeError(f"{provider} x{k} N={n}: plan {name} exit {done.exit_code}\n{done.stdout[-2000:]}"
+                                   f"\n{done.stderr[-2000:]}")
+            runs[name] = done
+        old, new = APPLY_CHANGE[provider]
+        changed = 0
+        for file in sorted(ws.glob("campaigns-*.yaml")):
+            text = file.read_text()
+            take = min(changes - changed, text.count(old))
+            if take > 0:
+                file.write_text(text.replace(old, new, take))
+                changed += take
+        time.sleep(path.per_seconds * 1.1)
+        applied = run_child(provisioner_cli("apply", str(ws), "--auto-approve"), ws.parent, served.pid)
+        if applied.exit_code != 0:
+            raise RuntimeError(f"{provider} x{k} N={n}: apply exit {applied.exit_code}\n{applied.stdout[-2000:]}"
+                               f"\n{applied.stderr[-2000:]}")
+    served_stats = json.loads(stats.read_text())[provider]
+    ideal, ideal_requests = instances_ideal(provider, n, k, latency)
+    writes = changed if provider == "topsort" else sum(
+        math.ceil(len(range(j, changed, k)) / 50) for j in range(k))  # Criteo: 50 updates per PATCH
+    f["instances"] = k
+    f["changes"] = changed
+    for name, done in runs.items():
+        f[f"wall_{name}_s"] = done.wall
+        f[f"cpu_{name}_us"] = done.cpu / n * 1e6
+        f[f"rss_{name}_mb"] = done.max_rss_mb
+    f["apply_wall_s"] = applied.wall
+    f["apply_cpu_s"] = applied.cpu
+    f["ideal_s"] = ideal
+    f["ideal_requests"] = ideal_requests
+    # apply re-reads every instance (its own plan), then sends the writes, all under the one limit
+    in_flight = min(k, MAX_READERS) * path.concurrency
+    f["apply_ideal_s"] = max(_paced(ideal_requests + writes, in_flight, path.requests, path.per_seconds, latency),
+                             ideal + _paced(writes, in_flight, path.requests, path.per_seconds, latency))
+    f["apply_writes"] = writes
+    f["emulator_requests"] = served_stats["requests"]
+    f["emulator_statuses"] = served_stats.get("statuses", {})
+    f["rate_limited_429"] = served_stats.get("statuses", {}).get("429", 0)
+    f["wall_over_ideal"] = runs["warm"].wall / ideal
+    f["apply_over_ideal"] = applied.wall / f["apply_ideal_s"]
+    shutil.rmtree(data, ignore_errors=True)
+    return row
+
+
+def instances_markdown(rows: list[Row], latency: float) -> str:
+    lines = ["", (f"Many instances under one credential (latency {latency * 1000:.0f} ms, documented limits on; "
+                  "the emulator counts its limit per platform, i.e. per credential here):"), "",
+             "| provider x instances | N | plan wall (s) cold / warm | plan ideal (s) | plan / ideal | "
+             "CPU µs / campaign cold / warm | apply: changes (writes) | apply wall (s) | apply ideal (s) | "
+             "apply / ideal | requests served | 429s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        f = row.figures
+        lines.append(f"| {row.provider} | {row.n:,} | {f['wall_cold_s']:.2f} / {f['wall_warm_s']:.2f} | "
+                     f"{f['ideal_s']:.2f} | {f['wall_over_ideal']:.2f}x | {f['cpu_cold_us']:.0f} / {f['cpu_warm_us']:.0f} | "
+                     f"{f['changes']:,} ({f['apply_writes']:,}) | {f['apply_wall_s']:.2f} | {f['apply_ideal_s']:.2f} | "
+                     f"{f['apply_over_ideal']:.2f}x | {f['emulator_requests']:,} | {f['rate_limited_429']} |")
+    lines += ["", ("Ideal: the fewest list pages of every instance (plus one token for all), then for apply the "
+                   "same reads and the writes, all paced by the one documented limit with every instance in "
+                   "flight; requests served and 429s: the emulator's own count over both plans and the apply.")]
+    return "\n".join(lines)
+
+
 # -- report ---------------------------------------------------------------------------------------
 def markdown(rows: list[Row], latency: float, command: str) -> str:
     lines = [(f"Machine: {os.cpu_count()} cores (`nproc` {_nproc()}), Python {platform.python_version()}, "
@@ -477,6 +641,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--profile-dir", type=Path, help="also run each plan once under cProfile into DIR")
     parser.add_argument("--work-dir", type=Path, help="keep seeded workspaces here (default: a temp dir)")
+    parser.add_argument("--instances", type=int, help="K instances per platform under one credential (see above)")
+    parser.add_argument("--apply-changes", type=int, default=1000,
+                        help="--instances: campaigns the apply changes (default 1000)")
     args = parser.parse_args()
     command = "python benchmarks/bench_plan.py " + " ".join(sys.argv[1:])
     work_context = contextlib.nullcontext(str(args.work_dir)) if args.work_dir else tempfile.TemporaryDirectory()
@@ -486,7 +653,21 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         run_child(provisioner_cli("--help"), work)  # warm the file cache before anything is timed
         templates = make_templates(work, args.providers)
-        for n in args.sizes:
+        if args.instances:
+            for n in args.sizes:
+                for provider in args.providers:
+                    if provider not in INSTANCE_YAML:
+                        raise SystemExit(f"--instances: {provider} is not set up for it (topsort, criteo)")
+                    row = measure_instances(provider, n, args.instances, min(n, args.apply_changes),
+                                            templates[provider], work, args.latency)
+                    rows.append(row)
+                    print(f"# {row.provider} N={n:,}: plan {row.figures['wall_warm_s']:.2f} s, apply "
+                          f"{row.figures['apply_wall_s']:.2f} s, 429s {row.figures['rate_limited_429']}",
+                          file=sys.stderr, flush=True)
+            sizes: list[int] = []
+        else:
+            sizes = args.sizes
+        for n in sizes:
             for provider in args.providers:
                 row = measure(provider, n, templates[provider], work, args.latency, args.profile_dir)
                 rows.append(row)
@@ -494,7 +675,8 @@ def main() -> int:
                 print(f"# {provider} N={n:,}: plan {f['wall_no_save_s']:.2f} s, {f['cpu_no_save_us']:.0f} µs/campaign, "
                       f"ideal {f['ideal_s']:.2f} s, one-GET {f['one_get_s']:.1f} s (seeded in {f['seed_s']:.1f} s)",
                       file=sys.stderr, flush=True)
-    report = markdown(rows, args.latency, command)
+    report = (f"Command: `{command}`\n" + instances_markdown(rows, args.latency)) if args.instances \
+        else markdown(rows, args.latency, command)
     print(report)
     if args.json:
         args.json.write_text(json.dumps({"machine": {"nproc": _nproc(), "python": platform.python_version()},

@@ -6,6 +6,7 @@ import contextlib
 import json
 import signal
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ def serve(state_dir: str, port: int, platforms: list[str], faults: str | None, s
         server.stop()
     if stats_file:
         Path(stats_file).write_text(json.dumps({s.emulator.name: {
-            "requests": len(s.emulator.requests), "faults": s.emulator.faults.counts} for s in servers}), "utf-8")
+            "requests": len(s.emulator.requests), "faults": s.emulator.faults.counts,
+            # answers by HTTP status ("429": refused by the rate limit), for benchmarks and soak runs
+            "statuses": dict(Counter(str(r.status) for r in s.emulator.requests))} for s in servers}), "utf-8")
     return 0
 
 

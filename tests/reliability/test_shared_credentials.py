@@ -65,8 +65,8 @@ def test_without_a_run_each_client_keeps_its_own_limiter() -> None:
 
 # -- through the CLI, against the emulators over HTTP -----------------------------------------------
 def _criteo_instance(name: str, url: str, secret: str, advertiser: str) -> str:
-    return (f"  {name}: {{type: criteo, base_url: \"{url}\", client_id: agency-app, client_secret: \"${{env:{secret}}}\", "
-            f"advertiser_id: \"{advertiser}\", currency: EUR}}\n")
+    return (f"  {name}: {{type: criteo, base_url: \"{url}\", client_id: agency-app, "
+            f"client_secret: \"${{env:{secret}}}\", advertiser_id: \"{advertiser}\", currency: EUR}}\n")
 
 
 def test_plan_logs_in_once_per_credential(tmp_path: Path, platforms: Platforms,
@@ -100,8 +100,8 @@ def test_skala_instances_under_one_login_log_in_once_and_out_once_after_every_re
         monkeypatch.setenv(f"PW_{user.upper()}", f"pw-{user}-secret")
 
     def instance(name: str, user: str) -> str:
-        return (f"  {name}: {{type: skala, base_url: \"{skala.url}\", username: {user}, password: \"${{env:PW_{user.upper()}}}\", "
-                "brand_id: 1, currency: NOK}\n")
+        return (f"  {name}: {{type: skala, base_url: \"{skala.url}\", username: {user}, "
+                f"password: \"${{env:PW_{user.upper()}}}\", brand_id: 1, currency: NOK}}\n")
 
     providers = "providers:\n" + "".join(instance(f"brand-{i}", "agency") for i in range(3)) + instance("solo", "other")
     workspace = make_workspace(tmp_path / "ws", providers, "campaigns: {}\n")
