@@ -109,7 +109,12 @@ class Applier:
                        if c.action is Action.RETIRE]
             # both provide "update"; a platform that batches gets one request per batch
             if isinstance(session, BatchUpdates):
-                self._guard(self._update_batch, session, updates)
+                # one request per batch, batches in flight together within the instance's parallelism
+                # (and its credential's rate limit); each batch's items are reported as it answers
+                size = max(1, getattr(session, "batch_size", None) or len(updates) or 1)
+                for future in [pool.submit(self._guard, self._update_batch, session, updates[i:i + size])
+                               for i in range(0, len(updates), size)]:
+                    future.result()
             elif isinstance(session, Updates):
                 for future in [pool.submit(self._guard, self._update_one, session, c) for c in updates]:
                     future.result()

@@ -353,7 +353,9 @@ class Updates(Protocol):
 
 @runtime_checkable
 class BatchUpdates(Protocol):
-    """Updates many campaigns per request, with per-item results (partial failure)."""
+    """Updates many campaigns per request, with per-item results (partial failure). A session may
+    also say `batch_size` (items per request): the applier then hands it that many at a time,
+    several batches at once within the instance's parallelism."""
 
     def update_campaigns(self, requests: list[UpdateRequest]) -> list[UpdateResult]: ...
 

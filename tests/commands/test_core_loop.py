@@ -4,9 +4,11 @@ plan → apply → empty plan → out-of-band edit → drift → YAML edit → o
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import Platforms, all_text_under, assert_no_secrets, cli, state_of
 
@@ -172,3 +174,46 @@ def test_apply_of_a_workspace_needs_confirmation(workspace: Path, platforms: Pla
     assert refused.exit_code == 1
     assert "Refusing to apply without confirmation" in refused.stderr
     assert platforms.requests("topsort", "POST") == []
+
+
+def test_criteo_batches_go_concurrently_and_keep_per_item_errors(
+        workspace: Path, platforms: Platforms, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch PATCH documents are sent together within the instance's parallelism (issue 12); each
+    item's answer still reaches its own campaign."""
+    providers = workspace / "providers.yaml"
+    one_per_patch = 'advertiser_id: "12345"\n    batch_size: 1'
+    providers.write_text(providers.read_text().replace('advertiser_id: "12345"', one_per_patch))
+    campaigns = workspace / "campaigns.yaml"
+    campaigns.write_text(campaigns.read_text().replace("spendLimitRenewal: daily", "spendLimitRenewal: lifetime")
+                         + """
+  brand-awareness:
+    provider: criteo
+    name: Brand awareness
+    goal: Acquisition
+    spendLimit: {spendLimitType: capped, spendLimitRenewal: lifetime, spendLimitAmount: 500}
+""")
+    assert cli("apply", str(workspace), "--auto-approve").exit_code == 0
+    ids = {k: v["id"] for k, v in state_of(workspace).items()}
+    emulator = platforms.emulator("criteo")
+    emulator.ui_edit(ids["retargeting-eu"], {"spent": 300})
+    text = campaigns.read_text().replace("spendLimitAmount: 123.45", "spendLimitAmount: 200")
+    campaigns.write_text(text.replace("spendLimitAmount: 500", "spendLimitAmount: 450"))
+
+    # Each PATCH waits for the other: one sent after the other would break the barrier (a 500).
+    both_in_flight = threading.Barrier(2, timeout=10)
+    dispatch = emulator.dispatch
+
+    def meeting(request):  # type: ignore[no-untyped-def]
+        if request.method == "PATCH":
+            both_in_flight.wait()
+        return dispatch(request)
+
+    monkeypatch.setattr(emulator, "dispatch", meeting)
+    platforms.clear()
+    result = cli("apply", str(workspace), "--auto-approve")
+    assert result.exit_code == 1, result.output
+    assert "criteo.retargeting-eu: update FAILED [campaign--campaign-update-check--cannot-decrease-lifetime" \
+           "-spend-limit-below-what-is-already-spent]" in result.stdout
+    assert "criteo.brand-awareness: update ok" in result.stdout
+    patches = platforms.requests("criteo", "PATCH")
+    assert sorted(len(p.body["data"]) for p in patches) == [1, 1] and all(p.status == 200 for p in patches)

@@ -92,6 +92,11 @@ class CriteoSession:
         warnings = [problem_text(w) for w in body.get("warnings") or []]
         return CreateResult(to_live(body["data"]), warnings=warnings)
 
+    @property
+    def batch_size(self) -> int:
+        """Campaigns per PATCH: the applier sends batches of this size concurrently."""
+        return self.settings.batch_size
+
     def update_campaigns(self, requests: list[UpdateRequest]) -> list[UpdateResult]:
         results: list[UpdateResult] = []
         size = self.settings.batch_size
