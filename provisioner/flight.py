@@ -23,10 +23,15 @@ def _when(moment: datetime) -> str:
 def check_flights(changes: list[ResourceChange], workspace: Workspace, now: datetime) -> None:
     """Mark each change of `changes` whose flight dates make it fail or mislead (in place)."""
     for change in changes:
+        # only a create or an update that sends something can fail or mislead by its dates: a no-op
+        # (most of a plan) is not even parsed
+        if change.action is not Action.CREATE and (change.action not in (Action.UPDATE, Action.ADOPT)
+                                                   or not change.updatable):
+            continue
         campaign = workspace.campaigns.get(change.key)
         if campaign is None or change.after is None:
             continue
-        model = type(campaign.model)
+        model = campaign.model_type  # the class: a cached campaign is not validated again for it
         flight = model.flight(change.after)
         if flight is None:
             continue

@@ -39,19 +39,29 @@ def summarize(workspace: Workspace, changes: Iterable[ResourceChange],
               live_fields: LiveFields) -> tuple[list[SpendLine], list[CampaignSpend]]:
     """The spend lines of the plan, and each campaign's commitment that the plan changes."""
     rows: list[CampaignSpend] = []
+    # campaigns the plan leaves as they are (no-ops above all): they count in both totals alike and
+    # are listed nowhere, so they are added up directly, without pairing or a row each
+    steady: list[tuple[str, str | None, list[Commitment]]] = []
+    currencies: dict[str, str | None] = {}
     for change in changes:
         instance = workspace.providers.get(change.provider)
         if instance is None:
             continue
         campaign = workspace.campaigns.get(change.key)
-        model: type[CampaignModel] = type(campaign.model) if campaign else instance.plugin.campaign_model
-        currency = currency_of(workspace, change.provider)
+        # the model's class, not a validated model: a cached campaign would be validated again for it
+        model: type[CampaignModel] = campaign.model_type if campaign else instance.plugin.campaign_model
+        currency = currencies[change.provider] if change.provider in currencies \
+            else currencies.setdefault(change.provider, currency_of(workspace, change.provider))
         before_fields = None if change.action is Action.CREATE else live_fields(change)
         before = model.commitments(before_fields, currency) if before_fields is not None else []
         after = _after(change, model, before_fields, before, currency)
+        if after is before:
+            if before:
+                steady.append((change.provider, currency, before))
+            continue
         for period, was, will in _pair(before, after):
             rows.append(CampaignSpend(change.key, change.provider, currency, period, change.action.value, was, will))
-    return _lines(rows), [row for row in rows if row.changed]
+    return _lines(rows, steady), [row for row in rows if row.changed]
 
 
 def _after(change: ResourceChange, model: type[CampaignModel], before_fields: Mapping[str, Any] | None,
@@ -90,8 +100,23 @@ def period_key(period: str) -> tuple[int, str]:
     return (PERIOD_ORDER.index(period) if period in PERIOD_ORDER else len(PERIOD_ORDER), period)
 
 
-def _lines(rows: list[CampaignSpend]) -> list[SpendLine]:
+def _lines(rows: list[CampaignSpend], steady: list[tuple[str, str | None, list[Commitment]]]) -> list[SpendLine]:
     lines: dict[tuple[str, str, str], SpendLine] = {}
+    for provider, currency, commitments in steady:
+        # one commitment per period, as `_pair` keeps them (the last of a period wins)
+        for commitment in ({c.period: c for c in commitments}.values() if len(commitments) > 1 else commitments):
+            slot = (provider, currency or "", commitment.period)
+            line = lines.get(slot)
+            if line is None:
+                line = lines[slot] = SpendLine(provider, currency, commitment.period)
+            committed = commitment.committed
+            line.before += committed
+            line.after += committed
+            if commitment.unbounded:
+                line.unbounded_before = line.unbounded = True
+            if commitment.unknown:
+                line.unknown_before += 1
+                line.unknown_after += 1
     for row in rows:
         slot = (row.provider, row.currency or "", row.period)
         line = lines.get(slot)
