@@ -213,17 +213,21 @@ def show(paths: tuple[str, ...], fmt: str, full_plan_url: str | None) -> None:
     _run(show_cmd.show, list(paths), fmt, full_plan_url)
 
 
-@main.command(short_help="Write the JSON Schema of workspace files for editors.")
+@main.command(short_help="Write the JSON Schema of workspace files for editors.", epilog=exitcodes.epilog("schema"))
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 def schema(out_path: str | None) -> None:
     """Write the JSON Schema of workspace files (for editor completion and checking)."""
     from provisioner.config.jsonschema import workspace_schema
 
     text = json.dumps(workspace_schema(), indent=1)
-    if out_path:
-        Path(out_path).write_text(text + "\n", "utf-8")
-    else:
+    if not out_path:
         out(text)
+        return
+    try:
+        Path(out_path).write_text(text + "\n", "utf-8")
+    except OSError as error:  # a user's path: say which and why, never a traceback
+        err(f"Error: {out_path}: cannot write the schema ({error.strerror or error})")
+        sys.exit(exitcodes.ERROR)
 
 
 @main.command("force-unlock", epilog=exitcodes.epilog("force-unlock"))
@@ -327,14 +331,15 @@ def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults:
          stats_file, hang_seconds, commit_delay)
 
 
-@sandbox.command("edit")
+@sandbox.command("edit", short_help="Change a campaign as a person would in the platform's UI.")
 @click.argument("platform", type=click.Choice(EMULATOR_NAMES))
 @click.argument("object_id")
 @click.argument("assignments", nargs=-1, required=True)
 @click.option("--state-dir", required=True, type=click.Path(file_okay=False, exists=True),
               help="The emulator's data: for `base_url: sandbox`, WORKSPACE/.provisioner/sandbox.")
 def sandbox_edit(platform: str, object_id: str, assignments: tuple[str, ...], state_dir: str) -> None:
-    """Change a campaign as a person would in the platform's UI, e.g. `budget.amount=60000`."""
+    """Change a campaign as a person would in the platform's UI: OBJECT_ID is the platform's id (as
+    `provisioner show WORKSPACE` lists it), each assignment a FIELD=VALUE, e.g. `budget.amount=60000`."""
     _run(sandbox_cmd.edit, state_dir, platform, object_id, list(assignments))
 
 
