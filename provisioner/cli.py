@@ -244,7 +244,7 @@ def state_group() -> None:
     and the shared backend (push, pull). Nothing here sends anything to a platform."""
 
 
-@state_group.command("push")
+@state_group.command("push", epilog=exitcodes.epilog("state"))
 @paths_argument
 @force_option
 @lock_timeout_option
@@ -253,7 +253,7 @@ def state_push(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None
     _run(state_cmd.push, list(paths), force, lock_timeout)
 
 
-@state_group.command("rm")
+@state_group.command("rm", epilog=exitcodes.epilog("state"))
 @paths_argument
 @click.option("--key", "keys", multiple=True, required=True, help="Campaign key to forget (repeatable).")
 @lock_timeout_option
@@ -262,25 +262,27 @@ def state_rm(paths: tuple[str, ...], keys: tuple[str, ...], lock_timeout: float)
     _run(state_cmd.rm, list(paths), list(keys), lock_timeout)
 
 
-@state_group.command("list")
+@state_group.command("list", epilog=exitcodes.epilog("state"))
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to render the result.")
 def state_list(paths: tuple[str, ...], fmt: str) -> None:
     """List every campaign state records: address and platform id."""
     _run(state_cmd.list_resources, list(paths), fmt)
 
 
-@state_group.command("show")
+@state_group.command("show", epilog=exitcodes.epilog("state"))
 @paths_argument
 @click.option("--key", required=True, help="Campaign key to show.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to render the result.")
 def state_show(paths: tuple[str, ...], key: str, fmt: str) -> None:
     """Show one campaign's state: id, values last applied, outputs, and the commit and CI run of
     the apply that last wrote it."""
     _run(state_cmd.show_resource, list(paths), key, fmt)
 
 
-@state_group.command("mv")
+@state_group.command("mv", epilog=exitcodes.epilog("state"))
 @paths_argument
 @click.option("--key", "old", required=True, help="The campaign's key in state now.")
 @click.option("--to", "new", required=True, help="Its new key (rename it in YAML too).")
@@ -291,7 +293,7 @@ def state_mv(paths: tuple[str, ...], old: str, new: str, lock_timeout: float) ->
     _run(state_cmd.mv, list(paths), old, new, lock_timeout)
 
 
-@state_group.command("pull")
+@state_group.command("pull", epilog=exitcodes.epilog("state"))
 @paths_argument
 @force_option
 @lock_timeout_option
@@ -305,7 +307,7 @@ def sandbox() -> None:
     """Local emulators of the platforms: serve them over HTTP, or change a campaign as a person would."""
 
 
-@sandbox.command("serve")
+@sandbox.command("serve", epilog=exitcodes.epilog("sandbox"))
 @click.option("--state-dir", default=".sandbox", show_default=True, type=click.Path(file_okay=False),
               help="Where the emulators keep their data between runs.")
 @click.option("--port", type=int, default=8701, show_default=True,
@@ -331,7 +333,8 @@ def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults:
          stats_file, hang_seconds, commit_delay)
 
 
-@sandbox.command("edit", short_help="Change a campaign as a person would in the platform's UI.")
+@sandbox.command("edit", short_help="Change a campaign as a person would in the platform's UI.",
+                 epilog=exitcodes.epilog("sandbox"))
 @click.argument("platform", type=click.Choice(EMULATOR_NAMES))
 @click.argument("object_id")
 @click.argument("assignments", nargs=-1, required=True)
