@@ -358,9 +358,12 @@ def measure(provider: str, n: int, template: Template, work: Path, latency: floa
     with serve(data, [provider], latency, rate_limits=True, stats_file=stats) as served:
         (ws / "providers.yaml").write_text("providers:\n" + PROVIDER_YAML[provider].format(url=served.urls[provider]))
         runs = {}
-        for name, args in (("no_save", ["--no-save"]), ("out", ["--out", str(ws.parent / "plan.json")])):
+        for name, args in (("cold", ["--no-save"]), ("no_save", ["--no-save"]),
+                           ("out", ["--out", str(ws.parent / "plan.json")])):
             if window <= 5:
                 time.sleep(window * 1.1)  # let the platform's fixed window of the previous run pass
+            if name == "cold":  # as on a fresh checkout (CI): no workspace load cache
+                shutil.rmtree(ws / ".provisioner" / "cache", ignore_errors=True)
             done = run_child(provisioner_cli("plan", str(ws), "--detailed-exitcode", *args), ws.parent, served.pid)
             if done.exit_code != 0:
                 raise RuntimeError(f"{provider} N={n}: plan {name} exit {done.exit_code} (0 = unchanged expected)"
@@ -382,7 +385,7 @@ def measure(provider: str, n: int, template: Template, work: Path, latency: floa
             run_child([sys.executable, "-m", "cProfile", "-o", str(profile_dir / f"{provider}-{n}.prof"),
                        "-m", "provisioner", "plan", str(ws), "--out", str(ws.parent / "plan-profiled.json")],
                       ws.parent, served.pid)
-    plans_run = 3 + (profile_dir is not None)
+    plans_run = 4 + (profile_dir is not None)
     server_requests = json.loads(stats.read_text())[provider]["requests"]
     ids = [entry["id"] for entry in json.loads((ws / ".provisioner" / "state.json").read_text())["resources"].values()]
     sample = ids[:min(n, ONE_GET_SAMPLE)]
@@ -411,6 +414,7 @@ def measure(provider: str, n: int, template: Template, work: Path, latency: floa
     f["one_get_s"] = one_get
     f["one_get_rate_limit_floor_s"] = n / rl.requests * rl.per_seconds * CLIENT_WINDOW_SAFETY
     f["wall_over_ideal"] = runs["no_save"].wall / ideal
+    f["cold_wall_over_ideal"] = runs["cold"].wall / ideal
     f["one_get_over_wall"] = one_get / runs["no_save"].wall
     shutil.rmtree(data, ignore_errors=True)  # 50,000 campaigns are tens of MB per provider
     return row
@@ -422,21 +426,24 @@ def markdown(rows: list[Row], latency: float, command: str) -> str:
              f"{platform.system()} {platform.release()}. Latency {latency * 1000:.0f} ms per request, the "
              "platforms' documented rate limits on (`sandbox serve --rate-limits`), emulators in their own process."),
              f"Command: `{command}`", "",
-             ("| provider | N | plan wall (s) | requests | CPU µs / campaign (whole process) | peak RSS (MB) "
-             "| plan file (MB) | ideal (s) | plan / ideal | one GET each, par. 10 (s) | one-GET / plan | emulator CPU (s) |"),
+             ("| provider | N | plan wall (s) cold / warm / --out | requests | CPU µs / campaign cold / warm / --out "
+             "| peak RSS (MB) warm / --out | plan file (MB) | ideal (s) | plan / ideal (warm) | one GET each, par. 10 (s) "
+             "| one-GET / plan | emulator CPU (s) |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         f = row.figures
         lines.append(
-            f"| {row.provider} | {row.n:,} | {f['wall_no_save_s']:.2f} / {f['wall_out_s']:.2f} "
+            f"| {row.provider} | {row.n:,} | {f['wall_cold_s']:.2f} / {f['wall_no_save_s']:.2f} / {f['wall_out_s']:.2f} "
             f"| {f['requests_per_plan']:.0f} (ideal {f['ideal_requests']}) "
-            f"| {f['cpu_no_save_us']:.0f} / {f['cpu_out_us']:.0f} | {f['rss_no_save_mb']:.0f} / {f['rss_out_mb']:.0f} "
+            f"| {f['cpu_cold_us']:.0f} / {f['cpu_no_save_us']:.0f} / {f['cpu_out_us']:.0f} | {f['rss_no_save_mb']:.0f} / {f['rss_out_mb']:.0f} "
             f"| {f['plan_file_mb']:.1f} | {f['ideal_s']:.2f} | {f['wall_over_ideal']:.1f}x "
             f"| {f['one_get_s']:.1f}{'*' if f['one_get_sample'] < row.n else ''} | {f['one_get_over_wall']:.1f}x "
             f"| {f['emulator_cpu_no_save_s']:.2f} |")
-    lines += ["", ("Pairs are `plan --no-save` / `plan --out F` (both with `--detailed-exitcode`, exit 0: unchanged). "
+    lines += ["", ("cold: `plan --no-save` with no workspace load cache (a fresh checkout, as in CI); warm: the same "
+              "again (YAML unchanged since the last run); --out: warm, writing the plan file. "
+              "All with `--detailed-exitcode`, exit 0: unchanged. "
               "CPU and peak RSS are the child's own (wait4 rusage). Requests: what the emulator served per plan (token and login calls included). "
-              "plan / ideal uses the `--no-save` wall time."),
+              "plan / ideal uses the warm `--no-save` wall time."),
               f"Ideal: {IDEAL_FORMULA}. "
               + "; ".join(f"{p}: {READ_PATHS[p].note}" for p in sorted({r.provider for r in rows})) + ".",
               (f"One GET each: {ONE_GET_SAMPLE:,} GETs (or N if fewer) on the get-one endpoint, "

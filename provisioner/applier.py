@@ -91,7 +91,7 @@ class Applier:
                                message=change.reason or "; ".join(change.warnings) or change.action.value,
                                code=BLOCKED_CODES.get(change.action, change.action.value)))
         for change in (c for c in changes if c.action is Action.WAITING):
-            self._done(Outcome(change.key, instance, change.action, False, change.id, code="waiting",
+            self._done(Outcome(change.key, instance, change.action, False, change.id, code=Action.WAITING.value,
                                message=f"not created again: waiting for the platform to settle until "
                                        f"{change.settles_at}; plan again after that"))
         for change in (c for c in changes if c.action in (Action.NOOP, Action.RENAME)):
@@ -265,7 +265,7 @@ class Applier:
     def _retire(self, session: Any, change: ResourceChange) -> None:
         self.hook.pre_apply(change)
         if not self.workspace.providers[change.provider].plugin.capabilities.can("retire") or change.id is None:
-            raise ProviderError("this platform cannot retire campaigns", code="cannot-retire")
+            raise ProviderError("this platform cannot retire campaigns", code=Action.CANNOT_RETIRE.value)
         session.retire_campaign(change.id, change.key)
         with self._state_lock:
             self.statemgr.remove(change.key)

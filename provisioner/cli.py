@@ -11,18 +11,21 @@ from pathlib import Path
 import click
 
 from provisioner import environment, exitcodes
-from provisioner.commands import apply as apply_cmd
-from provisioner.commands import importing as import_cmd
-from provisioner.commands import plan as plan_cmd
-from provisioner.commands import sandbox as sandbox_cmd
-from provisioner.commands import show as show_cmd
-from provisioner.commands import state as state_cmd
-from provisioner.commands import validate as validate_cmd
+from provisioner.commands.lazy import LazyModule
 from provisioner.commands.output import OutputOptions, configure, err, out, report_config_error
 from provisioner.environment import read_environment
 from provisioner.errors import ConfigError, ProvisionerError
-from provisioner.sandbox.registry import EMULATOR_NAMES
 from provisioner.targeting import Targeting
+
+# Each command's module (and what it imports: httpx, pydantic, the providers) loads when that
+# command runs, so `--help` starts about as fast as the interpreter.
+apply_cmd = LazyModule("provisioner.commands.apply")
+import_cmd = LazyModule("provisioner.commands.importing")
+plan_cmd = LazyModule("provisioner.commands.plan")
+sandbox_cmd = LazyModule("provisioner.commands.sandbox")
+show_cmd = LazyModule("provisioner.commands.show")
+state_cmd = LazyModule("provisioner.commands.state")
+validate_cmd = LazyModule("provisioner.commands.validate")
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
@@ -33,6 +36,24 @@ full_plan_url_option = click.option(
          "leaves campaigns out to stay under 65,000 characters.")
 prune_option = click.option("--prune", is_flag=True,
                             help="Retire (deactivate) campaigns that are in state but no longer in config.")
+class _EmulatorChoice(click.Choice[str]):
+    """The registered emulators, looked up when a sandbox command checks its arguments (reading the
+    entry points at every start would cost `--help` a third of its time)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # (click sets it in __init__; here it is computed)
+    def choices(self) -> tuple[str, ...]:
+        from provisioner.sandbox.registry import EMULATOR_NAMES
+
+        return EMULATOR_NAMES
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
+
+
 target_option = click.option("--target", "targets", multiple=True, metavar="KEY",
                              help="Only this campaign (a key, or instance.key; globs; repeatable).")
 exclude_option = click.option("--exclude", "excludes", multiple=True, metavar="KEY",
@@ -312,7 +333,7 @@ def sandbox() -> None:
               help="Where the emulators keep their data between runs.")
 @click.option("--port", type=int, default=8701, show_default=True,
               help="First port; platforms get consecutive ports (0 = any free port).")
-@click.option("--platform", "platforms", multiple=True, type=click.Choice(EMULATOR_NAMES),
+@click.option("--platform", "platforms", multiple=True, type=_EmulatorChoice(),
               help="Serve only these platforms (repeatable).")
 @click.option("--faults", help="Fault rate and kinds, e.g. 0.2 or 0.2:429,500,503,timeout-after,drop-before; "
               "commit-late (creates only, with --commit-delay) is injected only when named, e.g. 1:commit-late.")
@@ -335,7 +356,7 @@ def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults:
 
 @sandbox.command("edit", short_help="Change a campaign as a person would in the platform's UI.",
                  epilog=exitcodes.epilog("sandbox"))
-@click.argument("platform", type=click.Choice(EMULATOR_NAMES))
+@click.argument("platform", type=_EmulatorChoice())
 @click.argument("object_id")
 @click.argument("assignments", nargs=-1, required=True)
 @click.option("--state-dir", required=True, type=click.Path(file_okay=False, exists=True),

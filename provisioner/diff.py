@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from provisioner.canonical import content_hash
 from provisioner.plans.change import FieldDiff
@@ -24,7 +23,9 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
 _NUMERIC_START = frozenset("-0123456789")
 
 
+@lru_cache(maxsize=8192)
 def _canon_number(value: Any) -> str:
+    # cached: equal numbers (1500, 1500.0, Decimal("1500")) have one normal form, and amounts repeat
     return format(Decimal(str(value)).normalize(), "f")
 
 
@@ -37,17 +38,7 @@ def canon(value: Any) -> Any:
     if isinstance(value, str):
         if not value or value[0] not in _NUMERIC_START:
             return value  # cheap exit: most strings (names, enums) are neither numbers nor dates
-        if _NUMBER.match(value):
-            try:
-                return ("n", _canon_number(value))
-            except InvalidOperation:
-                return value
-        if _DATETIME.match(value):
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)  # platforms that drop the zone mean UTC
-            return ("t", parsed.astimezone(UTC).isoformat())
-        return value
+        return _canon_numeric_string(value)
     if isinstance(value, dict):
         return {k: c for k, v in value.items() if (c := canon(v)) is not None}
     if isinstance(value, (list, tuple)):
@@ -55,10 +46,28 @@ def canon(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=8192)
+def _canon_numeric_string(value: str) -> Any:
+    """Numbers and dates as strings; cached, since a workspace repeats the same dates and amounts
+    across thousands of campaigns (parsing them was most of the cost of a comparison)."""
+    if _NUMBER.match(value):
+        try:
+            return ("n", _canon_number(value))
+        except InvalidOperation:
+            return value
+    if _DATETIME.match(value):
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)  # platforms that drop the zone mean UTC
+        return ("t", parsed.astimezone(UTC).isoformat())
+    return value
+
+
 def project(live: Any, desired: Any) -> Any:
     """The part of `live` that `desired` declares (nested mappings are narrowed key by key)."""
     if isinstance(desired, dict) and isinstance(live, dict):
-        return {k: project(live.get(k), v) for k, v in desired.items()}
+        # leaves are taken as they are: a call per nested mapping only (this runs for every campaign)
+        return {k: project(live.get(k), v) if isinstance(v, dict) else live.get(k) for k, v in desired.items()}
     return live
 
 
@@ -89,6 +98,8 @@ def field_diffs(desired: dict[str, Any], live: dict[str, Any], model: type[Campa
 def _leaf_paths(name: str, before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     if not (isinstance(before, dict) and isinstance(after, dict)):
         return [(name, before, after)]
+    from deepdiff import DeepDiff  # heavy to import, and only campaigns that differ get here
+
     tree = DeepDiff(canon(before), canon(after), view="tree", ignore_order=False)
     paths: set[tuple[str, ...]] = set()
     for level in (lvl for bucket in tree.values() for lvl in bucket):
@@ -109,6 +120,7 @@ def _get(value: Any, keys: tuple[str, ...]) -> Any:
     return value
 
 
-def fingerprint(value: Any) -> str:
-    """A short digest of the normal form of `value`: equal live values, equal fingerprints."""
-    return content_hash(canon(value))[:16]
+def fingerprint(value: Any, canonical: bool = False) -> str:
+    """A short digest of the normal form of `value`: equal live values, equal fingerprints
+    (`canonical`: `value` is already canon()'s output)."""
+    return content_hash(value if canonical else canon(value))[:16]

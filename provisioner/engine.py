@@ -17,11 +17,12 @@ from provisioner.applier import Applier, ApplyReport
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
 from provisioner.create_fields import missing_on_create
-from provisioner.diff import canon
+from provisioner.diff import canon, fingerprint
 from provisioner.errors import ConfigError
 from provisioner.hooks import Hook
 from provisioner.planner import Planner
-from provisioner.plans.change import ResourceChange
+from provisioner.plans.action import Action
+from provisioner.plans.change import ResourceChange, field_digests
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.projection import MISSING, differences
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
@@ -117,11 +118,19 @@ def staleness(saved: Plan, run: Run, hook: Hook | None = None, fresh: Plan | Non
     fresh_by_key = {c.key: c for c in fresh.changes}
     for change in saved.actionable:
         now = fresh_by_key.get(change.key)
-        if now is None or now.action != change.action or now.live_fingerprint != change.live_fingerprint:
+        if now is None or now.action != change.action or _fingerprint_of(now) != change.live_fingerprint:
             problems.append(_live_change(change, now))
     if not problems:  # otherwise they explain the differences better than a field list
         problems += _edited(saved, fresh)
     return problems
+
+
+def _fingerprint_of(change: ResourceChange) -> str | None:
+    """The planner leaves the fingerprint out of plain no-ops (nothing to apply): compute it when a
+    saved plan acted on that campaign and apply must know whether live moved since."""
+    if change.live_fingerprint is None and change.action is Action.NOOP and change.before is not None:
+        return fingerprint(change.before)
+    return change.live_fingerprint
 
 
 def _edited(saved: Plan, fresh: Plan) -> list[Staleness]:
@@ -138,7 +147,16 @@ def _config_changes(saved: Plan, fresh: Plan) -> list[Staleness]:
     new = {c.key: c.after for c in fresh.changes}
     out = [Staleness(StaleKind.CONFIG_ADDED, k) for k in sorted(set(new) - set(old))]
     out += [Staleness(StaleKind.CONFIG_REMOVED, k) for k in sorted(set(old) - set(new))]
+    # unchanged campaigns are saved without their values: compare each field's digest
+    slim = {c.key: c.after_fields for c in saved.changes if c.after is None and c.after_fields is not None}
     for key in sorted(set(old) & set(new)):
+        if key in slim:
+            planned, now, after = slim[key], field_digests(new[key] or {}), new[key] or {}
+            fields = sorted(f for f in set(planned) | set(now) if planned.get(f) != now.get(f))
+            if fields:  # the planned values are not in the file: only what they are now
+                out.append(Staleness(StaleKind.CONFIG_CHANGED, key,
+                                     tuple(FieldChange(f, None, after.get(f)) for f in fields)))
+            continue
         before, after = old[key] or {}, new[key] or {}
         if old[key] != new[key]:
             fields = sorted(f for f in set(before) | set(after) if before.get(f) != after.get(f))

@@ -1,5 +1,6 @@
 """What the CLI reads from the process environment, gathered in one value that commands pass
-down: nothing below the CLI reads `os.environ` (the engine and providers get plain data)."""
+down: the engine, planner and providers read no environment variable. The one other reader is
+the config loader, resolving a workspace's `${env:NAME}` references, which is what they mean."""
 
 from __future__ import annotations
 

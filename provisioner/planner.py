@@ -31,8 +31,7 @@ BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platf
 
 def compared(campaign: CampaignConfig) -> dict[str, Any]:
     """The declared fields that are compared with live (bids and the like are create-only input)."""
-    skip = campaign.model.not_compared
-    return {k: v for k, v in campaign.desired.items() if k not in skip}
+    return campaign.compared  # computed once per campaign (and without validating a cached model)
 
 
 class Planner:
@@ -44,6 +43,18 @@ class Planner:
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
         self.moves = pending_moves(workspace, state)  # new key → old key (`moved:`)
+        self._state_canon: dict[str, Any] = {}  # state attrs in normal form, computed once per plan
+
+    def _canon_of_state(self, resource: ResourceState) -> Any:
+        known = self._state_canon.get(resource.key)
+        if known is None:
+            campaign = self.workspace.campaigns.get(resource.key)
+            if campaign is not None and resource.attrs == campaign.compared:
+                known = campaign.compared_canon  # as last applied: already canonical
+            else:
+                known = canon(resource.attrs)
+            self._state_canon[resource.key] = known
+        return known
 
     def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
@@ -197,8 +208,10 @@ class Planner:
         wanted = rules.strip(declared)
         change.id = found.id
         change.before = project(found.fields, declared)
-        change.live_fingerprint = fingerprint(project(found.fields, wanted))  # ignored fields never stale a plan
-        diffs = field_diffs(declared, found.fields, type(campaign.model), self._observed(found, resource))
+        # Equal values (or equal normal forms) mean no field differs: field diffs only for what differs.
+        unchanged = not switch and (change.before == declared or canon(change.before) == campaign.compared_canon)
+        diffs = [] if unchanged else field_diffs(declared, found.fields, campaign.model_type,
+                                                 self._observed(found, resource))
         change.diffs, change.ignored = rules.split(diffs)
         capabilities = self.workspace.providers[campaign.instance].plugin.capabilities
         if not capabilities.can("update"):
@@ -208,7 +221,8 @@ class Planner:
             change.action, change.reason = Action.ADOPT, adopt_reason
         elif not change.diffs:
             change.action = Action.NOOP
-            change.record_state = (resource is None or canon(rules.strip(resource.attrs)) != canon(wanted)
+            change.record_state = (resource is None
+                                   or (resource.attrs != wanted and canon(rules.strip(resource.attrs)) != canon(wanted))
                                    or resource.protected != campaign.protect)
         else:
             change.action = Action.UPDATE if change.updatable else Action.CANNOT_UPDATE
@@ -221,6 +235,12 @@ class Planner:
         for diff in change.diffs:
             if diff.blocked:
                 change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
+        if change.action is not Action.NOOP or change.record_state:
+            # apply checks the live fingerprint of what it acts on; ignored fields never stale a plan.
+            # A plain no-op needs none (engine.staleness computes it if a saved plan acted on it).
+            change.live_fingerprint = fingerprint(project(found.fields, wanted))
+        else:
+            change.live_fingerprint = None
         return change
 
     def _observed(self, found: LiveCampaign, resource: ResourceState | None) -> Observed:
@@ -238,7 +258,7 @@ class Planner:
         change.id, change.before = resource.id, project(resource.attrs, wanted)
         change.live_fingerprint = None  # nothing live to compare: the plan rests on state
         rules = self.workspace.ignore_rules(campaign.key, campaign.instance)
-        change.diffs, change.ignored = rules.split(field_diffs(wanted, resource.attrs, type(campaign.model)))
+        change.diffs, change.ignored = rules.split(field_diffs(wanted, resource.attrs, campaign.model_type))
         for diff in change.diffs:
             diff.blocked = diff.blocked or "the platform cannot change an existing campaign through its API"
             change.warnings.append(f"{diff.path}: cannot update in place: {diff.blocked}")
@@ -312,7 +332,10 @@ class Planner:
                                         twins=duplicates))
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
-            model = type(campaign.model) if campaign else plugin.campaign_model
+            model = campaign.model_type if campaign else plugin.campaign_model
+            projected = project(found.fields, resource.attrs)
+            if projected == resource.attrs or canon(projected) == self._canon_of_state(resource):
+                continue  # unchanged since the last apply: no field differs, and the platform rewrote none
             rules = self.workspace.ignore_rules(key, resource.provider)
             rewrites: list[tuple[FieldDiff, str]] = []
             diffs, _ = rules.split(field_diffs(resource.attrs, found.fields, model,

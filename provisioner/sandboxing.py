@@ -7,13 +7,10 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from provisioner.sandbox.faults import FaultInjector
-from provisioner.sandbox.registry import make_emulator
-from provisioner.sandbox.transport import EmulatorTransport
+if TYPE_CHECKING:  # imported where a sandbox is used: the CLI reads SandboxOptions on every start
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -41,6 +38,11 @@ class Sandboxes:
                 seed = self.options.seed
                 if seed is not None:
                     seed ^= zlib.crc32(platform.encode())
+                from provisioner.sandbox.faults import FaultInjector
+                from provisioner.sandbox.registry import make_emulator
+
                 faults = FaultInjector.parse(self.options.faults, seed=seed) if self.options.faults else None
                 self.emulators[platform] = make_emulator(platform, self.state_dir, faults)
+            from provisioner.sandbox.transport import EmulatorTransport
+
             return EmulatorTransport(self.emulators[platform])

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from provisioner.config.models import Workspace
+from provisioner.ignore import keep_live
 from provisioner.plans.action import Action
 from provisioner.plans.change import ResourceChange
 from provisioner.plans.money import CampaignSpend, SpendLine
@@ -61,7 +62,8 @@ def _after(change: ResourceChange, model: type[CampaignModel], before_fields: Ma
         return [replace(c, active=False) for c in before]  # pause or cancel: it spends nothing more
     if change.action in UPDATES and change.updatable and before_fields is not None:
         fields = dict(before_fields)
-        desired = change.after or {}
+        # what apply sends: an ignored part of a field it resends whole goes back as it is live
+        desired = keep_live(change.after or {}, change.ignored)
         for top in {d.path.split(".")[0] for d in change.updatable}:
             fields[top] = desired.get(top)
         return model.commitments(fields, currency)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
-from provisioner.config.models import Workspace
-from provisioner.states.state import State
+if TYPE_CHECKING:  # type names only: the CLI imports this module on every start, pydantic-free
+    from provisioner.config.models import Workspace
+    from provisioner.states.state import State
 
 
 @dataclass(frozen=True)

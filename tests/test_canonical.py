@@ -13,6 +13,7 @@ from provisioner.config.models import _secret_fields
 from provisioner.config.workspace import load_workspace
 from provisioner.diff import canon, fingerprint
 from provisioner.plans.planfile import _checksum
+from provisioner.states.postgres import lock_key
 from provisioner.states.state import ResourceState, State
 from tests.test_planner import WORKSPACE
 
@@ -51,3 +52,9 @@ def test_plan_checksum_keeps_its_form() -> None:
                                                 default=str).encode()).hexdigest()
     assert _checksum(VALUE) == old == "sha256:" + content_hash(VALUE)
     assert old == "sha256:1065ad79432ea7b49f7ff6b0946ead969d1c4326aeeeaab9feda1dda81f4e516"
+
+
+def test_postgres_advisory_lock_key_never_changes() -> None:
+    """An old and a new version must take the same lock, or both could apply at once (issue 8)."""
+    assert lock_key("default") == 7953128007597774428
+    assert lock_key("acme/retail") == 6381905562912254017

@@ -42,3 +42,12 @@ def test_the_checker_sees_a_lazy_import(tmp_path: Path) -> None:
 def test_the_engine_never_renders() -> None:
     core = [PACKAGE / name for name in ("engine.py", "planner.py", "applier.py", "refresh.py")]
     assert offenders(core, ("provisioner.views", "provisioner.commands", "click")) == []
+
+
+def test_runtime_guards_are_errors_not_asserts() -> None:
+    """`assert` vanishes under `python -O`, so package code guards with errors (issue 8)."""
+    modules = sorted(PACKAGE.rglob("*.py"))
+    asserts = [f"{path.relative_to(PACKAGE)}:{node.lineno}" for path in modules
+               for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path)))
+               if isinstance(node, ast.Assert)]
+    assert asserts == []

@@ -144,3 +144,37 @@ def test_each_blocked_change_is_named_by_what_it_is(workspace) -> None:  # type:
     assert summary_line(plan) == ("Plan: 0 to create, 0 to update, 0 to adopt, 0 to retire, 0 cannot update "
                                   "in place, 1 cannot retire, 1 cannot move between providers, 1 ambiguous, "
                                   "0 unchanged.")
+
+
+def _applied(workspace) -> State:  # type: ignore[no-untyped-def]
+    return State(resources={k: ResourceState(k, c.instance, c.instance, id=i, attrs=dict(c.compared))
+                            for (k, c), i in zip(sorted(workspace.campaigns.items()), ("9", "u-1"), strict=True)})
+
+
+def test_unchanged_campaigns_skip_field_diffs_and_fingerprints(workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import provisioner.planner as planner_module
+
+    def no_diffs(*args: object) -> None:
+        raise AssertionError("field_diffs ran for an unchanged campaign")
+
+    monkeypatch.setattr(planner_module, "field_diffs", no_diffs)
+    topsort = [LiveCampaign("u-1", dict(T1_LIVE), key="t1", name="T1")]
+    criteo = [LiveCampaign("9", dict(C1_LIVE), name="C1")]
+    changes, plan = _plan(workspace, _applied(workspace), topsort, criteo)
+    assert changes == [("no-op", "c1", ()), ("no-op", "t1", ())]
+    assert [c.live_fingerprint for c in plan.changes] == [None, None]  # nothing to apply: no fingerprint
+    assert plan.drift == []
+
+
+def test_same_values_spelled_differently_are_unchanged_and_fingerprinted_when_recorded(workspace) -> None:  # type: ignore[no-untyped-def]
+    respelled = dict(T1_LIVE, startDate="2030-03-01T01:00:00+01:00", budget={"amount": "100.0", "type": "daily"})
+    topsort = [LiveCampaign("u-1", respelled, key="t1", name="T1")]
+    criteo = [LiveCampaign("9", dict(C1_LIVE), name="C1")]
+    state = _applied(workspace)
+    state.resources["c1"].attrs = dict(state.resources["c1"].attrs, goal="Acquisition")  # state is behind
+    changes, plan = _plan(workspace, state, topsort, criteo)
+    assert changes == [("no-op", "c1", ()), ("no-op", "t1", ())]
+    by_key = {c.key: c for c in plan.changes}
+    assert by_key["c1"].record_state and by_key["c1"].live_fingerprint is not None
+    assert not by_key["t1"].record_state and by_key["t1"].live_fingerprint is None
+    assert [(d.key, d.kind.value) for d in plan.drift] == [("c1", "changed")]

@@ -127,6 +127,9 @@ def test_budget_change_with_another_budget_field_ignored_keeps_the_live_value(
     backend = platforms.emulator("topsort").backend
     backend.ui_edit(campaign_id, {"budget": {"amount": 70000, "type": "daily"}})
     edit(root, "type: daily", "type: weekly")
+    # the spend summary (and so the policy) counts what apply sends: the live amount, not the config's
+    planned = cli("plan", str(root), "--no-save")
+    assert "topsort EUR weekly: 0.00 -> 700.00 (+700.00)" in planned.stdout, planned.output
     assert cli("apply", str(root), "--auto-approve").exit_code == 0
     assert {k: backend.get_campaign(campaign_id)["budget"][k] for k in ("amount", "type")} == {
         "amount": 70000, "type": "weekly"}

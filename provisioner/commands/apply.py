@@ -66,6 +66,7 @@ def apply(target: str, auto_approve: bool, lock_timeout: float, fmt: str, prune:
             if not plan.complete:
                 for problem in human.read_error_lines(plan):
                     err(f"Error: {problem}")
+                err(f"Refusing to apply: nothing was sent. {human.incomplete_advice(plan)}")
                 return 1
             if fmt == "json":  # stdout carries only the JSON report; the plan goes to the person on stderr
                 note(render(plan, "text"))
@@ -135,6 +136,8 @@ class Interruption:
 
 def _targets_of(plan: Plan) -> str:
     return Targeting(tuple(plan.targets), tuple(plan.excludes)).describe() or "none: every campaign"
+
+
 def _refused_by_policy(saved: Plan, target: str, allow_spend_increase: bool) -> int | None:
     if saved.blocked_by_policy:
         err(f"Refusing to apply {target}: the workspace's policy blocks this plan.")

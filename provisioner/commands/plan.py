@@ -66,7 +66,7 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     if not result.complete:
         for problem in human.read_error_lines(result):
             err(f"Error: {problem}")
-        err("The plan is incomplete, so it was not saved.")
+        err(human.incomplete_advice(result))
         return 1
     target = Path(out_path) if out_path else default_plan_path(paths)
     show(render(result, fmt, full_plan_url, str(target) if save else None), fmt)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
+from provisioner.diff import canon
 from provisioner.ignore import IgnoreRules, combine
 from provisioner.policy import Policy
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
@@ -56,6 +57,48 @@ class CampaignConfig:
     def desired(self) -> dict[str, Any]:
         """The declared fields (computed once: the model is not changed after loading)."""
         return self.model.declared()
+
+    @property
+    def model_type(self) -> type[CampaignModel]:
+        """The campaign's model class (what comparisons need; it does not validate a cached model)."""
+        return type(self.model)
+
+    @cached_property
+    def compared(self) -> dict[str, Any]:
+        """The declared fields that are compared with live (bids and the like are create-only input)."""
+        skip = self.model_type.not_compared
+        return {k: v for k, v in self.desired.items() if k not in skip}
+
+    @cached_property
+    def compared_canon(self) -> Any:
+        """`compared` in the normal form of diff.canon, computed once: every comparison reuses it."""
+        return canon(self.compared)
+
+
+class CachedCampaignConfig(CampaignConfig):
+    """A campaign from the workspace cache: its declared values as validated when the cache was
+    written; the model itself is validated again from them only when something reads it."""
+
+    def __init__(self, key: str, instance: str, model_type: type[CampaignModel], desired: dict[str, Any],
+                 source: SourceLocation) -> None:
+        self.key, self.instance, self.source = key, instance, source
+        self._model_type = model_type
+        self._model: CampaignModel | None = None
+        self.__dict__["desired"] = desired  # the cached_property's slot
+
+    @property
+    def model(self) -> CampaignModel:
+        if self._model is None:
+            self._model = self._model_type.model_validate(self.desired)
+        return self._model
+
+    @model.setter
+    def model(self, value: CampaignModel) -> None:
+        self._model = value
+
+    @property
+    def model_type(self) -> type[CampaignModel]:
+        return self._model_type
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.models import ACTIVE, PAUSED, CampaignConfig, Move, ProviderInstance, StateSettings, Workspace
+from provisioner.config.cache import cache_key, plain, read_cache, write_cache
+from provisioner.config.models import (
+    ACTIVE,
+    PAUSED,
+    CachedCampaignConfig,
+    CampaignConfig,
+    Move,
+    ProviderInstance,
+    StateSettings,
+    Workspace,
+)
 from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
 from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
@@ -54,6 +64,10 @@ class _Loader:
         self.require_secrets = require_secrets
         self.plugins: dict[str, AnyPlugin] = {}  # instance → plugin, even if its settings are bad
         self.diagnostics: list[Diagnostic] = []
+        # the provider and state sections as written (references unresolved), for the cache
+        self.raw_providers: dict[str, list[Any]] = {}
+        self.raw_state: list[Any] | None = None
+        self.cacheable = True
 
     def error(self, summary: str, file: Path, line: int | None, field_path: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(summary, SourceLocation(str(file), line), field_path))
@@ -61,8 +75,61 @@ class _Loader:
     def load(self, paths: list[Path]) -> Workspace:
         files = self._collect(paths)
         root = paths[0] if paths and paths[0].is_dir() else (paths[0].parent if paths else Path("."))
+        contents = [(f, self._read(f)) for f in files]
+        environ = os.environ if self.environ is None else self.environ
+        key = cache_key(contents, environ, tuple(STATE_ENV.values()), self.require_secrets)
+        if not self.diagnostics:
+            cached = read_cache(root, key)
+            warm = self._from_cache(cached, root, files) if cached is not None else None
+            if warm is not None:
+                return warm
+            self.diagnostics, self.plugins = [], {}  # anything the cache could not vouch for: load cold
+        workspace = self._load_cold(root, files, contents)
+        content = _cache_content(workspace, self.raw_providers, self.raw_state) if self.cacheable else None
+        if content is not None:
+            write_cache(root, key, content)
+        return workspace
+
+    def _read(self, file: Path) -> bytes:
+        try:
+            return file.read_bytes()
+        except OSError as error:
+            self.error(f"cannot read this file ({error.strerror or error})", file, None)
+            return b""
+
+    def _from_cache(self, cached: dict[str, Any], root: Path, files: list[Path]) -> Workspace | None:
+        """The workspace from the cache, provider and state settings resolved and validated now;
+        None when anything does not check out (the caller then loads cold, reporting properly)."""
+        try:
+            workspace = Workspace(root=root, files=files)
+            state = cached["state"]
+            workspace.state = self._state(None if state is None else (Path(state[0]), _marked({"state": state[1]},
+                                                                                              {"state": state[2]})),
+                                          root)
+            for name, (file, body, line, lines) in cached["providers"].items():
+                instance = self._provider(name, Path(file), _marked(body, lines, line), line)
+                if instance is None:
+                    return None
+                workspace.providers[name] = instance
+            for key, instance_name, plugin_name, file, line, desired in cached["campaigns"]:
+                instance = workspace.providers.get(instance_name)
+                if instance is None or instance.plugin.name != plugin_name:
+                    return None
+                workspace.campaigns[key] = CachedCampaignConfig(key, instance_name, instance.plugin.campaign_model,
+                                                                desired, SourceLocation(file, line))
+            self._check_unique_names(workspace)
+            self._check_currencies(workspace)
+            self._check_launches(workspace, None)
+        except (KeyError, TypeError, ValueError):
+            return None  # a corrupt or foreign cache file
+        if self.diagnostics:
+            return None
+        self.raw_providers, self.raw_state = cached["providers"], cached["state"]
+        return workspace
+
+    def _load_cold(self, root: Path, files: list[Path], contents: list[tuple[Path, bytes]]) -> Workspace:
         workspace = Workspace(root=root, files=files)
-        documents = [(f, doc) for f in files if (doc := self._parse(f)) is not None]
+        documents = [(f, doc) for f, raw in contents if (doc := self._parse(f, raw)) is not None]
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None
@@ -70,6 +137,9 @@ class _Loader:
         moved_docs: list[tuple[Path, MarkedDict]] = []
         singles: dict[str, tuple[Path, MarkedDict]] = {}  # sections one file declares for the workspace
         for file, doc in documents:
+            # only workspaces of providers, campaigns and state are cached (the other sections and
+            # campaign meta-fields are few, and a cold load handles them)
+            self.cacheable = self.cacheable and not set(doc) - {"providers", "campaigns", "state"}
             self._merge(file, doc, "providers", provider_docs)
             self._merge(file, doc, "campaigns", campaign_docs)
             if "state" in doc:
@@ -85,6 +155,8 @@ class _Loader:
                 elif section in doc:
                     singles[section] = (file, doc)
         workspace.state = self._state(state_doc, root)
+        if state_doc is not None:
+            self.raw_state = [str(state_doc[0]), plain(state_doc[1]["state"]), state_doc[1].lines["state"]]
         workspace.policy = self._policy(singles.get("policy"))
         if "launch" in singles:
             file, doc = singles["launch"]
@@ -93,6 +165,7 @@ class _Loader:
             instance = self._provider(name, file, body, line)
             if instance:
                 workspace.providers[name] = instance
+                self.raw_providers[name] = [str(file), plain(body), line, dict(body.lines)]
         for key, (file, body, line) in campaign_docs.items():
             campaign = self._campaign(key, file, body, line, workspace, provider_docs)
             if campaign:
@@ -165,9 +238,9 @@ class _Loader:
             raise ConfigError(self.diagnostics)
         return files
 
-    def _parse(self, file: Path) -> MarkedDict | None:
+    def _parse(self, file: Path, raw: bytes) -> MarkedDict | None:
         try:
-            doc = load_yaml_text(file.read_bytes())
+            doc = load_yaml_text(raw)
         except YamlError as error:
             self.error(str(error), file, error.line)
             return None
@@ -417,7 +490,7 @@ class _Loader:
             if not isinstance(settings, MoneySettings) or settings.currency is not None:
                 continue
             paying = [c.key for c in workspace.campaigns_of(name)
-                      if type(c.model).commitments(c.desired, None)]
+                      if c.model_type.commitments(c.desired, None)]
             if paying:
                 self.error(f"campaigns of this instance carry money ({', '.join(sorted(paying)[:3])}"
                            f"{', …' if len(paying) > 3 else ''}): declare the account's currency as an ISO 4217 "
@@ -440,6 +513,32 @@ class _Loader:
             self.error(f"{plugin.name} cannot launch a campaign paused{where}: {why}; set `launch: active` on "
                        "this campaign to create it live", Path(own.file if own else campaign.source.file),
                        own.line if own else campaign.source.line, f"campaigns.{campaign.key}.launch")
+
+
+def _marked(body: dict[str, Any], lines: dict[str, int], line: int = 1) -> MarkedDict:
+    """A cached section as the loader's parse would hand it over (top-level lines only: any error
+    found in it sends the load down the cold path, which reports with every line)."""
+    marked = MarkedDict(body)
+    marked.lines, marked.line = dict(lines), line
+    return marked
+
+
+def _cache_content(workspace: Workspace, raw_providers: dict[str, list[Any]],
+                   raw_state: list[Any] | None) -> dict[str, Any] | None:
+    """What the cache keeps: sections as written and each campaign's validated declared values
+    (None: not cacheable, when a model does not validate back from its declared values)."""
+    campaigns = [[c.key, c.instance, workspace.providers[c.instance].plugin.name, c.source.file, c.source.line,
+                  c.desired] for c in workspace.campaigns.values()]
+    if any(c.meta() or c.launch != ACTIVE or c.source_of_launch for c in workspace.campaigns.values()) or any(
+            p.ignore for p in workspace.providers.values()):
+        return None  # campaign meta-fields and ignore rules are not cached: a cold load handles them
+    checked: set[type[Any]] = set()
+    for campaign in workspace.campaigns.values():  # one campaign per model: the lazy model's round trip
+        if campaign.model_type not in checked:
+            checked.add(campaign.model_type)
+            if campaign.model_type.model_validate(campaign.desired).declared() != campaign.desired:
+                return None
+    return {"providers": raw_providers, "state": raw_state, "campaigns": campaigns}
 
 
 def _expects_text(item: Any) -> bool:

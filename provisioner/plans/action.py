@@ -21,7 +21,6 @@ class Action(enum.StrEnum):
     CANNOT_MOVE = "cannot-move"  # state records the campaign under another provider instance
     AMBIGUOUS = "ambiguous"  # several live campaigns match; cannot tell which one is ours
     NOT_OWNED = "not-owned"  # a live campaign this workspace did not create (issue 11)
-    BLOCKED_BY_POLICY = "blocked-by-policy"  # a workspace policy forbids the change (issue 11)
     PROTECTED = "protected"  # `protect: true` forbids it: a retirement, or a change not made in place (issue 11)
     INVALID = "invalid"  # the platform would refuse it: a flight date or a platform rule fails (issue 11)
 
@@ -41,7 +40,7 @@ class Action(enum.StrEnum):
 
 BLOCKED_SYMBOL = "!"
 BLOCKED = frozenset({Action.CANNOT_UPDATE, Action.CANNOT_RETIRE, Action.CANNOT_MOVE, Action.AMBIGUOUS,
-                     Action.NOT_OWNED, Action.BLOCKED_BY_POLICY, Action.PROTECTED, Action.INVALID})
+                     Action.NOT_OWNED, Action.PROTECTED, Action.INVALID})
 _SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.ADOPT: "<=", Action.ACTIVATE: ">",
             Action.RETIRE: "-", Action.RENAME: "->", Action.NOOP: " ", Action.WAITING: "…"}
 

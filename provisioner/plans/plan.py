@@ -66,13 +66,14 @@ class Plan:
             counts[change.action.value] += 1
         return counts
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, slim: bool = False) -> dict[str, Any]:
+        """`slim`: unchanged campaigns that need nothing recorded as key and field digests only."""
         return {
             "format_version": self.format_version, "mode": self.mode, "workspace": self.workspace,
             "config_digest": self.config_digest, "state_digest": self.state_digest,
             "state_lineage": self.state_lineage, "created_at": self.created_at, "prune": self.prune,
             "summary": self.counts(),
-            "changes": [c.to_dict() for c in self.changes],
+            "changes": [c.to_dict(slim) for c in self.changes],
             "drift": [d.to_dict() for d in self.drift],
             "not_observable": self.not_observable, "read_errors": self.read_errors, "warnings": self.warnings,
             "targets": self.targets, "excludes": self.excludes,

@@ -7,12 +7,13 @@ write the file can recompute it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from provisioner.canonical import content_hash
+from provisioner.canonical import canonical_json, content_hash
 from provisioner.errors import PlanFileError
 from provisioner.plans.plan import FORMAT_VERSION, Plan
 
@@ -21,16 +22,26 @@ def _checksum(body: dict[str, Any]) -> str:
     return "sha256:" + content_hash(body)
 
 
+def plan_text(plan: Plan, slim: bool = True) -> str:
+    """The plan file's text: the body's canonical JSON (the bytes the checksum is computed on,
+    written by the C encoder in one pass) with the checksum added as the last member."""
+    canonical = canonical_json(plan.to_dict(slim))  # Decimals etc. → their JSON (string) forms
+    checksum = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return f'{canonical[:-1]},"checksum":"{checksum}"}}\n'
+
+
 def plan_document(plan: Plan) -> dict[str, Any]:
-    body = json.loads(json.dumps(plan.to_dict(), default=str))  # Decimals etc. → JSON forms
-    return {**body, "checksum": _checksum(body)}
+    """The plan as a value (what `--format json` shows): every campaign in full, and still a plan
+    file `apply` accepts (its checksum is over this form)."""
+    document: dict[str, Any] = json.loads(plan_text(plan, slim=False))
+    return document
 
 
 def write_plan(plan: Plan, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(plan_document(plan), indent=1, sort_keys=True) + "\n", "utf-8")
+        tmp.write_text(plan_text(plan), "utf-8")
         os.replace(tmp, path)
     except OSError as error:
         with contextlib.suppress(OSError):  # a half-written temporary file is never a plan

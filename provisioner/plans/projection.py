@@ -35,7 +35,8 @@ def _plain(value: Any) -> Any:
 
 def projection(plan: Plan) -> dict[str, Any]:
     """Plan-level fields under their names; each change under `campaign KEY` as a flat map of dotted fields."""
-    data = _plain(plan.to_dict())
+    # the plan file's form on both sides: a saved plan holds unchanged campaigns as field digests
+    data = _plain(plan.to_dict(slim=True))
     out: dict[str, Any] = {name: value for name, value in data.items() if name not in PLAN_INFORMATIONAL}
     for change in data["changes"]:
         fields: dict[str, Any] = {}

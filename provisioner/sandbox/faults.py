@@ -120,8 +120,5 @@ class RateLimiter:
             self._used += 1
             return self._used <= self.limit
 
-    def remaining(self) -> int:
-        return max(0, self.limit - self._used)
-
     def reset_epoch(self) -> int:
         return math.ceil(self._window_start + self.window_seconds)

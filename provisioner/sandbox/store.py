@@ -20,7 +20,7 @@ class Store:
         self._collections: dict[str, dict[str, Any]] = {}
         self._lock = threading.RLock()
         if self.path is not None:
-            self._load_and_compact()
+            self._load_and_compact(self.path)
 
     def get(self, collection: str, key: str) -> Any:
         """The object, or None when there is none (typed Any: callers know their collections)."""
@@ -55,11 +55,10 @@ class Store:
         with open(self.path, "a", encoding="utf-8") as journal:
             journal.write(json.dumps(record, separators=(",", ":")) + "\n")
 
-    def _load_and_compact(self) -> None:
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
+    def _load_and_compact(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
                 try:
                     record = json.loads(line)
                 except ValueError:
@@ -69,11 +68,11 @@ class Store:
                     bucket.pop(record["k"], None)
                 else:
                     bucket[record["k"]] = record["v"]
-        tmp = self.path.with_suffix(".tmp")
+        tmp = path.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as out:
             for collection, objects in self._collections.items():
                 for key, value in objects.items():
                     out.write(json.dumps({"c": collection, "k": key, "v": value}, separators=(",", ":")) + "\n")
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, self.path)
+        os.replace(tmp, path)

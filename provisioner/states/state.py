@@ -64,7 +64,7 @@ class State:
 
     def digest(self) -> str:
         """Changes whenever any resource entry changes; plans record it to detect stale plans."""
-        return content_hash({k: r.to_dict() for k, r in sorted(self.resources.items())})
+        return content_hash({k: r.to_dict() for k, r in self.resources.items()})  # keys sorted by the dump
 
     def of_provider(self, instance: str) -> list[ResourceState]:
         return [r for r in self.resources.values() if r.provider == instance]

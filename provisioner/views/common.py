@@ -35,7 +35,7 @@ _SUMMARY: list[tuple[Action, str, bool]] = [
     (Action.CANNOT_UPDATE, "cannot update in place", True), (Action.CANNOT_RETIRE, "cannot retire", False),
     (Action.CANNOT_MOVE, "cannot move between providers", False),
     (Action.AMBIGUOUS, "ambiguous", False), (Action.NOT_OWNED, "not owned", False),
-    (Action.BLOCKED_BY_POLICY, "blocked by policy", False), (Action.PROTECTED, "protected", False),
+    (Action.PROTECTED, "protected", False),
     (Action.INVALID, "refused before any write", False), (Action.NOOP, "unchanged", True),
 ]
 

@@ -123,6 +123,16 @@ def read_error_lines(plan: Plan) -> list[str]:
     return [f"{name}: cannot read live state: {error}" for name, error in sorted(plan.read_errors.items())]
 
 
+def incomplete_advice(plan: Plan) -> str:
+    """Why nothing is saved or applied when an instance could not be read, and how to go on without it."""
+    names = sorted(plan.read_errors)
+    excludes = " ".join(f"--exclude '{name}.*'" for name in names)
+    return (f"The plan is incomplete ({', '.join(names)} could not be read), so it is neither saved nor applied: "
+            "without live state there, its creates could duplicate campaigns and its other changes are unknown. "
+            f"The other provider instances were read; to plan and apply them now, leave the unreadable one(s) "
+            f"out: {excludes}")
+
+
 def staleness_lines(problems: list[Staleness]) -> list[str]:
     """Why a saved plan is stale, one line each."""
     return [_stale_line(problem) for problem in problems]

@@ -52,11 +52,22 @@ def _currency(line: SpendLine) -> str:
     return line.currency or "(currency not declared)"
 
 
+def _scope(plan: Plan, code: str = "") -> str:
+    """A targeted plan's totals cover only the campaigns it selects: say so, so that nobody reads
+    them as the provider instance's whole commitment."""
+    targeting = ([f"{code}--target {p}{code}" for p in plan.targets]
+                 + [f"{code}--exclude {p}{code}" for p in plan.excludes])
+    if not targeting:
+        return ""
+    return f"targeted plan ({' '.join(targeting)}): only the campaigns it selects, not the whole workspace"
+
+
 def spend_text(plan: Plan) -> list[str]:
     """The spend summary for the terminal (no lines when no campaign of the plan carries money)."""
     if not plan.spend:
         return []
-    lines = ["Spend (committed budgets before -> after this plan, in major units of each currency):"]
+    scope = f"; {_scope(plan)}" if _scope(plan) else ""
+    lines = [f"Spend (committed budgets before -> after this plan, in major units of each currency{scope}):"]
     for line in plan.spend:
         before = _total(line.before, line.unbounded_before, line.unknown_before)
         after = _total(line.after, line.unbounded, line.unknown_after)
@@ -93,7 +104,9 @@ def spend_markdown(plan: Plan) -> list[str]:
     """The spend summary as a markdown table (the first section of the pull-request comment)."""
     if not plan.spend:
         return []
-    lines = ["### Spend", "", "Committed budgets before and after this plan, in major units of each currency.", "",
+    scope = f" **Note**: {_cell(_scope(plan, '`'))}." if _scope(plan) else ""
+    lines = ["### Spend", "", f"Committed budgets before and after this plan, in major units of each currency.{scope}",
+             "",
              "| provider | currency | period | before | after | delta | notes |", "|---|---|---|---|---|---|---|"]
     for line in plan.spend:
         before = _total(line.before, line.unbounded_before, line.unknown_before)

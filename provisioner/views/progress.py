@@ -9,10 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provisioner.applier import Outcome
 from provisioner.hooks import Hook
+
+if TYPE_CHECKING:  # (the applier imports httpx and the providers: not needed to print progress)
+    from provisioner.applier import Outcome
 
 Write = Callable[[str], None]
 Redact = Callable[[str], str]

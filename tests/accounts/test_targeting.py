@@ -19,6 +19,11 @@ def test_targeted_plan_and_apply_touch_only_the_targeted_campaigns(
     assert [c["key"] for c in saved["changes"]] == ["spring-sale"]
     assert saved["targets"] == ["spring-sale"] and saved["excludes"] == []
     assert "targeted plan (--target spring-sale): 3 other campaign(s)" in planned.stdout
+    # the spend totals cover only the targeted campaigns, and say so
+    assert ("Spend (committed budgets before -> after this plan, in major units of each currency; targeted plan "
+            "(--target spring-sale): only the campaigns it selects, not the whole workspace):") in planned.stdout
+    comment = cli("plan", str(workspace), "--no-save", "--format", "markdown", "--target", "spring-*")
+    assert "**Note**: targeted plan (`--target spring-*`): only the campaigns it selects" in comment.stdout
     assert platforms.requests("criteo") == []  # no targeted campaign there: not even read
 
     applied = cli("apply", str(plan_file))

@@ -133,3 +133,19 @@ def test_the_projection_ignores_what_is_written_for_people(workspace: Path, tmp_
     assert differences(saved, fresh) == []
     fresh.changes[0].record_state = not fresh.changes[0].record_state
     assert [(k, f) for k, f, _, _ in differences(saved, fresh)] == [(fresh.changes[0].key, "record_state")]
+
+
+def test_edited_targets_are_refused_naming_the_campaigns_they_would_add(
+        workspace: Path, platforms: Platforms, tmp_path: Path) -> None:
+    """A targeted plan's file edited to target everything: apply re-plans with the file's targets, so
+    the campaigns nobody reviewed have no change in the file, and apply refuses naming them."""
+    plan_file = tmp_path / "targeted.json"
+    assert cli("plan", str(workspace), "--out", str(plan_file), "--target", "spring-sale").exit_code == 0
+    tamper(plan_file, lambda plan: plan.update(targets=[]))
+    platforms.clear()
+    refused = cli("apply", str(plan_file))
+    assert refused.exit_code == 1, refused.output
+    for key in ("summer-shoes", "retargeting-eu", "prospecting"):
+        assert f'campaign {key}: the plan file has no change for it, the configuration gives action "create"' \
+            in refused.stderr, refused.stderr
+    assert written(platforms) == [] and state_of(workspace) == {}

@@ -75,3 +75,29 @@ def test_read_errors_are_part_of_the_plan(tmp_path: Path) -> None:
     write_plan(plan, tmp_path / "p.json")
     loaded = read_plan(tmp_path / "p.json")
     assert loaded.read_errors == {"criteo": "HTTP 503"} and not loaded.complete and _plan().complete
+
+
+def test_an_unchanged_campaign_is_stored_by_key_and_field_digests(tmp_path: Path) -> None:
+    plan = _plan()
+    unchanged = ResourceChange("u", "topsort", "topsort", Action.NOOP, id="2", before={"name": "n"},
+                               after={"name": "n", "budget": {"amount": "5"}})
+    recorded = ResourceChange("r", "topsort", "topsort", Action.NOOP, id="3", before={"name": "m"},
+                              after={"name": "m"}, record_state=True, live_fingerprint="g")
+    plan.changes += [unchanged, recorded]
+    write_plan(plan, tmp_path / "p.json")
+    text = (tmp_path / "p.json").read_text()
+    assert "\n" not in text.rstrip("\n") and ", " not in text  # one compact dump
+    stored = {c["key"]: c for c in json.loads(text)["changes"]}
+    assert set(stored["u"]) == {"key", "provider", "provider_type", "action", "id", "after_fields"}
+    assert set(stored["u"]["after_fields"]) == {"name", "budget"}
+    assert stored["r"]["after"] == {"name": "m"} and stored["r"]["record_state"]  # what apply writes
+    loaded = read_plan(tmp_path / "p.json")
+    assert loaded.to_dict(slim=True) == plan.to_dict(slim=True)
+    assert loaded.counts()["no-op"] == 2 and [c.key for c in loaded.actionable] == ["k", "r"]
+
+
+def test_the_checksum_is_over_the_canonical_body(tmp_path: Path) -> None:
+    write_plan(_plan(), tmp_path / "p.json")
+    data = json.loads((tmp_path / "p.json").read_text())
+    checksum = data.pop("checksum")
+    assert checksum == _checksum(data)

@@ -3,6 +3,7 @@ quarter of its lifetime, so short-lived tokens are not renewed before every requ
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +11,8 @@ import pytest
 
 from provisioner.errors import ProviderError
 from provisioner.providers.auth import JsonLogin, OAuthClientCredentials, renewal_delay
+from provisioner.sandbox.criteo import backend as criteo_backend
+from tests.conftest import Platforms, cli
 
 
 class FakeClock:
@@ -75,3 +78,15 @@ def test_a_login_answer_without_a_token_is_a_clear_error(answer: dict[str, Any])
     client, _ = client_with(auth, answer)
     with pytest.raises(ProviderError, match="login failed: the answer carries no token"):
         client.get("/a")
+
+
+def test_through_the_cli_a_short_lived_criteo_token_is_not_renewed_before_every_request(
+        workspace: Path, platforms: Platforms, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 9 item 8 on the emulator: a 20-second token (shorter than the 30-second margin) serves
+    the whole plan-and-apply with one login, not one login per request."""
+    monkeypatch.setattr(criteo_backend, "TOKEN_SECONDS", 20)
+    applied = cli("apply", str(workspace), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    paths = [r.path for r in platforms.requests("criteo")]
+    assert len(paths) >= 4  # the search and one create per campaign, at least
+    assert sum(p.endswith("/oauth2/token") for p in paths) == 1, paths

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import subprocess
 import sys
@@ -138,5 +139,6 @@ def test_ordinary_anchors_still_work(tmp_path: Path, platforms: Platforms, secre
     result = cli("plan", str(tmp_path), "--out", str(tmp_path / "plan.json"))
     assert result.exit_code == 0, result.stderr
     assert "3 to create" in result.stdout
-    plan = (tmp_path / "plan.json").read_text()
-    assert plan.count('"brand"') == 3 and plan.count('"amount": 100') >= 3
+    changes = json.loads((tmp_path / "plan.json").read_text())["changes"]
+    assert [c["after"]["budget"] for c in changes] == [{"amount": 100, "type": "daily"}] * 3
+    assert [c["after"]["targetingFilters"] for c in changes] == [{"brand": ["acme", ["x", "y"]]}] * 3

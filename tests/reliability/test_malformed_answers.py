@@ -72,6 +72,8 @@ def test_malformed_list_answer_fails_only_its_instance(case: str, workspace: Pat
     other_route = CRITEO_SEARCH if other == "criteo" else TOPSORT_LIST
     assert any(r.path.endswith(other_route[1]) for r in platforms.requests(other, other_route[0]))
     assert "Traceback" not in result.output
+    assert f"The plan is incomplete ({platform} could not be read), so it is neither saved nor applied" \
+        in result.stderr
 
 
 def test_apply_names_the_instance_and_sends_nothing(workspace: Path, platforms: Platforms,
@@ -81,7 +83,16 @@ def test_apply_names_the_instance_and_sends_nothing(workspace: Path, platforms: 
     answer_instead(monkeypatch, platforms, "criteo", CRITEO_SEARCH, {"data": 5})
     refused = cli("apply", str(workspace), "--auto-approve")
     assert refused.exit_code == 1 and "Error: criteo: cannot read live state" in refused.stderr
+    assert "Refusing to apply: nothing was sent. The plan is incomplete (criteo could not be read)" in refused.stderr
     assert platforms.requests("topsort", "POST") == [] and platforms.requests("criteo", "PATCH") == []
+
+    # the way out the message gives: the readable instance plans and applies without the other
+    assert "--exclude 'criteo.*'" in refused.stderr
+    platforms.clear()
+    applied = cli("apply", str(workspace), "--auto-approve", "--exclude", "criteo.*")
+    assert applied.exit_code == 0, applied.output
+    assert {r["provider"] for r in state_of(workspace).values()} == {"topsort"}
+    assert platforms.requests("topsort", "POST") and platforms.requests("criteo") == []
 
 
 @pytest.mark.parametrize("platform, route, rewrite, id_field", [

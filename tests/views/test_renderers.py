@@ -64,6 +64,7 @@ def test_json_is_the_plan_document() -> None:
     assert document["format_version"] == 2 and document["checksum"].startswith("sha256:")
     assert document["summary"]["cannot-update"] == 1
     assert [c["action"] for c in document["changes"]] == ["create", "update", "cannot-update", "no-op"]
+    assert "after" in document["changes"][-1]  # the view shows unchanged campaigns in full (the file does not)
 
 
 def test_staleness_is_data_and_views_word_it() -> None:

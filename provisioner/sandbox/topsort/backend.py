@@ -132,6 +132,9 @@ class TopsortBackend:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
+        # (vendor, status) → matching campaigns in creation order, kept until the next write: a
+        # listing of N campaigns reads N/100 pages, and sorting all N for every page made it O(N²)
+        self._listings: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
 
     # -- operations ---------------------------------------------------------------------
     def create_campaign(self, vendor_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -174,10 +177,13 @@ class TopsortBackend:
         if offset < 0 or limit < 1:
             raise invalid("offset must be >= 0 and limit >= 1")
         limit = min(limit, MAX_PAGE)
-        records = sorted(self.store.values(CAMPAIGNS), key=lambda r: r["seq"])
-        matching = [r["campaign"] for r in records
-                    if (vendor_id is None or r["campaign"]["vendorId"] == vendor_id)
-                    and (status is None or r["campaign"]["status"] == status)]
+        matching = self._listings.get((vendor_id, status))
+        if matching is None:
+            records = sorted(self.store.values(CAMPAIGNS), key=lambda r: r["seq"])
+            matching = self._listings[(vendor_id, status)] = [
+                r["campaign"] for r in records
+                if (vendor_id is None or r["campaign"]["vendorId"] == vendor_id)
+                and (status is None or r["campaign"]["status"] == status)]
         page = copy.deepcopy(matching[offset:offset + limit])
         return {"campaigns": page, "hasMore": offset + limit < len(matching),
                 "next": {"offset": offset + limit, "limit": limit}}
@@ -201,6 +207,7 @@ class TopsortBackend:
 
     def delete_campaign(self, campaign_id: str) -> None:
         self._record(campaign_id)
+        self._listings.clear()
         self.store.delete(CAMPAIGNS, campaign_id)
 
     def list_bids(self, campaign_id: str) -> list[dict[str, Any]]:
@@ -306,6 +313,7 @@ class TopsortBackend:
 
     def _save(self, record: dict[str, Any]) -> None:
         campaign = record["campaign"]
+        self._listings.clear()
         self.store.put(CAMPAIGNS, campaign["campaignId"], record)
         if campaign["externalCampaignId"] is not None:
             self.store.put(EXTERNAL_IDS, f"{campaign['adFormat']}|{campaign['externalCampaignId']}",
