@@ -207,7 +207,8 @@ def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, targets: tuple[
 @main.command("import", short_help="Bring an instance's existing campaigns under management.",
               epilog=exitcodes.epilog("import"))
 @click.argument("workspace", type=click.Path(exists=True))
-@click.option("--provider", "instance", required=True, help="The provider instance to read (providers: NAME).")
+@click.option("--provider", "instance", required=True, metavar="INSTANCE",
+              help="The provider instance to read (a name under providers:).")
 @click.option("--match", metavar="GLOB", help="Only campaigns whose key or name matches this glob.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="The YAML file to write (default: WORKSPACE/imported-INSTANCE.yaml).")
