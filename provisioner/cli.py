@@ -207,7 +207,8 @@ def drift(paths: tuple[str, ...], fmt: str, lock_timeout: float, targets: tuple[
 @main.command("import", short_help="Bring an instance's existing campaigns under management.",
               epilog=exitcodes.epilog("import"))
 @click.argument("workspace", type=click.Path(exists=True))
-@click.option("--provider", "instance", required=True, help="The provider instance to read (providers: NAME).")
+@click.option("--provider", "instance", required=True, metavar="INSTANCE",
+              help="The provider instance to read (a name under providers:).")
 @click.option("--match", metavar="GLOB", help="Only campaigns whose key or name matches this glob.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="The YAML file to write (default: WORKSPACE/imported-INSTANCE.yaml).")
@@ -234,17 +235,21 @@ def show(paths: tuple[str, ...], fmt: str, full_plan_url: str | None) -> None:
     _run(show_cmd.show, list(paths), fmt, full_plan_url)
 
 
-@main.command(short_help="Write the JSON Schema of workspace files for editors.")
+@main.command(short_help="Write the JSON Schema of workspace files for editors.", epilog=exitcodes.epilog("schema"))
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 def schema(out_path: str | None) -> None:
     """Write the JSON Schema of workspace files (for editor completion and checking)."""
     from provisioner.config.jsonschema import workspace_schema
 
     text = json.dumps(workspace_schema(), indent=1)
-    if out_path:
-        Path(out_path).write_text(text + "\n", "utf-8")
-    else:
+    if not out_path:
         out(text)
+        return
+    try:
+        Path(out_path).write_text(text + "\n", "utf-8")
+    except OSError as error:  # a user's path: say which and why, never a traceback
+        err(f"Error: {out_path}: cannot write the schema ({error.strerror or error})")
+        sys.exit(exitcodes.ERROR)
 
 
 @main.command("force-unlock", epilog=exitcodes.epilog("force-unlock"))
@@ -261,7 +266,7 @@ def state_group() -> None:
     and the shared backend (push, pull). Nothing here sends anything to a platform."""
 
 
-@state_group.command("push")
+@state_group.command("push", epilog=exitcodes.epilog("state"))
 @paths_argument
 @force_option
 @lock_timeout_option
@@ -270,7 +275,7 @@ def state_push(paths: tuple[str, ...], force: bool, lock_timeout: float) -> None
     _run(state_cmd.push, list(paths), force, lock_timeout)
 
 
-@state_group.command("rm")
+@state_group.command("rm", epilog=exitcodes.epilog("state"))
 @paths_argument
 @click.option("--key", "keys", multiple=True, required=True, help="Campaign key to forget (repeatable).")
 @lock_timeout_option
@@ -279,25 +284,27 @@ def state_rm(paths: tuple[str, ...], keys: tuple[str, ...], lock_timeout: float)
     _run(state_cmd.rm, list(paths), list(keys), lock_timeout)
 
 
-@state_group.command("list")
+@state_group.command("list", epilog=exitcodes.epilog("state"))
 @paths_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to render the result.")
 def state_list(paths: tuple[str, ...], fmt: str) -> None:
     """List every campaign state records: address and platform id."""
     _run(state_cmd.list_resources, list(paths), fmt)
 
 
-@state_group.command("show")
+@state_group.command("show", epilog=exitcodes.epilog("state"))
 @paths_argument
 @click.option("--key", required=True, help="Campaign key to show.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to render the result.")
 def state_show(paths: tuple[str, ...], key: str, fmt: str) -> None:
     """Show one campaign's state: id, values last applied, outputs, and the commit and CI run of
     the apply that last wrote it."""
     _run(state_cmd.show_resource, list(paths), key, fmt)
 
 
-@state_group.command("mv")
+@state_group.command("mv", epilog=exitcodes.epilog("state"))
 @paths_argument
 @click.option("--key", "old", required=True, help="The campaign's key in state now.")
 @click.option("--to", "new", required=True, help="Its new key (rename it in YAML too).")
@@ -308,7 +315,7 @@ def state_mv(paths: tuple[str, ...], old: str, new: str, lock_timeout: float) ->
     _run(state_cmd.mv, list(paths), old, new, lock_timeout)
 
 
-@state_group.command("pull")
+@state_group.command("pull", epilog=exitcodes.epilog("state"))
 @paths_argument
 @force_option
 @lock_timeout_option
@@ -322,7 +329,7 @@ def sandbox() -> None:
     """Local emulators of the platforms: serve them over HTTP, or change a campaign as a person would."""
 
 
-@sandbox.command("serve")
+@sandbox.command("serve", epilog=exitcodes.epilog("sandbox"))
 @click.option("--state-dir", default=".sandbox", show_default=True, type=click.Path(file_okay=False),
               help="Where the emulators keep their data between runs.")
 @click.option("--port", type=int, default=8701, show_default=True,
@@ -348,14 +355,16 @@ def sandbox_serve(state_dir: str, port: int, platforms: tuple[str, ...], faults:
          stats_file, hang_seconds, commit_delay)
 
 
-@sandbox.command("edit")
+@sandbox.command("edit", short_help="Change a campaign as a person would in the platform's UI.",
+                 epilog=exitcodes.epilog("sandbox"))
 @click.argument("platform", type=_EmulatorChoice())
 @click.argument("object_id")
 @click.argument("assignments", nargs=-1, required=True)
 @click.option("--state-dir", required=True, type=click.Path(file_okay=False, exists=True),
               help="The emulator's data: for `base_url: sandbox`, WORKSPACE/.provisioner/sandbox.")
 def sandbox_edit(platform: str, object_id: str, assignments: tuple[str, ...], state_dir: str) -> None:
-    """Change a campaign as a person would in the platform's UI, e.g. `budget.amount=60000`."""
+    """Change a campaign as a person would in the platform's UI: OBJECT_ID is the platform's id (as
+    `provisioner show WORKSPACE` lists it), each assignment a FIELD=VALUE, e.g. `budget.amount=60000`."""
     _run(sandbox_cmd.edit, state_dir, platform, object_id, list(assignments))
 
 

@@ -19,8 +19,8 @@ class ExitCode(NamedTuple):
 COMMANDS: dict[str, list[ExitCode]] = {
     "validate": [ExitCode(OK, "valid", "valid"),
                  ExitCode(ERROR, "invalid", "invalid: every problem is listed with file, line and field")],
-    "plan": [ExitCode(OK, "no changes", "success; with --detailed-exitcode: no changes"),
-             ExitCode(CHANGES, "changes",
+    "plan": [ExitCode(OK, "success", "success; with --detailed-exitcode: no changes"),
+             ExitCode(CHANGES, "changes (--detailed-exitcode)",
                       "with --detailed-exitcode: changes (a blocked change counts: it needs a human)"),
              ExitCode(BLOCKED_BY_POLICY, "blocked by policy", "a budget policy blocks the plan"),
              ExitCode(ERROR, "error", "any error (invalid input, a platform that cannot be read, lock held)")],
@@ -41,6 +41,8 @@ COMMANDS: dict[str, list[ExitCode]] = {
     "state": [ExitCode(OK, "done", "done"),
               ExitCode(ERROR, "refused or error", "refused (another lineage, a newer serial, a key not in state) "
                        "or error")],
+    "schema": [ExitCode(OK, "written", "the schema was written"),
+               ExitCode(ERROR, "error", "the --out file cannot be written")],
     "sandbox": [ExitCode(OK, "done", "served until stopped, or the edit was made"),
                 ExitCode(ERROR, "error", "any error (no such campaign, a port in use)")],
 }

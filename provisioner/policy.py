@@ -210,7 +210,7 @@ def _uncapped(verdicts: _Verdicts, campaigns: list[CampaignSpend]) -> None:
     for row in campaigns:
         if not row.becomes_unbounded:
             continue
-        was = "nothing" if row.before is None or not row.before.active else (
-            _money(row.before.amount, row.currency) + f" {row.period}")
+        change = "starts uncapped" if row.before is None or not row.before.active else (
+            f"capped ({_money(row.before.amount, row.currency)} {row.period}) -> uncapped")
         verdicts.add("allow_uncapped", Outcome.ALLOW if allowed else Outcome.BLOCK, f"{row.address}",
-                     f"capped ({was}) -> uncapped: unbounded spend" + ("" if allowed else " is not allowed"))
+                     f"{change}: unbounded spend" + ("" if allowed else " is not allowed"))

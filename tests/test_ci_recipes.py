@@ -166,3 +166,13 @@ def test_workflows_give_the_comment_and_report_the_link_to_their_artifact() -> N
     gitlab = yaml.safe_load(WORKFLOWS["gitlab"].read_text())
     assert gitlab["plan"]["variables"]["PROVISIONER_PLAN_URL"].startswith("$CI_JOB_URL/artifacts/")
     assert gitlab["drift"]["variables"]["PROVISIONER_REPORT_URL"].startswith("$CI_JOB_URL/artifacts/")
+
+
+def test_readme_key_lines_are_the_workflows_own() -> None:
+    """The README quotes the GitHub workflow's key lines: each is in the workflow as written."""
+    section = REPO.joinpath("README.md").read_text().split("The key lines on GitHub:", 1)[1]
+    quoted = section.split("```yaml\n", 1)[1].split("\n```", 1)[0].splitlines()
+    workflow = {line.split(" #")[0].strip() for line in (CI / "github-actions.yml").read_text().splitlines()}
+    assert len(quoted) >= 5
+    for line in quoted:
+        assert line.split(" #")[0].strip() in workflow, line

@@ -77,6 +77,10 @@ def test_commands_exit_as_the_table_says(workspace: Path, platforms: Platforms, 
     _exits("drift", 2, cli("drift", str(workspace)).exit_code)
     _exits("force-unlock", 0, cli("force-unlock", str(workspace)).exit_code)
     _exits("state", 1, cli("state", "rm", str(workspace), "--key", "no-such-key").exit_code)
+    _exits("schema", 0, cli("schema", "--out", str(tmp_path / "schema.json")).exit_code)
+    unwritable = cli("schema", "--out", str(tmp_path / "no-such-dir" / "deeper" / "schema.json"))
+    _exits("schema", 1, unwritable.exit_code)
+    assert "no-such-dir" in unwritable.stderr and "cannot write the schema" in unwritable.stderr  # no traceback
     _exits("plan", 1, cli("plan", str(workspace), "--unknown-flag").exit_code)  # usage errors exit 1
     (workspace / "campaigns.yaml").write_text("campaigns: [")
     _exits("validate", 1, cli("validate", str(workspace)).exit_code)

@@ -14,6 +14,7 @@ from provisioner.providers.registry import providers
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 from provisioner.states.state import PENDING, State
 from provisioner.states.statemgr import LocalStateManager
+from provisioner.views import human
 
 
 def push(paths: list[str], force: bool, lock_timeout: float) -> int:
@@ -149,11 +150,7 @@ def list_resources(paths: list[str], fmt: str) -> int:
         out(json.dumps([{"key": r.key, "provider": r.provider, "provider_type": r.provider_type,
                          "status": r.status, "id": r.id} for r in resources], indent=1))
         return 0
-    if not resources:
-        out("State is empty: nothing has been applied or imported in this workspace yet.")
-    for resource in resources:
-        pending = "  (pending: an interrupted create)" if resource.status == PENDING else ""
-        out(f"{resource.provider}.{resource.key}  id {resource.id or '-'}{pending}")
+    out(human.render_state_list(resources))
     return 0
 
 
@@ -168,20 +165,7 @@ def show_resource(paths: list[str], key: str, fmt: str) -> int:
     if fmt == "json":
         out(json.dumps(resource.to_dict(), indent=1, default=str))
         return 0
-    lines = [f"{resource.provider}.{resource.key}", f"  provider type: {resource.provider_type}",
-             f"  status: {resource.status}", f"  id: {resource.id or '-'}"]
-    if resource.updated_at:
-        lines.append(f"  updated at: {resource.updated_at}")
-    if resource.applied_by:
-        lines.append("  applied by:")
-        lines += [f"    {name}: {value}" for name, value in sorted(resource.applied_by.items())]
-    lines.append("  last applied:" if resource.attrs else "  last applied: (nothing recorded)")
-    lines += [f"    {name}: {json.dumps(value, default=str, sort_keys=True)}"
-              for name, value in sorted(resource.attrs.items())]
-    if resource.outputs:
-        lines.append("  outputs:")
-        lines += [f"    {name}: {value}" for name, value in sorted(resource.outputs.items())]
-    out("\n".join(lines))
+    out(human.render_state_entry(resource))
     return 0
 
 

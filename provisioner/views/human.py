@@ -3,6 +3,8 @@ like Terraform."""
 
 from __future__ import annotations
 
+import json
+
 from provisioner.applier import ApplyReport
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, ResourceChange
@@ -212,3 +214,35 @@ def render_state(resources: list[ResourceState]) -> str:
         lines.append(f"{resource.provider}.{resource.key}: {status}, id {resource.id or '-'}")
         lines += [f"    {name}: {value}" for name, value in sorted(resource.outputs.items())]
     return "\n".join(lines) + "\n"
+
+
+def render_state_list(resources: list[ResourceState]) -> str:
+    """`state list`: every campaign state records, one line each: address, platform id, status."""
+    if not resources:
+        return "State is empty: nothing has been applied or imported in this workspace yet."
+    return "\n".join(f"{r.provider}.{r.key}  id {r.id or '-'}"
+                     + ("  (pending: an interrupted create)" if r.status == PENDING else "") for r in resources)
+
+
+def render_state_entry(resource: ResourceState) -> str:
+    """`state show --key`: one campaign's state entry, with the apply that last wrote it."""
+    lines = [f"{resource.provider}.{resource.key}", f"  provider type: {resource.provider_type}",
+             f"  status: {resource.status}", f"  id: {resource.id or '-'}"]
+    if resource.ambiguous_at:
+        lines.append(f"  create answer lost at: {resource.ambiguous_at} (the next plan settles it)")
+    if resource.created_at:
+        lines.append(f"  created at: {resource.created_at}")
+    if resource.updated_at:
+        lines.append(f"  updated at: {resource.updated_at}")
+    if resource.protected:
+        lines.append("  protected: true (never retired, never re-created)")
+    if resource.applied_by:
+        lines.append("  applied by:")
+        lines += [f"    {name}: {value}" for name, value in sorted(resource.applied_by.items())]
+    lines.append("  last applied:" if resource.attrs else "  last applied: (nothing recorded)")
+    lines += [f"    {name}: {json.dumps(value, default=str, sort_keys=True)}"
+              for name, value in sorted(resource.attrs.items())]
+    if resource.outputs:
+        lines.append("  outputs:")
+        lines += [f"    {name}: {value}" for name, value in sorted(resource.outputs.items())]
+    return "\n".join(lines)

@@ -34,8 +34,13 @@ def _notes(line: SpendLine, code: str = "", arrow: str = "->") -> list[str]:
         return ", ".join(f"{code}{key}{code}" for key in keys)
 
     notes = []
-    if line.newly_unbounded:
-        notes.append(f"capped {arrow} uncapped: {names(line.newly_unbounded)}")
+    # a campaign that starts spending (a create, an activation) uncapped was never capped: say so
+    capped_before = [key for key in line.newly_unbounded if key not in line.starts]
+    uncapped_from_start = [key for key in line.newly_unbounded if key in line.starts]
+    if capped_before:
+        notes.append(f"capped {arrow} uncapped: {names(capped_before)}")
+    if uncapped_from_start:
+        notes.append(f"starts uncapped: {names(uncapped_from_start)}")
     if line.starts:
         notes.append(f"starts spending: {names(line.starts)}")
     if line.stops:

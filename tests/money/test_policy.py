@@ -14,6 +14,7 @@ from provisioner.plans.money import CampaignSpend, Outcome, SpendLine
 from provisioner.plans.planfile import _checksum
 from provisioner.policy import Policy, evaluate
 from provisioner.providers.base import Commitment
+from provisioner.views.money import _notes
 from tests.conftest import Platforms, cli
 
 D = Decimal
@@ -67,6 +68,16 @@ def test_capped_to_uncapped_blocked_unless_allowed() -> None:
     assert _verdicts({"allow_uncapped": True}, rows) == [("allow_uncapped", "allow", "all", False)]
     # without an explicit allowance, an unbounded budget breaks every limit
     assert _verdicts({"max_increase_percent": 500}, rows)[0][:2] == ("max_increase_percent", "block")
+
+
+def test_a_new_uncapped_campaign_starts_uncapped_it_was_never_capped() -> None:
+    rows = [_row("a", "100.00", None, capped=False), _row("new", None, None, capped=False)]
+    details = {o.subject: o.detail for o in evaluate(Policy(allow_uncapped=False), [], rows, {})}
+    assert details["topsort.a"] == "capped (100.00 EUR daily) -> uncapped: unbounded spend is not allowed"
+    assert details["topsort.new"] == "starts uncapped: unbounded spend is not allowed"
+    line = SpendLine("topsort", "EUR", "daily", D("100.00"), D("0"), unbounded=True, starts=["new"],
+                     newly_unbounded=["a", "new"])
+    assert _notes(line) == ["capped -> uncapped: a", "starts uncapped: new", "starts spending: new"]
 
 
 def test_allowed_currencies_is_not_overridden_by_the_flag() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import psycopg
@@ -45,20 +46,32 @@ def test_an_apply_refused_by_readers_names_every_one(team_workspace: Path, pg_ds
     assert applied.exit_code == 0, applied.output
 
 
+def _drop_connection(manager: PostgresStateManager, dsn: str) -> None:
+    """Close a holder's connection as a killed process would, and wait until the server has ended
+    its session (and so released its advisory locks): closing is asynchronous on the server side."""
+    assert manager._conn is not None
+    pid = manager._conn.info.backend_pid
+    manager._conn.close()
+    manager._conn = None
+    deadline = time.monotonic() + 10
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            assert time.monotonic() < deadline, f"the server kept session {pid} for 10 s"
+            time.sleep(0.02)
+
+
 def test_force_unlock_names_live_readers_and_clears_vanished_ones(team_workspace: Path, pg_dsn: str) -> None:
     reader = PostgresStateManager(pg_dsn, "shop")
     reader.lock("plan shop", shared=True)
     held = cli("force-unlock", str(team_workspace))
     assert held.exit_code == 1
     assert f"held by 1 live reader(s) (plan or drift): 'plan shop' on host {socket.gethostname()}" in held.stdout
-    reader._conn.close()  # the reader's connection dies without unlock(): its row stays, naming nobody
-    reader._conn = None
+    _drop_connection(reader, pg_dsn)  # the reader's connection dies without unlock(): its row stays, naming nobody
     refused_by_nobody = cli("apply", str(team_workspace), "--auto-approve")
     assert refused_by_nobody.exit_code == 0, refused_by_nobody.output  # and an apply clears the row
     reader = PostgresStateManager(pg_dsn, "shop")
     reader.lock("drift shop", shared=True)
-    reader._conn.close()
-    reader._conn = None
+    _drop_connection(reader, pg_dsn)
     stale = cli("force-unlock", str(team_workspace))
     assert stale.exit_code == 0 and "Removed a stale reader's record: 'drift shop'" in stale.stdout
     assert cli("force-unlock", str(team_workspace)).stdout.strip() == "No lock record was present."
