@@ -100,37 +100,78 @@ class HttpContext:
     shared: SharedCredentials | None = None
 
 
+class _Slot:
+    """One request's place in the limiter's log: when its outcome was known (None: still in flight)."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done: float | None = None
+
+
 class ClientRateLimiter:
-    """At most `requests` starts in any `per_seconds` window (a sliding log shared by an instance's
-    threads). Platforms count in fixed windows; a sliding window never exceeds any of them, where a
-    token bucket could put up to twice the limit in one."""
+    """At most `requests` per `per_seconds` window as the platform counts them, whatever the delays
+    on the way: request i may start only `per_seconds` after request i-L *finished* (its answer, or
+    its failure, came back). The platform saw request i-L before it answered, and sees request i
+    after it was sent, so any window of the platform's (fixed or sliding, wherever it starts) holds
+    at most L of them. Paced from the planned starts instead (as before), a request that left late
+    (a loaded core, a busy GIL, a slow server thread) let the next window's request land in its
+    window, which a 2 % margin could not cover. This costs one round trip per window.
 
-    SAFETY = 1.02  # arrival times jitter on the way; keep a little clear of the platform's edge
+    A 429 pauses the limiter until the platform's reset (`pause_until`): every instance sharing it
+    waits, not only the request that was refused."""
 
-    def __init__(self, limit: RateLimit, sleep: Callable[[float], None]) -> None:
+    SAFETY = 1.005  # clock granularity between processes; the ordering above does the real work
+
+    def __init__(self, limit: RateLimit, sleep: Callable[[float], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._limit = limit.requests
         self._window = limit.per_seconds * self.SAFETY
-        self._starts: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._slots: deque[_Slot] = deque()
+        self._changed = threading.Condition()
         self._sleep = sleep
+        self._clock = clock
+        self._paused_until = 0.0
 
     def tighten(self, limit: RateLimit) -> None:
         """Also keep within `limit` (another instance's setting for the same credential)."""
-        with self._lock:
+        with self._changed:
             self._limit = min(self._limit, limit.requests)
             self._window = max(self._window, limit.per_seconds * self.SAFETY)
 
-    def acquire(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = now
-            if len(self._starts) >= self._limit:
-                start = max(now, self._starts[-self._limit] + self._window)
-            self._starts.append(start)  # reserve the slot; later callers queue behind it
-            while len(self._starts) > self._limit:
-                self._starts.popleft()
-        if start > now:
-            self._sleep(start - now)
+    def acquire(self) -> _Slot:
+        """Wait for a start within the limit; the caller hands the slot to `release` once the
+        request's outcome is known (an answer, an error or a timeout)."""
+        slot = _Slot()
+        with self._changed:
+            before = self._slots[-self._limit] if len(self._slots) >= self._limit else None
+            self._slots.append(slot)  # take a place in line; later callers queue behind it
+            while len(self._slots) > self._limit:
+                self._slots.popleft()
+            while before is not None and before.done is None:
+                self._changed.wait()  # L requests in flight: the next window starts after one ends
+        earliest = before.done + self._window if before is not None and before.done is not None else 0.0
+        start = max(earliest, self._paused_until)
+        while True:
+            now = self._clock()
+            if start > now:
+                self._sleep(start - now)
+            if self._paused_until <= start:
+                return slot
+            start = self._paused_until  # a 429 paused the limiter while this request waited
+
+    def release(self, slot: _Slot) -> None:
+        with self._changed:
+            slot.done = self._clock()
+            self._changed.notify_all()
+
+    def pause_until(self, moment: float) -> None:
+        """No request starts before `moment` (this limiter's clock): the platform answered 429."""
+        with self._changed:
+            self._paused_until = max(self._paused_until, moment)
+
+    def clock(self) -> float:
+        return self._clock()
 
 
 Login = TypeVar("Login", bound=TokenLogin)
@@ -256,9 +297,12 @@ class ApiClient:
         deadline = time.monotonic() + self.context.max_total_seconds
         attempt = 0
         while True:
-            self.limiter.acquire()
+            slot = self.limiter.acquire()
             try:
-                response = self.http.request(method, path, **kwargs)
+                try:
+                    response = self.http.request(method, path, **kwargs)
+                finally:
+                    self.limiter.release(slot)  # answered or failed: the platform has seen it by now
             except TransientLoginError as error:
                 # The login failed, so the request itself was never sent: always safe to repeat.
                 self.context.stats.count("login-retry", attempt > 0)
@@ -285,7 +329,10 @@ class ApiClient:
                             "platform may or may not have applied it", status=response.status_code)
                     return response
                 if response.status_code == 429:
-                    self.context.sleep(self._rate_limit_wait(response, attempt))
+                    wait = self._rate_limit_wait(response, attempt)
+                    # every instance under this credential holds off until the platform's reset
+                    self.limiter.pause_until(self.limiter.clock() + wait)
+                    self.context.sleep(wait)
                     attempt += 1
                     continue
             self.context.sleep(self._backoff(attempt))

@@ -50,7 +50,7 @@ def test_a_shared_limiter_keeps_the_strictest_declared_limit() -> None:
     limiter = shared.limiter(key, RateLimit(requests=5, per_seconds=1), context.sleep)
     assert shared.limiter(key, RateLimit(requests=2, per_seconds=1), context.sleep) is limiter
     for _ in range(3):
-        limiter.acquire()
+        limiter.release(limiter.acquire())
     assert len(sleeps) == 1  # the third start waits: 2 per second, not 5
 
 
