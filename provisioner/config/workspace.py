@@ -4,6 +4,7 @@ validated against its provider's models, and every problem reported with file, l
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -608,6 +609,11 @@ def _field_named_in(message: str, body: Any) -> tuple[str, ...]:
 def _field_names(model: type[BaseModel], depth: int | None = None) -> list[str]:
     """Every field name reachable from `model` (or its first `depth` levels), for "did you mean"
     suggestions and `ignore:` paths."""
+    return list(_field_names_of(model, depth))  # a copy: callers own their list
+
+
+@functools.lru_cache(maxsize=256)  # per model class: every campaign of a provider asks the same
+def _field_names_of(model: type[BaseModel], depth: int | None) -> tuple[str, ...]:
     names: set[str] = set()
     stack: list[tuple[Any, int]] = [(model, 1)]
     seen: set[Any] = set()
@@ -620,7 +626,7 @@ def _field_names(model: type[BaseModel], depth: int | None = None) -> list[str]:
             names.add(info.alias or name)
             if depth is None or level < depth:
                 stack.extend((candidate, level + 1) for candidate in _model_types(info.annotation))
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 def _model_types(annotation: Any) -> list[type[BaseModel]]:

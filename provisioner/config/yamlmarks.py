@@ -47,6 +47,22 @@ class _MarkedLoader(_SafeBase):  # type: ignore[misc, valid-type]
 
     check_aliases = True  # off when the text has no '*', hence no alias to expand
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # A scalar's tag depends only on its text and how it was written (plain or quoted), and a
+        # campaign file repeats most of its scalars (providers, types, dates, currencies): resolve
+        # each distinct one once per file instead of running the YAML 1.1 regexes every time.
+        self._resolved: dict[tuple[str, Any], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode:
+            memo = (value, implicit)
+            tag = self._resolved.get(memo)
+            if tag is None:
+                tag = self._resolved[memo] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
     def construct_document(self, node: yaml.Node) -> Any:
         if self.check_aliases:
             _check_alias_expansion(node)
@@ -115,18 +131,35 @@ def _line_of_child(parent: yaml.Node, index: int) -> int:
     return int(parent.start_mark.line) + 1
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAGS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
 def _construct_mapping(loader: _MarkedLoader, node: yaml.MappingNode) -> MarkedDict:
-    loader.flatten_mapping(node)
+    # flatten_mapping only acts on `<<` (merge) and `=` (value) keys; most mappings have neither
+    if any(key_node.tag in _MERGE_TAGS for key_node, _ in node.value):
+        loader.flatten_mapping(node)
     mapping = MarkedDict()
-    mapping.lines = {}
+    lines: dict[Any, int] = {}
+    mapping.lines = lines
     mapping.line = node.start_mark.line + 1
+    construct = loader.construct_object
+    scalar = yaml.ScalarNode
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        # A str scalar constructs to its text (SafeConstructor.construct_yaml_str): take it directly
+        # instead of through construct_object's bookkeeping; every other node goes the usual way.
+        if type(key_node) is scalar and key_node.tag == _STR_TAG:
+            key = key_node.value
+        else:
+            key = construct(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in mapping:
-            raise YamlError(f"duplicate key {key!r} (first written on line {mapping.lines[key]})", line)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = line
+            raise YamlError(f"duplicate key {key!r} (first written on line {lines[key]})", line)
+        if type(value_node) is scalar and value_node.tag == _STR_TAG:
+            mapping[key] = value_node.value
+        else:
+            mapping[key] = construct(value_node, deep=True)
+        lines[key] = line
     return mapping
 
 

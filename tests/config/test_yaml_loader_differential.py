@@ -1,0 +1,91 @@
+"""The workspace's YAML loader (libyaml parser, memoised scalar resolution, str scalars taken
+directly, merge handling only where `<<`/`=` keys are written) builds exactly what PyYAML's own
+pure-Python SafeLoader builds: YAML 1.1 typing included (issue 12, cold load)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from provisioner.config.yamlmarks import MarkedDict, YamlError, load_yaml_text
+
+CORPUS = [
+    # booleans, YAML 1.1 spellings (`no` is Norway's trap)
+    "a: yes\nb: no\nc: on\nd: off\ne: y\nf: n\ng: True\nh: FALSE\ni: 'no'\nj: \"yes\"\n",
+    # null
+    "a: ~\nb: null\nc: Null\nd:\ne: '~'\n",
+    # integers: octal-looking, hex, binary, sexagesimal, underscores, signs
+    "a: 0755\nb: 0o17\nc: 0x1F\nd: 0b101\ne: 190:20:30\nf: 1_000\ng: -12\nh: +7\ni: '0755'\nj: 08\n",
+    # floats
+    "a: 1e3\nb: 1.0e3\nc: 1.5\nd: .inf\ne: -.Inf\nf: .nan\ng: 6.8523015e+5\nh: 190:20:30.15\ni: 1_000.5\n",
+    # timestamps and dates
+    "a: 2030-03-01\nb: 2030-03-01T00:00:00Z\nc: 2030-03-01 10:00:00.5 +02:00\nd: 2030-3-1\ne: '2030-03-01'\n",
+    # strings that look like other things, repeated values (the resolver memo)
+    "a: EUR\nb: EUR\nc: '1.5'\nd: 1.5\ne: 1.5\nf: yes\ng: 'yes'\nh: yes\ni: a-b\nj: '-'\n",
+    # nested flow and block collections, complex keys, non-str keys
+    "campaigns:\n  t-1: {amount: 25, target: {type: product, id: p_1}, list: [1, two, 3.0, null]}\n"
+    "  ? explicit key\n  : complex\n  1: int key\n  2030-01-01: date key\n  no: bool key\n",
+    # merge keys, a list of merges, the `=` value key, anchors and aliases on every kind of node
+    "base: &b {x: 1, y: 2}\nmore: &m {z: 3}\none: {<<: *b, q: 20}\ntwo: {<<: [*b, *m], w: 0}\n"
+    "s: &s scalar\nt: *s\nn: &n 5\nm: *n\nl: &l [1, 2]\nk: *l\nv: {=: value key}\n",
+    # explicit tags
+    "a: !!str 123\nb: !!int '7'\nc: !!float '1'\nd: !!bool 'yes'\ne: !!binary aGVsbG8=\nf: !!set {x, y}\n"
+    "g: !!omap [{a: 1}, {b: 2}]\nh: !!null ''\n",
+    # block scalars, multi-line, unicode, quoting
+    "a: |\n  line one\n  line two\nb: >\n  folded\n  text\nc: \"tab\\tand \\u00e9\"\nd: 'it''s'\ne: Ørsted\n",
+    # top-level sequence and scalar documents
+    "- 1\n- yes\n- {a: no}\n",
+    "just text\n",
+    "",
+]
+
+
+def _plain(value: Any) -> Any:
+    """Drop the line marks so the two loaders' results compare as plain Python values."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_loader_builds_what_the_pure_python_safe_loader_builds(text: str) -> None:
+    expected = yaml.load(text, Loader=yaml.SafeLoader)  # the reference: pure-Python SafeLoader
+    loaded = load_yaml_text(text.encode())
+    assert _plain(loaded) == expected
+    assert type(_plain(loaded)) is type(expected)
+    if isinstance(expected, dict):  # same types, value by value (1 == True == 1.0 would hide a change)
+        assert [type(item) for item in _plain(loaded).values()] == [type(item) for item in expected.values()]
+
+
+@pytest.mark.parametrize("text", ["a: !!python/object:os.system {}\n", "a: !custom 1\n",
+                                  ])
+def test_what_the_safe_loader_refuses_is_refused(text: str) -> None:
+    with pytest.raises(yaml.YAMLError):
+        yaml.load(text, Loader=yaml.SafeLoader)  # the reference: pure-Python SafeLoader
+    with pytest.raises(YamlError):
+        load_yaml_text(text.encode())
+
+
+def test_types_of_nested_values_are_kept() -> None:
+    loaded = load_yaml_text(b"a: {b: [no, 0755, 1e3, 2030-03-01, ~, '5']}\n")
+    assert [type(item).__name__ for item in loaded["a"]["b"]] == ["bool", "int", "str", "date", "NoneType", "str"]
+    assert isinstance(loaded["a"], MarkedDict) and loaded["a"].lines == {"b": 1}
+
+
+def test_duplicate_keys_are_refused_with_their_lines() -> None:
+    with pytest.raises(YamlError) as raised:
+        load_yaml_text(b"campaigns:\n  a: 1\n  b: 2\n  a: 3\n")
+    assert raised.value.line == 4 and "first written on line 2" in str(raised.value)
+    with pytest.raises(YamlError):  # a duplicate that only a merge key would hide is still a duplicate
+        load_yaml_text(b"x: 1\nx: 2\n")
+
+
+def test_marks_name_the_line_of_each_key() -> None:
+    loaded = load_yaml_text(b"campaigns:\n  t-1:\n    name: n\n\n    budget: {amount: 1}\n")
+    assert loaded.lines == {"campaigns": 1}
+    assert loaded["campaigns"]["t-1"].lines == {"name": 3, "budget": 5}
+    assert loaded["campaigns"]["t-1"]["budget"].line == 5
