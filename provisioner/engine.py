@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from provisioner.applier import Applier, ApplyReport
+from provisioner.collector import collector_paused
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
 from provisioner.create_fields import missing_on_create
@@ -57,7 +58,8 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
     """Load the workspace and open its state backend; commands that lock first pass
     `load_state=False` and load under the lock. Providers whose base_url is `sandbox` talk to the
     in-process emulators of `sandboxes` (pass the same object to runs that share platforms)."""
-    workspace = load_workspace(paths)
+    with collector_paused():  # see collector.py: the collector's passes were half of a cold load
+        workspace = load_workspace(paths)
     statemgr = state_backend_for(workspace.root, workspace.state)
     context = context or HttpContext()
     context.redactor.add(workspace.state.dsn)
@@ -66,7 +68,8 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
         # in-process emulators keep their data in the local state folder, whatever the backend
         sandboxes.state_dir = local_state_dir(workspace.root, workspace.state.path) / "sandbox"
     if load_state:
-        statemgr.load()
+        with collector_paused():
+            statemgr.load()
 
     def transport_for(instance: ProviderInstance) -> httpx.BaseTransport | None:
         return sandboxes.transport(instance.plugin.name) if instance.settings.is_sandbox else None
@@ -85,9 +88,10 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     hook = hook or Hook()
     targeting = targeting or Targeting()
     state = run.statemgr.state
-    live = refresh(run.workspace, state, run.sessions, hook, targeted_instances(run.workspace, state, targeting))
-    hook.post_refresh_all()
-    plan = Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting).plan(mode, run.paths)
+    with collector_paused():  # refresh and the planner build a few objects per campaign, all kept
+        live = refresh(run.workspace, state, run.sessions, hook, targeted_instances(run.workspace, state, targeting))
+        hook.post_refresh_all()
+        plan = Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting).plan(mode, run.paths)
     problems = missing_on_create(run.workspace, plan)
     if problems:  # raised before anything is written anywhere: bad input, with file and line
         raise ConfigError(problems)

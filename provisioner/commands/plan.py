@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from provisioner import exitcodes
+from provisioner.collector import collector_paused
 from provisioner.commands.output import err, note, out, out_diff, progress_hook
 from provisioner.engine import make_plan, open_run
 from provisioner.environment import Environment
@@ -48,7 +49,8 @@ def _read_locked(paths: list[str], mode: str, prune: bool, lock_timeout: float,
         run.statemgr.lock(f"{mode} {' '.join(paths)}", timeout=lock_timeout, shared=True)
         hook = progress_hook(run.context.redactor)
         try:
-            run.statemgr.load()
+            with collector_paused():  # see collector.py
+                run.statemgr.load()
             hook.start_refresh(len(run.workspace.providers))
             return make_plan(run, mode, prune, hook, targeting, allow_spend_increase)
         finally:
