@@ -147,7 +147,7 @@ class Applier:
             if found is not None:
                 pending = self.statemgr.state.resources.get(change.key)
                 if not campaign.adopt and (pending is None or pending.status != PENDING):
-                    # the list did not show it at plan time; it is still not ours to take (issue 11)
+                    # the list did not show it at plan time; it is still not ours to take
                     raise ProviderError(f"campaign {found.id} already exists on the platform with this key and "
                                         "this workspace did not create it; set `adopt: true` on the campaign "
                                         "to take it over", code=Action.NOT_OWNED.value)

@@ -2,7 +2,7 @@
 
 Loading a workspace and planning allocate hundreds of objects per campaign that all stay alive
 (the models, the state, the live views), and each of the collector's passes walks every one of
-them again: at 10,000 campaigns that was more than half of a cold load's CPU (issue 12). Nothing
+them again: at 10,000 campaigns that was more than half of a cold load's CPU. Nothing
 there builds reference cycles worth collecting (their garbage is freed by reference counting), so
 the collector is paused for the duration and resumes afterwards.
 """

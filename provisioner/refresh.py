@@ -28,7 +28,7 @@ class LiveView:
     error: str | None = None  # reading failed
     campaigns: list[LiveCampaign] = field(default_factory=list)
     pending_matches: dict[str, LiveCampaign] = field(default_factory=dict)
-    rules: RuleCheck | None = None  # the platform's own rules checked on the declared campaigns (issue 11)
+    rules: RuleCheck | None = None  # the platform's own rules checked on the declared campaigns
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: c for c in self.campaigns}

@@ -35,9 +35,9 @@ class CampaignConfig:
     instance: str
     model: CampaignModel
     source: SourceLocation
-    launch: str = ACTIVE  # "paused": created switched off, activated by a later plan (issue 11)
+    launch: str = ACTIVE  # "paused": created switched off, activated by a later plan
     source_of_launch: SourceLocation | None = None  # where the campaign itself says `launch:`
-    # workspace meta-fields, never sent to a platform (issue 11)
+    # workspace meta-fields, never sent to a platform
     ignore: tuple[str, ...] = ()  # field paths neither updated nor reported as drift
     protect: bool = False  # never retired, never changed in a way that cannot be made in place
     adopt: bool = False  # a live campaign this workspace did not create may be taken over

@@ -37,7 +37,7 @@ from provisioner.providers.registry import broken_providers, providers
 TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore", "policy", "launch")
 LAUNCHES = (ACTIVE, PAUSED)
 # campaign keys that belong to the workspace, not the platform: removed before the platform's model
-# validates the campaign, kept on CampaignConfig (issue 11); `launch` is read on its own
+# validates the campaign, kept on CampaignConfig; `launch` is read on its own
 CAMPAIGN_META = ("ignore", "protect", "adopt")
 UNRESOLVED = "unresolved-secret-reference"
 

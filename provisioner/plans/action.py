@@ -10,19 +10,19 @@ class Action(enum.StrEnum):
     CREATE = "create"
     UPDATE = "update"
     ADOPT = "adopt"  # a live campaign is recognised as ours and recorded (then updated if it differs)
-    ACTIVATE = "activate"  # a campaign created paused is switched on (issue 11)
+    ACTIVATE = "activate"  # a campaign created paused is switched on
     RETIRE = "retire"  # deactivate on the platform (only with --prune)
     RENAME = "rename"  # a `moved:` key rename recorded in state only (the platform keys it by id)
     NOOP = "no-op"
-    WAITING = "waiting"  # an ambiguous create waits for the platform to settle: not applied, not blocked (issue 9)
+    WAITING = "waiting"  # an ambiguous create waits for the platform to settle: not applied, not blocked
     # The blocked family: config and platform differ in a way apply will not resolve; a human must.
     CANNOT_UPDATE = "cannot-update"  # a create-only field differs, or the platform has no update
     CANNOT_RETIRE = "cannot-retire"  # removed from config (--prune) on a platform that cannot retire
     CANNOT_MOVE = "cannot-move"  # state records the campaign under another provider instance
     AMBIGUOUS = "ambiguous"  # several live campaigns match; cannot tell which one is ours
-    NOT_OWNED = "not-owned"  # a live campaign this workspace did not create (issue 11)
-    PROTECTED = "protected"  # `protect: true` forbids it: a retirement, or a change not made in place (issue 11)
-    INVALID = "invalid"  # the platform would refuse it: a flight date or a platform rule fails (issue 11)
+    NOT_OWNED = "not-owned"  # a live campaign this workspace did not create
+    PROTECTED = "protected"  # `protect: true` forbids it: a retirement, or a change not made in place
+    INVALID = "invalid"  # the platform would refuse it: a flight date or a platform rule fails
 
     @property
     def symbol(self) -> str:
@@ -50,8 +50,8 @@ class DriftKind(enum.StrEnum):
 
     CHANGED = "changed"  # live differs from what was last applied
     DELETED = "deleted"  # the campaign is gone from the platform
-    POSSIBLE_DUPLICATE = "possible-duplicate"  # another live campaign looks like this one (issue 9)
-    PLATFORM_CHANGED = "platform-changed"  # the platform changed it on its own, e.g. ended it (issue 11)
+    POSSIBLE_DUPLICATE = "possible-duplicate"  # another live campaign looks like this one
+    PLATFORM_CHANGED = "platform-changed"  # the platform changed it on its own, e.g. ended it
 
     @property
     def is_human(self) -> bool:

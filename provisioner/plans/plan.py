@@ -30,7 +30,7 @@ class Plan:
     # --target / --exclude globs the plan was made with; apply re-plans with the same ones
     targets: list[str] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
-    # money (issue 11): the spend summary, each campaign's commitment change, the policy's verdicts
+    # money: the spend summary, each campaign's commitment change, the policy's verdicts
     spend: list[SpendLine] = field(default_factory=list)
     spend_campaigns: list[CampaignSpend] = field(default_factory=list)
     policy: list[RuleOutcome] = field(default_factory=list)

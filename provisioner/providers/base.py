@@ -170,7 +170,7 @@ class CampaignModel(BaseModel):
         normalised from the platform's units into major units of `currency` (None: not declared;
         amounts that need it are then unknown). Default: the platform's campaigns carry no money."""
         return []
-    # -- issue 11: what the platform does by itself, and the flight dates -----------------------
+    # -- what the platform does by itself, and the flight dates -----------------------
     # what the platform does with a start date in the past on create (shown as a plan warning)
     past_start_note: ClassVar[str] = "the campaign starts as soon as it is created"
     # field paths holding a budget amount: an increase on a campaign whose flight has ended is a warning
@@ -400,7 +400,7 @@ CAPABILITIES: dict[str, Capability] = {
     "update": Capability((Updates, BatchUpdates)),
     "retire": Capability((Retires,)),
     "prepare": Capability((Prepares,), explain_absence=False),  # a plan-time hook, not a platform ability
-    # create switched off, activate by an update (issue 11); optional to explain, so plugins written
+    # create switched off, activate by an update; optional to explain, so plugins written
     # before it existed keep loading (validate then refuses `launch: paused` without a platform reason)
     "launch_paused": Capability((LaunchesPaused,), explain_absence=False),
     "check": Capability((ChecksRules,), explain_absence=False),  # platform rules checked at plan time
