@@ -17,6 +17,29 @@ from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A workspace many tests start from: the in-process Topsort and Criteo emulators, and one valid
+# Topsort campaign (tests edit a copy with str.replace; line numbers in their assertions count on it).
+SANDBOX_PROVIDERS = """\
+providers:
+  topsort:
+    base_url: sandbox
+    vendor_id: v1
+    currency: EUR
+  criteo:
+    base_url: sandbox
+    advertiser_id: "12345"
+    currency: EUR
+"""
+TOPSORT_SPRING = """\
+  spring:
+    provider: topsort
+    name: Spring
+    budget: {amount: 100, type: daily}
+    startDate: 2030-03-01T00:00:00Z
+    endDate: 2030-03-31T00:00:00Z
+    bids: [{amount: 5, target: {type: product, id: p1}}]
+"""
 # Distinctive values: tests assert none of them ever appears in any output, plan or state.
 SECRETS = {
     "TOPSORT_API_KEY": "tsk-SECRET-4d1c9e",

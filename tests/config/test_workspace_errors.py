@@ -8,29 +8,11 @@ import pytest
 
 from provisioner.config.workspace import load_workspace
 from provisioner.errors import ConfigError
-from tests.conftest import cli
+from tests.conftest import SANDBOX_PROVIDERS, TOPSORT_SPRING, cli
 
-PROVIDERS = """\
-providers:
-  topsort:
-    base_url: sandbox
-    vendor_id: v1
-    currency: EUR
-  criteo:
-    base_url: sandbox
-    advertiser_id: "12345"
-    currency: EUR
-"""
+PROVIDERS = SANDBOX_PROVIDERS
 
-GOOD_CAMPAIGN = """\
-  spring:
-    provider: topsort
-    name: Spring
-    budget: {amount: 100, type: daily}
-    startDate: 2027-03-01T00:00:00Z
-    endDate: 2027-03-31T00:00:00Z
-    bids: [{amount: 5, target: {type: product, id: p1}}]
-"""
+GOOD_CAMPAIGN = TOPSORT_SPRING
 
 
 def _errors(tmp_path: Path, campaigns: str, providers: str = PROVIDERS) -> list[str]:
@@ -48,7 +30,7 @@ def _errors(tmp_path: Path, campaigns: str, providers: str = PROVIDERS) -> list[
      "campaigns.yaml:5: error: campaigns.spring.budget.amount: Input should be a valid integer"),
     ("campaigns:\n" + GOOD_CAMPAIGN.replace("type: daily", "type: hourly"),
      "campaigns.yaml:5: error: campaigns.spring.budget.type: Input should be 'daily', 'weekly', 'monthly' or 'total'"),
-    ("campaigns:\n" + GOOD_CAMPAIGN.replace("2027-03-31", "2027-02-01"),
+    ("campaigns:\n" + GOOD_CAMPAIGN.replace("2030-03-31", "2030-02-01"),
      "campaigns.yaml:7: error: campaigns.spring.endDate: endDate must be after startDate"),
     ("campaigns:\n" + GOOD_CAMPAIGN + GOOD_CAMPAIGN,
      "campaigns.yaml:9: error: duplicate key 'spring' (first written on line 2)"),

@@ -7,30 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli
+from tests.conftest import SANDBOX_PROVIDERS, TOPSORT_SPRING, cli
 
-PROVIDERS = """\
-providers:
-  topsort:
-    base_url: sandbox
-    vendor_id: v1
-    currency: EUR
-  criteo:
-    base_url: sandbox
-    advertiser_id: "12345"
-    currency: EUR
-"""
+PROVIDERS = SANDBOX_PROVIDERS
 
-CAMPAIGN = """\
-campaigns:
-  spring:
-    provider: topsort
-    name: Spring
-    budget: {amount: 100, type: daily}
-    startDate: 2030-03-01T00:00:00Z
-    endDate: 2030-03-31T00:00:00Z
-    bids: [{amount: 5, target: {type: product, id: p1}}]
-"""
+CAMPAIGN = "campaigns:\n" + TOPSORT_SPRING
 
 
 def _validate(tmp_path: Path, campaigns: str, providers: str = PROVIDERS) -> tuple[int, str]:

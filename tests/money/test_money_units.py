@@ -15,7 +15,7 @@ from provisioner.providers.money import exponent, from_minor, scaled
 from provisioner.providers.sessionm.schema import SessionMCampaign
 from provisioner.providers.skala.schema import SkalaCampaign
 from provisioner.providers.topsort.schema import TopsortCampaign
-from tests.conftest import cli
+from tests.conftest import TOPSORT_SPRING, cli
 
 D = Decimal
 
@@ -73,16 +73,7 @@ providers:
     brand_id: 1
     currency: {currency}
 """
-CAMPAIGNS = """\
-campaigns:
-  spring:
-    provider: topsort
-    name: Spring
-    budget: {amount: 100, type: daily}
-    startDate: 2030-03-01T00:00:00Z
-    endDate: 2030-03-31T00:00:00Z
-    bids: [{amount: 5, target: {type: product, id: p1}}]
-"""
+CAMPAIGNS = "campaigns:\n" + TOPSORT_SPRING
 
 
 def test_validate_asks_for_the_currency_where_campaigns_carry_money(tmp_path: Path) -> None:
