@@ -140,26 +140,25 @@ def staleness_lines(problems: list[Staleness]) -> list[str]:
     return [_stale_line(problem) for problem in problems]
 
 
+# Stale-plan reasons that are one sentence with the key (and detail, or the two actions) filled in.
+_STALE_WORDS = {
+    StaleKind.OTHER_LINEAGE: "the state belongs to another workspace lineage than the plan's",
+    StaleKind.READ_ERROR: "{key}: cannot read live state: {detail}",
+    StaleKind.CONFIG_ADDED: "campaign {key}: added to the configuration",
+    StaleKind.CONFIG_REMOVED: "campaign {key}: removed from the configuration",
+    StaleKind.CONFIG_OTHER: "the configuration changed since the plan was made",
+    StaleKind.STATE_CHANGED: "the state changed since the plan was made (another apply ran?)",
+    StaleKind.NOT_PLANNED: "campaign {key}: no longer planned",
+    StaleKind.ACTION_CHANGED: "campaign {key}: planned {planned}, now it would be {now}",
+}
+
+
 def _stale_line(problem: Staleness) -> str:
     kind, key = problem.kind, problem.key
-    if kind is StaleKind.OTHER_LINEAGE:
-        return "the state belongs to another workspace lineage than the plan's"
-    if kind is StaleKind.READ_ERROR:
-        return f"{key}: cannot read live state: {problem.detail}"
-    if kind is StaleKind.CONFIG_ADDED:
-        return f"campaign {key}: added to the configuration"
-    if kind is StaleKind.CONFIG_REMOVED:
-        return f"campaign {key}: removed from the configuration"
+    if kind in _STALE_WORDS:
+        return _STALE_WORDS[kind].format(key=key, detail=problem.detail, planned=problem.planned, now=problem.now)
     if kind is StaleKind.CONFIG_CHANGED:
         return f"campaign {key}: configuration of {', '.join(f.field for f in problem.fields)} changed"
-    if kind is StaleKind.CONFIG_OTHER:
-        return "the configuration changed since the plan was made"
-    if kind is StaleKind.STATE_CHANGED:
-        return "the state changed since the plan was made (another apply ran?)"
-    if kind is StaleKind.NOT_PLANNED:
-        return f"campaign {key}: no longer planned"
-    if kind is StaleKind.ACTION_CHANGED:
-        return f"campaign {key}: planned {problem.planned}, now it would be {problem.now}"
     if kind is StaleKind.PLAN_EDITED:
         fields = "; ".join(_edited_field(f) for f in problem.fields)
         where = f"campaign {key}" if key else "the plan"
