@@ -44,8 +44,8 @@ def test_many_uses_of_a_large_block_hit_the_document_limit() -> None:
 def test_limits_leave_room_for_real_workspaces() -> None:
     assert MAX_NODES_PER_ALIAS >= 20_000  # a shared list of a few thousand bids
     campaign = "  c{i}:\n    <<: *defaults\n    name: C{i}\n"
-    text = ("defaults: &defaults\n  budget: {amount: 100, type: daily}\n  startDate: 2027-03-01T00:00:00Z\n"
-            "  endDate: 2027-03-31T00:00:00Z\n  bids: [{amount: 5, target: {type: product, id: p1}}]\n"
+    text = ("defaults: &defaults\n  budget: {amount: 100, type: daily}\n  startDate: 2030-03-01T00:00:00Z\n"
+            "  endDate: 2030-03-31T00:00:00Z\n  bids: [{amount: 5, target: {type: product, id: p1}}]\n"
             "campaigns:\n" + "".join(campaign.format(i=i) for i in range(20_000)))
     doc = load_yaml_text(text.encode())
     assert len(doc["campaigns"]) == 20_000 and doc["campaigns"]["c19999"]["budget"]["amount"] == 100

@@ -13,7 +13,7 @@ from provisioner.providers.skala.schema import SkalaCampaign
 
 def skala(budget: object) -> SkalaCampaign:
     return SkalaCampaign.model_validate({
-        "company": {"id": 1}, "campaignType": {"id": 2}, "startDate": "2027-03-01", "endDate": "2027-03-31",
+        "company": {"id": 1}, "campaignType": {"id": 2}, "startDate": "2030-03-01", "endDate": "2030-03-31",
         "customBudget": budget, "customAdPlatformTypes": ["FACEBOOK"]})
 
 

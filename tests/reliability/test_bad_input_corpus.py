@@ -29,7 +29,7 @@ CORPUS = {
                  "campaigns.yaml:5: error: campaigns.spring.budget.type: Input should be 'daily'"),
     "out of range": ("campaigns:\n" + SPRING.replace("amount: 100,", "amount: 2000000000,"),
                      "campaigns.yaml:5: error: campaigns.spring.budget.amount: Input should be less than 2000000000"),
-    "end before start": ("campaigns:\n" + SPRING.replace("2027-03-31", "2027-01-31"),
+    "end before start": ("campaigns:\n" + SPRING.replace("2030-03-31", "2030-01-31"),
                          "campaigns.yaml:7: error: campaigns.spring.endDate: endDate must be after startDate"),
     "unknown provider": ("campaigns:\n" + SPRING.replace("provider: topsort", "provider: tiktok"),
                          "campaigns.yaml:3: error: campaigns.spring.provider: no provider instance 'tiktok'"),

@@ -44,7 +44,7 @@ DOC_PATCH_EXAMPLE = {
 def campaign_body(**overrides):
     body = {"name": "Spring sale", "bids": [{"amount": 150, "target": {"id": "p_8983", "type": "product"}}],
             "budget": {"amount": 500000, "type": "daily"}, "campaignType": "manual", "adFormat": "listing",
-            "startDate": "2026-12-01T00:00:00Z", "endDate": "2027-01-31T23:59:59Z", "isActive": True}
+            "startDate": "2026-12-01T00:00:00Z", "endDate": "2030-01-31T23:59:59Z", "isActive": True}
     body.update(overrides)
     return body
 
@@ -136,7 +136,7 @@ def test_the_documented_patch_example_is_refused_for_its_placeholder_amount(clie
 def test_the_documented_patch_example_with_real_values_updates_the_campaign(client):
     campaign = create(client, adFormat="banner")
     body = dict(DOC_PATCH_EXAMPLE, budget={"amount": 90000, "type": "daily"},
-                startDate="2023-11-07T05:31:56Z", endDate="2027-11-07T05:31:56Z")
+                startDate="2023-11-07T05:31:56Z", endDate="2030-11-07T05:31:56Z")
     updated = client.patch(f"{BASE}/campaigns/{campaign['campaignId']}", json=body).json()
     assert updated["name"] == "Bola-Bola Ad campaign"
     assert updated["startDate"] == "2026-11-23T12:00:00Z"  # in the past: moved to now

@@ -28,8 +28,8 @@ campaigns:
     provider: sessionm
     name: Spring double points
     status: live
-    starts_at: 2027-03-01T00:00:00Z
-    ends_at: 2027-03-31T23:59:59Z
+    starts_at: 2030-03-01T00:00:00Z
+    ends_at: 2030-03-31T23:59:59Z
     campaign_type: promotion
     targeting: {user.tags: {$in: [gold]}}
     metadata: {season: spring}
@@ -37,8 +37,8 @@ campaigns:
     provider: sessionm
     name: Welcome inbox
     status: draft
-    starts_at: 2027-01-01T09:00:00+01:00
-    ends_at: 2027-12-31T09:00:00+01:00
+    starts_at: 2030-01-01T09:00:00+01:00
+    ends_at: 2030-12-31T09:00:00+01:00
     template: messaging
 """
 
@@ -90,7 +90,7 @@ def test_create_noop_cannot_update_in_place_and_drift(root: Path, server: Emulat
     assert {p.path for p in posts} == {f"/priv/v1/apps/{KEY}/campaigns"}
     bodies = {p.body["campaign"]["external_id"]: p.body["campaign"] for p in posts}
     assert bodies["spring-points"]["targeting"] == {"user.tags": {"$in": ["gold"]}}
-    assert bodies["welcome-inbox"]["starts_at"] == "2027-01-01T08:00:00Z"  # sent in UTC
+    assert bodies["welcome-inbox"]["starts_at"] == "2030-01-01T08:00:00Z"  # sent in UTC
     # §8: each create is preceded by a permalink lookup (the list may hide inactive campaigns)
     lookups = [r.path for r in requests(server, "GET") if r.path.endswith("/info")]
     assert sorted(lookups) == [f"/priv/v1/apps/{KEY}/external/campaigns/{k}/info"
@@ -120,11 +120,11 @@ def test_create_noop_cannot_update_in_place_and_drift(root: Path, server: Emulat
 
     # An edit in the SessionM UI is drift, named by campaign and field.
     spring_id = state_of(root)["spring-points"]["id"]
-    server.emulator.ui_edit(spring_id, {"ends_at": "2027-04-15 00:00:00"})
+    server.emulator.ui_edit(spring_id, {"ends_at": "2030-04-15 00:00:00"})
     drift = cli("drift", str(root))
     assert drift.exit_code == 2, drift.output
     assert f"sessionm.spring-points (id {spring_id})" in drift.stdout
-    assert 'ends_at: "2027-03-31T23:59:59Z" (last applied) -> "2027-04-15T00:00:00Z" (live)' in drift.stdout
+    assert 'ends_at: "2030-03-31T23:59:59Z" (last applied) -> "2030-04-15T00:00:00Z" (live)' in drift.stdout
     assert "welcome-inbox" not in drift.stdout
 
     assert_no_secrets(first.output, first.stderr, applied.output, again.output, edited.output, refused.output,
@@ -134,8 +134,8 @@ def test_create_noop_cannot_update_in_place_and_drift(root: Path, server: Emulat
 
 
 def test_a_200_with_error_fails_that_campaign_and_the_others_apply(root: Path, server: EmulatorServer) -> None:
-    taken = {"name": "Welcome inbox", "status": "live", "starts_at": "2027-01-01T00:00:00Z",
-             "ends_at": "2027-02-01T00:00:00Z"}
+    taken = {"name": "Welcome inbox", "status": "live", "starts_at": "2030-01-01T00:00:00Z",
+             "ends_at": "2030-02-01T00:00:00Z"}
     with httpx.Client(base_url=server.url, auth=("ui-key", "ui-secret")) as client:  # created in the UI
         assert client.post("/priv/v1/apps/ui-key/campaigns", json={"campaign": taken}).json()["status"] == "ok"
     extra = CAMPAIGNS + """\
@@ -143,8 +143,8 @@ def test_a_200_with_error_fails_that_campaign_and_the_others_apply(root: Path, s
     provider: sessionm
     name: Summer feed
     status: live
-    starts_at: 2027-06-01T00:00:00Z
-    ends_at: 2027-08-31T00:00:00Z
+    starts_at: 2030-06-01T00:00:00Z
+    ends_at: 2030-08-31T00:00:00Z
 """
     (root / "campaigns.yaml").write_text(extra)
     applied = cli("apply", str(root), "--auto-approve")
@@ -189,7 +189,7 @@ def test_a_campaign_the_list_does_not_show_is_found_by_permalink_before_create(
     everything = backend.list_campaigns
     monkeypatch.setattr(backend, "list_campaigns", lambda: [c for c in everything() if c["status"] == "live"])
     hidden = backend.create_campaign({"name": "Welcome inbox", "status": "draft", "external_id": "welcome-inbox",
-                                      "starts_at": "2027-01-01T08:00:00Z", "ends_at": "2027-12-31T08:00:00Z",
+                                      "starts_at": "2030-01-01T08:00:00Z", "ends_at": "2030-12-31T08:00:00Z",
                                       "template": "messaging"})
     # Found only at apply time, it is still not this workspace's to take (issue 11) ...
     refused = cli("apply", str(root), "--auto-approve")

@@ -24,8 +24,8 @@ from provisioner.sandbox.server import EmulatorServer
 
 KEY, SECRET = "smk-CLIENT-8e21d0", "sms-CLIENT-3a77c4"
 APP = f"/priv/v1/apps/{KEY}"
-SPRING = {"name": "Spring", "status": "live", "starts_at": "2027-03-01T00:00:00Z",
-          "ends_at": "2027-03-31T00:00:00Z", "campaign_type": "promotion"}
+SPRING = {"name": "Spring", "status": "live", "starts_at": "2030-03-01T00:00:00Z",
+          "ends_at": "2030-03-31T00:00:00Z", "campaign_type": "promotion"}
 
 
 @pytest.fixture
@@ -66,14 +66,14 @@ def test_list_and_reads_by_id_and_permalink(server: EmulatorServer, session: Ses
                                             context: HttpContext) -> None:
     created = session.create_campaign(CreateRequest("spring", SPRING)).live
     [listed] = session.list_campaigns()
-    assert (listed.id, listed.key, listed.fields["ends_at"]) == (created.id, "spring", "2027-03-31T00:00:00Z")
+    assert (listed.id, listed.key, listed.fields["ends_at"]) == (created.id, "spring", "2030-03-31T00:00:00Z")
     client = session.client
     by_id = client.campaign_info(created.id)
     by_permalink = client.campaign_info_by_permalink("spring")
-    assert by_id == by_permalink and by_id is not None and by_id["ends_at"] == "2027-03-31 00:00:00"
+    assert by_id == by_permalink and by_id is not None and by_id["ends_at"] == "2030-03-31 00:00:00"
     found = session.find_campaign("spring", SPRING)
     assert found is not None and (found.id, found.key) == (created.id, "spring")
-    assert found.fields["starts_at"] == "2027-03-01T00:00:00Z"  # non-ISO info dates normalised
+    assert found.fields["starts_at"] == "2030-03-01T00:00:00Z"  # non-ISO info dates normalised
     paths = [r.path for r in server.emulator.requests if r.method == "GET"]
     assert paths == [f"{APP}/campaigns", f"{APP}/campaigns/{created.id}/info",
                      f"{APP}/external/campaigns/spring/info", f"{APP}/external/campaigns/spring/info"]

@@ -24,8 +24,8 @@ from provisioner.providers.sessionm.schema import SessionMCampaign, SessionMSett
 from provisioner.sandboxing import Sandboxes
 
 ENV = {"SM_KEY": "unit-key-1234", "SM_SECRET": "unit-secret-5678"}
-GOOD = {"name": "Spring", "status": "live", "starts_at": "2027-03-01T00:00:00Z",
-        "ends_at": "2027-03-31T00:00:00Z"}
+GOOD = {"name": "Spring", "status": "live", "starts_at": "2030-03-01T00:00:00Z",
+        "ends_at": "2030-03-31T00:00:00Z"}
 
 
 def _response(status: int, body: object) -> httpx.Response:
@@ -70,8 +70,8 @@ def test_http_errors_carry_the_envelope_code_or_the_status() -> None:
 # -- mapping -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("value, expected", [
     ("2017-05-09 17:36:48", "2017-05-09T17:36:48Z"),  # the info endpoints' form is UTC
-    ("2027-01-01T09:00:00+01:00", "2027-01-01T08:00:00Z"),
-    ("2027-01-01T08:00:00Z", "2027-01-01T08:00:00Z"),
+    ("2030-01-01T09:00:00+01:00", "2030-01-01T08:00:00Z"),
+    ("2030-01-01T08:00:00Z", "2030-01-01T08:00:00Z"),
     ("soon", "soon"),
     (None, None),
 ])
@@ -99,9 +99,9 @@ def test_info_answer_maps_to_a_live_campaign() -> None:
 
 
 def test_create_attributes_send_the_key_as_external_id_in_utc_without_nulls() -> None:
-    body = create_attributes("spring", {**GOOD, "starts_at": "2027-03-01T01:00:00+01:00", "targeting": None})
-    assert body == {"name": "Spring", "status": "live", "starts_at": "2027-03-01T00:00:00Z",
-                    "ends_at": "2027-03-31T00:00:00Z", "external_id": "spring"}
+    body = create_attributes("spring", {**GOOD, "starts_at": "2030-03-01T01:00:00+01:00", "targeting": None})
+    assert body == {"name": "Spring", "status": "live", "starts_at": "2030-03-01T00:00:00Z",
+                    "ends_at": "2030-03-31T00:00:00Z", "external_id": "spring"}
 
 
 # -- campaign and settings rules -----------------------------------------------------------------
@@ -124,8 +124,8 @@ CAMPAIGN = """\
     provider: sessionm
     name: {name}
     status: live
-    starts_at: 2027-03-01T00:00:00Z
-    ends_at: 2027-03-31T00:00:00Z
+    starts_at: 2030-03-01T00:00:00Z
+    ends_at: 2030-03-31T00:00:00Z
 """
 
 
@@ -134,7 +134,7 @@ def test_a_valid_workspace_loads(tmp_path: Path) -> None:
     settings = workspace.providers["sessionm"].settings
     assert isinstance(settings, SessionMSettings)
     assert settings.create_path == settings.list_path == "/priv/v1/apps/{api_key}/campaigns"
-    assert workspace.campaigns["a"].desired["starts_at"] == "2027-03-01T00:00:00Z"
+    assert workspace.campaigns["a"].desired["starts_at"] == "2030-03-01T00:00:00Z"
 
 
 @pytest.mark.parametrize("field, says", [
@@ -158,9 +158,9 @@ def test_campaign_type_rules(tmp_path: Path, extra: str, says: str) -> None:
 
 def test_dates_must_be_ordered_zoned_and_whole_seconds(tmp_path: Path) -> None:
     base = CAMPAIGN.format(key="a", name="A")
-    unordered = base.replace("2027-03-31", "2027-02-01")
+    unordered = base.replace("2030-03-31", "2030-02-01")
     fraction = base.replace("00:00:00Z\n    ends", "00:00:00.5Z\n    ends")
-    naive = base.replace("2027-03-01T00:00:00Z", '"2027-03-01 00:00:00"')
+    naive = base.replace("2030-03-01T00:00:00Z", '"2030-03-01 00:00:00"')
     assert "ends_at must be after starts_at" in " ".join(_errors(tmp_path, unordered))
     assert "to the second" in " ".join(_errors(tmp_path, fraction))
     assert "timezone" in " ".join(_errors(tmp_path, naive))

@@ -29,8 +29,8 @@ campaigns:
     provider: skala
     company: {id: 10}
     campaignType: {id: 100}
-    startDate: 2027-04-01
-    endDate: 2027-04-14
+    startDate: 2030-04-01
+    endDate: 2030-04-14
     landingPage: https://oslo.example.no/listings/14
     campaignFieldValues:
       headline: {type: FREETEXT, text: Bright flat at Majorstuen}
@@ -41,8 +41,8 @@ campaigns:
     provider: skala
     company: {id: 11}
     campaignType: {id: 101}
-    startDate: 2027-05-01
-    endDate: 2027-05-31
+    startDate: 2030-05-01
+    endDate: 2030-05-31
     campaignFieldValues:
       title: {type: FREETEXT, text: Electricians wanted}
     customBudget: "12500.50"
@@ -134,7 +134,7 @@ def test_create_update_keeps_field_value_ids_then_drift(ws: Path, emulator: Emul
     assert {v["reference"]: v["id"] for v in body["campaignFieldValues"]} == before
     assert next(v for v in body["campaignFieldValues"] if v["reference"] == "headline")["text"] == \
         "Sunny flat at Majorstuen"
-    assert body["object"] == {"startDate": "2027-04-01", "endDate": "2027-04-14",
+    assert body["object"] == {"startDate": "2030-04-01", "endDate": "2030-04-14",
                               "landingPage": "https://oslo.example.no/listings/14"}
     assert body["budgetOptionId"] == 500 and "company" not in body["object"]
     assert plan(ws, tmp_path / "after.json").exit_code == 0

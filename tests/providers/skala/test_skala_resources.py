@@ -24,8 +24,8 @@ from provisioner.providers.wire import json_request
 from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.transport import EmulatorTransport
 
-BASE: dict[str, Any] = {"company": {"id": 10}, "campaignType": {"id": 100}, "startDate": "2027-04-01",
-                        "endDate": "2027-04-14", "budgetOptionId": 500,
+BASE: dict[str, Any] = {"company": {"id": 10}, "campaignType": {"id": 100}, "startDate": "2030-04-01",
+                        "endDate": "2030-04-14", "budgetOptionId": 500,
                         "campaignFieldValues": {"headline": {"type": "FREETEXT", "text": "Hello"},
                                                 "image": {"type": "PICTURE", "picture": {"id": 7}}}}
 
@@ -52,7 +52,7 @@ def test_session_has_every_capability_the_platform_offers() -> None:
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"endDate": "2027-03-01"}, "endDate must not be before startDate"),
+    ({"endDate": "2030-03-01"}, "endDate must not be before startDate"),
     ({"budgetOptionId": None}, "a budget is needed"),
     ({"budgetOptionId": None, "customBudget": "100"}, "needs customAdPlatformTypes"),
     ({"customAdPlatformTypes": ["FACEBOOK"]}, "only for a full custom budget"),
@@ -72,7 +72,7 @@ def test_model_positions_default_to_their_order() -> None:
 
 
 def test_update_body_keeps_ids_and_what_the_yaml_does_not_declare() -> None:
-    live = {"id": 5001, "startDate": "2027-04-01", "endDate": "2027-04-14", "landingPage": "https://x.no/a",
+    live = {"id": 5001, "startDate": "2030-04-01", "endDate": "2030-04-14", "landingPage": "https://x.no/a",
             "fbHeadline": "Set in the UI", "budgetOptionId": 501,
             "campaignFieldValues": [
                 {"id": 71, "reference": "headline", "type": "FREETEXT", "text": "Old", "picture": None},
@@ -82,7 +82,7 @@ def test_update_body_keeps_ids_and_what_the_yaml_does_not_declare() -> None:
                                             "image": {"type": "PICTURE", "picture": {"id": 7}},
                                             "cta": {"type": "SELECT", "text": "SIGN_UP"}})
     body = update_body(live, desired)
-    assert body["object"] == {"startDate": "2027-04-01", "endDate": "2027-04-14", "landingPage": "https://x.no/a"}
+    assert body["object"] == {"startDate": "2030-04-01", "endDate": "2030-04-14", "landingPage": "https://x.no/a"}
     assert body["campaignFieldValues"] == [
         {"id": 71, "reference": "headline", "type": "FREETEXT", "text": "New"},
         {"id": 72, "reference": "description", "type": "FREETEXT", "text": "UI text"},
