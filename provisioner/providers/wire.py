@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
+
+if TYPE_CHECKING:  # annotations only: httpx loads when a client is built, not when a plugin's schema is read
+    import httpx
 
 
 def dumps(body: Any) -> bytes:

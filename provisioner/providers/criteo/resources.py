@@ -8,15 +8,16 @@ budgetAutomation, and we send the wrapped amount (the spec's form, api-contracts
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
 from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip, UpdateRequest, UpdateResult
-from provisioner.providers.criteo.client import CriteoClient
 from provisioner.providers.criteo.errors import item_index, problem_text
 from provisioner.providers.criteo.schema import CriteoSettings
-from provisioner.providers.http import HttpContext
 from provisioner.providers.wire import expect_id, expect_object, optional_text
+
+if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
+    from provisioner.providers.http import HttpContext
 
 GOALS = {"unspecified": "Unspecified", "acquisition": "Acquisition", "retention": "Retention"}
 
@@ -71,6 +72,8 @@ def _spend_limit(spend: dict[str, Any], wrapped: bool) -> dict[str, Any]:
 
 class CriteoSession:
     def __init__(self, settings: CriteoSettings, context: HttpContext) -> None:
+        from provisioner.providers.criteo.client import CriteoClient
+
         self.client = CriteoClient(settings, context)
         self.settings = settings
 

@@ -4,12 +4,13 @@ with the same envelope. Codes come in upper or lower case, so they are compared 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
 from provisioner.providers.wire import loads
+
+if TYPE_CHECKING:  # annotations only: httpx loads when a client is built, not when a plugin's schema is read
+    import httpx
 
 # What the info endpoints answer for an unknown id or permalink (a 200), and the generic 404 code.
 NOT_FOUND = frozenset({"no_active_campaign_found", "not_found"})

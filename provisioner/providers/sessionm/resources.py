@@ -5,13 +5,14 @@ campaign is recognised by its key even after the state file is lost."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip
-from provisioner.providers.http import HttpContext
-from provisioner.providers.sessionm.client import SessionMClient
 from provisioner.providers.sessionm.schema import SessionMSettings
 from provisioner.providers.wire import expect_id, optional_text
+
+if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
+    from provisioner.providers.http import HttpContext
 
 # The config vocabulary: the create request's names, which list and create answers use too.
 FIELDS = ("name", "status", "starts_at", "ends_at", "campaign_type", "template", "targeting", "metadata")
@@ -74,6 +75,8 @@ def create_attributes(key: str, desired: dict[str, Any]) -> dict[str, Any]:
 
 class SessionMSession:
     def __init__(self, settings: SessionMSettings, context: HttpContext) -> None:
+        from provisioner.providers.sessionm.client import SessionMClient
+
         self.client = SessionMClient(settings, context)
 
     def list_campaigns(self) -> list[LiveCampaign]:

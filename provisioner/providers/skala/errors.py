@@ -3,12 +3,13 @@ error codes, so the code is the status's meaning; a 403 names the user-level rig
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
 from provisioner.providers.wire import loads
+
+if TYPE_CHECKING:  # annotations only: httpx loads when a client is built, not when a plugin's schema is read
+    import httpx
 
 CODES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict",
          429: "rate-limited"}

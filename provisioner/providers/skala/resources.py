@@ -8,7 +8,7 @@ ids of the existing values read from the live order just before (new values go w
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
 from provisioner.providers.base import (
@@ -21,10 +21,12 @@ from provisioner.providers.base import (
     UpdateRequest,
     UpdateResult,
 )
-from provisioner.providers.http import HttpContext
-from provisioner.providers.skala.client import SkalaClient
 from provisioner.providers.skala.schema import SkalaSettings
 from provisioner.providers.wire import expect_id, unexpected
+
+if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
+    from provisioner.providers.http import HttpContext
+    from provisioner.providers.skala.client import SkalaClient
 
 MEDIA = ("picture", "video", "audio")
 BUDGET = ("budgetOptionId", "customBudget", "customAdPlatformTypes")
@@ -315,6 +317,8 @@ def order_problems(ctype: dict[str, Any], desired: dict[str, Any]) -> list[RuleP
 
 class SkalaSession:
     def __init__(self, settings: SkalaSettings, context: HttpContext) -> None:
+        from provisioner.providers.skala.client import SkalaClient
+
         self.client = SkalaClient(settings, context)
         self.settings = settings
         self.names = NameResolver(self.client, settings.brand_id)

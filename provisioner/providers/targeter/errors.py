@@ -4,12 +4,13 @@ Targeter sends no error codes of its own, so the code is the status (`http_400`,
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
 from provisioner.providers.wire import loads
+
+if TYPE_CHECKING:  # annotations only: httpx loads when a client is built, not when a plugin's schema is read
+    import httpx
 
 
 def _detail_text(detail: Any) -> str | None:

@@ -7,13 +7,14 @@ Updates or Retires: plans rest on state, and the answer to the create is all we 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
 from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign
-from provisioner.providers.http import HttpContext
-from provisioner.providers.targeter.client import TargeterClient
 from provisioner.providers.targeter.schema import TargeterSettings
+
+if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
+    from provisioner.providers.http import HttpContext
 
 NEXT_STEP = "a person must finish the creation in Targeter"
 ADOPTED_WARNING = ("Targeter keeps the name, material and target_url it already had for this reference_id and "
@@ -47,6 +48,8 @@ def to_result(key: str, name: str | None, status: int, body: dict[str, Any]) -> 
 
 class TargeterSession:
     def __init__(self, settings: TargeterSettings, context: HttpContext) -> None:
+        from provisioner.providers.targeter.client import TargeterClient
+
         self.client = TargeterClient(settings, context)
 
     def create_campaign(self, request: CreateRequest) -> CreateResult:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
 from provisioner.providers.wire import loads
+
+if TYPE_CHECKING:  # annotations only: httpx loads when a client is built, not when a plugin's schema is read
+    import httpx
 
 
 def raise_for_error(response: httpx.Response, action: str) -> None:

@@ -6,7 +6,7 @@ The workspace key is written to externalCampaignId, so identity survives a lost 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
 from provisioner.providers.base import (
@@ -18,10 +18,11 @@ from provisioner.providers.base import (
     UpdateRequest,
     UpdateResult,
 )
-from provisioner.providers.http import HttpContext
-from provisioner.providers.topsort.client import TopsortClient
 from provisioner.providers.topsort.schema import TopsortSettings
 from provisioner.providers.wire import expect_id, optional_text
+
+if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
+    from provisioner.providers.http import HttpContext
 
 SERVER_MANAGED_BUDGET = ("amountRemaining", "amountCarryover", "amountUsed")
 
@@ -74,6 +75,8 @@ class TopsortSession:
         return LAUNCH_SWITCH
 
     def __init__(self, settings: TopsortSettings, context: HttpContext) -> None:
+        from provisioner.providers.topsort.client import TopsortClient
+
         self.client = TopsortClient(settings, context)
         self.settings = settings
 
