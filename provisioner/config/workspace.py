@@ -32,7 +32,8 @@ from provisioner.errors import ConfigError
 from provisioner.ignore import unknown_top_level
 from provisioner.policy import Policy
 from provisioner.providers.base import SANDBOX, AnyPlugin, MoneySettings
-from provisioner.providers.registry import broken_providers, providers
+from provisioner.providers.registry import broken_reason, provider_names
+from provisioner.providers.registry import plugin as registered_plugin
 
 TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore", "policy", "launch")
 LAUNCHES = (ACTIVE, PAUSED)
@@ -320,13 +321,14 @@ class _Loader:
             self.error("provider settings must be a mapping", file, line, where)
             return None
         type_name = body.get("type", name)
-        plugin = providers().get(type_name)
-        if plugin is None and type_name in broken_providers():
-            self.error(f"provider plugin {type_name!r} failed to load: {broken_providers()[type_name]}",
+        plugin = registered_plugin(type_name) if isinstance(type_name, str) else None
+        failure = broken_reason(type_name) if isinstance(type_name, str) else None
+        if plugin is None and failure is not None:
+            self.error(f"provider plugin {type_name!r} failed to load: {failure}",
                        file, body.lines.get("type", line), where)
             return None
         if plugin is None:
-            known = sorted(providers())
+            known = [name for name in provider_names() if broken_reason(name) is None]
             self.error(f"unknown provider type {type_name!r}{_did_you_mean(type_name, known)} "
                        f"(known: {', '.join(known)}; name an instance freely and set type:)",
                        file, body.lines.get("type", line), where)
