@@ -44,9 +44,6 @@ class Planner:
         self.claimed = {r.id for r in state.resources.values() if r.id}
         self.moves = pending_moves(workspace, state)  # new key → old key (`moved:`)
         self._state_canon: dict[str, Any] = {}  # state attrs in normal form, computed once per plan
-        # state key → (the live campaign, its fields projected on the state's attrs) where drift found
-        # them equal: _compare reuses the projection instead of computing it a second time
-        self._live_as_applied: dict[str, tuple[LiveCampaign, dict[str, Any]]] = {}
 
     def _canon_of_state(self, resource: ResourceState) -> Any:
         known = self._state_canon.get(resource.key)
@@ -210,11 +207,7 @@ class Planner:
         rules = self.workspace.ignore_rules(campaign.key, campaign.instance)
         wanted = rules.strip(declared)
         change.id = found.id
-        as_applied = self._live_as_applied.get(resource.key) if resource is not None else None
-        if resource is not None and as_applied is not None and as_applied[0] is found and resource.attrs == declared:
-            change.before = as_applied[1]  # drift projected the same live fields on equal attrs: no need to redo it
-        else:
-            change.before = project(found.fields, declared)
+        change.before = project(found.fields, declared)
         # Equal values (or equal normal forms) mean no field differs: field diffs only for what differs.
         unchanged = not switch and (change.before == declared or canon(change.before) == campaign.compared_canon)
         diffs = [] if unchanged else field_diffs(declared, found.fields, campaign.model_type,
@@ -341,10 +334,7 @@ class Planner:
             plugin = self.workspace.providers[resource.provider].plugin
             model = campaign.model_type if campaign else plugin.campaign_model
             projected = project(found.fields, resource.attrs)
-            if projected == resource.attrs:
-                self._live_as_applied[key] = (found, projected)
-                continue  # unchanged since the last apply
-            if canon(projected) == self._canon_of_state(resource):
+            if projected == resource.attrs or canon(projected) == self._canon_of_state(resource):
                 continue  # unchanged since the last apply: no field differs, and the platform rewrote none
             rules = self.workspace.ignore_rules(key, resource.provider)
             rewrites: list[tuple[FieldDiff, str]] = []
