@@ -15,6 +15,7 @@ from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.money import SpendLine
 from provisioner.plans.plan import REFRESH_ONLY, Plan
 from provisioner.views import markdown
+from tests.views.test_renderers import _plan as sample_plan
 
 GOLDEN = Path(__file__).parent / "golden"
 HOSTILE = ("x`y | </details> <script>alert(1)</script> &amp; **bold** _em_ [link](http://e.vil) "
@@ -22,18 +23,11 @@ HOSTILE = ("x`y | </details> <script>alert(1)</script> &amp; **bold** _em_ [link
 
 
 def _plan(mode: str = "normal") -> Plan:
-    changes = [
-        ResourceChange("new", "topsort", "topsort", Action.CREATE, after={"name": "New", "budget": {"amount": 5}}),
-        ResourceChange("eu", "criteo", "criteo", Action.UPDATE, id="9",
-                       diffs=[FieldDiff("spendLimit.spendLimitAmount", "10", "12.50")]),
-        ResourceChange("fr", "criteo", "criteo", Action.CANNOT_UPDATE, id="8", reason="revert it",
-                       diffs=[FieldDiff("goal", "Retention", "Acquisition", blocked="fixed at creation")]),
-        ResourceChange("same", "topsort", "topsort", Action.NOOP, id="u1"),
-    ]
-    drift = [DriftEntry("eu", "criteo", "9", "changed", [FieldDiff("spendLimit.spendLimitAmount", "12", "10")]),
-             DriftEntry("gone", "topsort", "u7", "deleted")]
-    return Plan(mode, ["campaigns"], "c", "s", "l", "2030-11-23T00:00:00Z", changes=changes, drift=drift,
-                not_observable={"targeter": "no read API"})
+    """The renderers' sample plan, with one more drift kind (a campaign deleted on the platform)."""
+    plan = sample_plan(mode)
+    plan.workspace, plan.created_at = ["campaigns"], "2030-11-23T00:00:00Z"
+    plan.drift.append(DriftEntry("gone", "topsort", "u7", "deleted"))
+    return plan
 
 
 def _golden(name: str, actual: str) -> None:
