@@ -214,6 +214,17 @@ def run_child(command: list[str], cwd: Path, server_pid: int | None = None) -> C
                         out.read(), err.read(), server_cpu)
 
 
+def compile_bytecode() -> None:
+    """Compile the package's bytecode before anything is timed, as any installed program has it: pip
+    compiles at install, and an editable install writes __pycache__ on first import, unless
+    PYTHONDONTWRITEBYTECODE is set (it is on some machines: then every run would recompile the source)."""
+    import compileall
+
+    import provisioner
+
+    compileall.compile_dir(str(Path(provisioner.__file__).parent), quiet=1)
+
+
 def provisioner_cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "provisioner", *args]
 
@@ -651,6 +662,7 @@ def main() -> int:
     with work_context as tmp:
         work = Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
+        compile_bytecode()
         run_child(provisioner_cli("--help"), work)  # warm the file cache before anything is timed
         templates = make_templates(work, args.providers)
         if args.instances:
