@@ -71,6 +71,31 @@ def project(live: Any, desired: Any) -> Any:
     return live
 
 
+_NUMBERS = (int, float, Decimal)  # within one of these types, == is equality in normal form
+
+
+def same(live: Any, declared: Any) -> bool:
+    """`canon(project(live, declared)) == canon(declared)`, without building either side: the part
+    of `live` that `declared` declares equals it in normal form (the question asked of every
+    campaign, and nearly always answered yes, so it walks the values and allocates nothing)."""
+    if isinstance(declared, dict) and isinstance(live, dict):
+        for key, wanted in declared.items():
+            actual = live.get(key)
+            if actual is wanted:
+                continue
+            kind = type(wanted)
+            if kind is type(actual) and kind is not list and kind is not dict and actual == wanted:
+                continue  # equal leaves of one type (most of them): no call (lists: [1] == [True])
+            if (actual is None) != (wanted is None) or not same(actual, wanted):
+                return False  # (canon drops null members: a null on one side only is a difference)
+        return True
+    kind = type(declared)
+    if kind is type(live) and (kind is str or kind in _NUMBERS):
+        # equal strings are equal; unequal ones may still be one date or number spelt two ways
+        return live == declared or (kind is str and bool(canon(live) == canon(declared)))
+    return bool(canon(live) == canon(declared))  # (not `==` across types: True == 1, unlike in normal form)
+
+
 def field_diffs(desired: dict[str, Any], live: dict[str, Any], model: type[CampaignModel],
                 observed: Observed | None = None,
                 rewrites: list[tuple[FieldDiff, str]] | None = None) -> list[FieldDiff]:

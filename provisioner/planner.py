@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from provisioner.config.models import PAUSED, CampaignConfig, Workspace
-from provisioner.diff import canon, field_diffs, fingerprint, project
+from provisioner.diff import canon, field_diffs, fingerprint, project, same
 from provisioner.flight import check_flights
 from provisioner.moves import pending_moves, plan_rename
 from provisioner.plans.action import Action, DriftKind
@@ -43,18 +43,8 @@ class Planner:
         self.prune = prune
         self.claimed = {r.id for r in state.resources.values() if r.id}
         self.moves = pending_moves(workspace, state)  # new key → old key (`moved:`)
-        self._state_canon: dict[str, Any] = {}  # state attrs in normal form, computed once per plan
-
-    def _canon_of_state(self, resource: ResourceState) -> Any:
-        known = self._state_canon.get(resource.key)
-        if known is None:
-            campaign = self.workspace.campaigns.get(resource.key)
-            if campaign is not None and resource.attrs == campaign.compared:
-                known = campaign.compared_canon  # as last applied: already canonical
-            else:
-                known = canon(resource.attrs)
-            self._state_canon[resource.key] = known
-        return known
+        # keys of managed campaigns whose live values are as last applied (drift finds them first)
+        self._as_applied: set[str] = set()
 
     def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
@@ -200,6 +190,11 @@ class Planner:
     def _compare(self, change: ResourceChange, campaign: CampaignConfig, resource: ResourceState | None,
                  found: LiveCampaign, adopt_reason: str | None) -> ResourceChange:
         declared = compared(campaign)
+        if adopt_reason is None and self._unchanged(campaign, resource, declared):
+            change.action, change.id = Action.NOOP, found.id
+            change.before = project(found.fields, declared)
+            change.live_fingerprint = None  # (a plain no-op needs none: see below)
+            return change
         switch = self._launch_switch(campaign)
         if switch:  # once created (paused), a paused-first campaign is wanted switched on (unless declared off)
             declared = {**switch.active, **declared}
@@ -242,6 +237,17 @@ class Planner:
         else:
             change.live_fingerprint = None
         return change
+
+    def _unchanged(self, campaign: CampaignConfig, resource: ResourceState | None, declared: dict[str, Any]) -> bool:
+        """Most campaigns: live is as last applied (drift checked it), and what was last applied is what
+        the YAML declares, with no `ignore:`, launch switch or `protect` change to weigh. The full
+        comparison below gives such a campaign exactly this no-op; this only skips its work."""
+        return (resource is not None and resource.key in self._as_applied and campaign.launch != PAUSED
+                and resource.protected == campaign.protect and not self._has_ignore_rules(campaign)
+                and resource.attrs.keys() == declared.keys() and same(resource.attrs, declared))
+
+    def _has_ignore_rules(self, campaign: CampaignConfig) -> bool:
+        return bool(campaign.ignore or self.workspace.ignore or self.workspace.providers[campaign.instance].ignore)
 
     def _observed(self, found: LiveCampaign, resource: ResourceState | None) -> Observed:
         created = parse_moment(resource.created_at) if resource and resource.created_at else None
@@ -333,8 +339,8 @@ class Planner:
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
             model = campaign.model_type if campaign else plugin.campaign_model
-            projected = project(found.fields, resource.attrs)
-            if projected == resource.attrs or canon(projected) == self._canon_of_state(resource):
+            if same(found.fields, resource.attrs):
+                self._as_applied.add(key)
                 continue  # unchanged since the last apply: no field differs, and the platform rewrote none
             rules = self.workspace.ignore_rules(key, resource.provider)
             rewrites: list[tuple[FieldDiff, str]] = []
@@ -369,6 +375,8 @@ class Planner:
         if twins is None:
             return []
         identity, unclaimed = twins
+        if not unclaimed:
+            return []  # every live campaign is claimed by state: no campaign can have a twin
         value = identity(found)
         return sorted(unclaimed.get(value, [])) if value is not None else []
 

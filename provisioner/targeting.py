@@ -23,6 +23,8 @@ class Targeting:
         return bool(self.targets or self.excludes)
 
     def selects(self, key: str, instance: str) -> bool:
+        if not (self.targets or self.excludes):
+            return True  # (asked for every campaign of every plan)
         address = f"{instance}.{key}"
 
         def matches(pattern: str) -> bool:

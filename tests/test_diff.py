@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from provisioner.diff import canon, field_diffs
+from decimal import Decimal
+
+from provisioner.diff import canon, field_diffs, project
 from provisioner.plans.change import FieldDiff
 from provisioner.providers.criteo.schema import CriteoCampaign
 from provisioner.providers.topsort.schema import TopsortCampaign
@@ -54,3 +56,45 @@ def test_campaign_type_may_only_change_to_autobidding() -> None:
     assert to_manual[0].blocked == "Topsort can only change campaignType to autobidding"
     to_auto = field_diffs({"campaignType": "autobidding"}, {"campaignType": "manual"}, TopsortCampaign)
     assert to_auto[0].blocked is None
+
+
+# -- same(): the planner's no-op test must answer exactly what the normal forms answer ----------------
+_SAME_VALUES = [None, True, False, 0, 1, 1.0, 1500, 1500.0, Decimal("1500"), Decimal("1500.00"), Decimal("100.25"),
+                "100.25", "100.250", "1500", "x", "", "2030-03-01T00:00:00Z", "2030-03-01T00:00:00+00:00",
+                "2030-03-01T01:00:00+01:00", "2030-03-01", [], [1], [True], [1.0], {}, {"a": 1}, {"a": None},
+                {"a": "1"}, {"b": {"c": 1}}, {"b": {"c": None}}, {"b": 1}]
+
+
+def test_same_agrees_with_comparing_normal_forms_of_the_projection() -> None:
+    import random
+
+    from provisioner.diff import same
+
+    rng = random.Random(12)
+
+    def value(depth: int = 0) -> object:
+        if depth < 2 and rng.random() < 0.4:
+            return {rng.choice("abc"): value(depth + 1) for _ in range(rng.randint(0, 3))}
+        return rng.choice(_SAME_VALUES)
+
+    disagreements = []
+    for _ in range(50_000):
+        declared, live = value(), value()
+        if rng.random() < 0.3:
+            live = declared
+        expected = canon(project(live, declared)) == canon(declared)
+        if same(live, declared) != expected:
+            disagreements.append((live, declared, expected))
+    assert disagreements == []
+
+
+def test_same_tells_types_apart_where_normal_forms_do() -> None:
+    from provisioner.diff import same
+
+    assert same({"on": True, "n": 1500.0}, {"on": True, "n": 1500})
+    assert same({"d": "2030-03-01T01:00:00+01:00", "amount": Decimal("100.25")}, {"d": "2030-03-01T00:00:00Z",
+                                                                                  "amount": "100.25"})
+    assert not same({"on": 1}, {"on": True})  # == in Python, not in normal form
+    assert not same({"a": [1]}, {"a": [True]})
+    assert not same({"a": None}, {"a": 0}) and not same({"a": 0}, {"a": None})
+    assert same({"a": None, "extra": 1}, {"a": None})  # only what is declared is compared

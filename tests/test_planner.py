@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.config.models import Workspace
 from provisioner.config.workspace import load_workspace
 from provisioner.planner import Planner
 from provisioner.providers.base import LiveCampaign
@@ -178,3 +179,59 @@ def test_same_values_spelled_differently_are_unchanged_and_fingerprinted_when_re
     assert by_key["c1"].record_state and by_key["c1"].live_fingerprint is not None
     assert not by_key["t1"].record_state and by_key["t1"].live_fingerprint is None
     assert [(d.key, d.kind.value) for d in plan.drift] == [("c1", "changed")]
+
+
+def test_the_no_op_shortcut_plans_exactly_what_the_full_comparison_plans(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Planner._unchanged` only skips work: over campaigns unchanged, changed, spelt differently,
+    ignored, protected and launched paused, the plan is the same with the shortcut and without."""
+    import itertools
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    declared_t1 = {"name": "T1", "budget": {"amount": 100, "type": "daily"},
+                   "startDate": "2030-03-01T00:00:00Z", "endDate": "2030-03-31T00:00:00Z"}
+    declared_c1 = {"name": "C1", "goal": "Retention",
+                   "spendLimit": {"spendLimitType": "capped", "spendLimitRenewal": "daily", "spendLimitAmount": "10"}}
+    extras = ["", "    ignore: [name]\n", "    protect: true\n", "    launch: paused\n"]
+    applied = [lambda d: d, lambda d: {**d, "name": "old"}, lambda d: {k: v for k, v in d.items() if k != "name"},
+               lambda d: {**d, "name": None}]
+    lives = [lambda d: d, lambda d: {**d, "name": "edited"}, lambda d: {**d, "extra": 1},
+             lambda d: {**d, "budget": {"amount": 100.0, "type": "daily"}} if "budget" in d else
+             {**d, "spendLimit": {**d["spendLimit"], "spendLimitAmount": Decimal("10.00")}},
+             lambda d: {**d, "startDate": "2030-03-01T01:00:00+01:00"} if "startDate" in d else d]
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    compared, shortcuts = 0, []
+    original = Planner._unchanged
+
+    def counted(self: Planner, *args: object) -> bool:
+        shortcuts.append(result := original(self, *args))  # type: ignore[arg-type]
+        return result
+    for n, (extra, apply_, live_, protected) in enumerate(itertools.product(extras, applied, lives, (False, True))):
+        ws = tmp_path / f"ws{n}"
+        ws.mkdir()
+        (ws / "ws.yaml").write_text(WORKSPACE.replace("    name: T1\n", "    name: T1\n" + extra)
+                                    .replace("    name: C1\n", "    name: C1\n" + extra.replace("launch: paused", "")))
+        workspace = load_workspace([ws], environ={})
+        state = State(resources={
+            "t1": ResourceState("t1", "topsort", "topsort", id="u-1", attrs=apply_(declared_t1), protected=protected),
+            "c1": ResourceState("c1", "criteo", "criteo", id="9", attrs=apply_(declared_c1), protected=protected)})
+        live = {"topsort": [LiveCampaign("u-1", live_(dict(T1_LIVE)), key="t1", name="T1")],
+                "criteo": [LiveCampaign("9", live_({**C1_LIVE}), name="C1")]}
+
+        def plan_dict(workspace: Workspace = workspace, state: State = state,
+                      live: dict[str, list[LiveCampaign]] = live) -> dict[str, object]:
+            views = {name: LiveView(name, campaigns=[LiveCampaign(c.id, dict(c.fields), key=c.key, name=c.name)
+                                                     for c in campaigns]) for name, campaigns in live.items()}
+            return Planner(workspace, state, views, now=now).plan().to_dict()
+
+        with monkeypatch.context() as patch:
+            patch.setattr(Planner, "_unchanged", counted)
+            with_shortcut = plan_dict()
+        with monkeypatch.context() as patch:
+            patch.setattr(Planner, "_unchanged", lambda *args: False)
+            without = plan_dict()
+        assert with_shortcut == without, (extra, n)
+        compared += 1
+    assert compared == len(extras) * len(applied) * len(lives) * 2
+    assert 0 < shortcuts.count(True) < len(shortcuts)  # it was taken, and refused where it must be
