@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import ssl
 import threading
 import time
 from collections import deque
@@ -208,6 +209,15 @@ class SharedCredentials:
         self._limiters: dict[CredentialKey, ClientRateLimiter] = {}
         self._logins: dict[CredentialKey, TokenLogin] = {}
         self._holders: dict[CredentialKey, int] = {}
+        self._tls: ssl.SSLContext | None = None
+
+    def tls(self) -> ssl.SSLContext:
+        """One verifying TLS context for every client of the run: loading the CA bundle takes tens of
+        milliseconds, and an agency workspace connects one client per advertiser or vendor."""
+        with self._lock:
+            if self._tls is None:
+                self._tls = httpx.create_ssl_context(verify=True)
+            return self._tls
 
     def limiter(self, key: CredentialKey, limit: RateLimit, sleep: Callable[[float], None]) -> ClientRateLimiter:
         """The credential's limiter; instances that declare different limits get the strictest."""
@@ -271,7 +281,9 @@ class ApiClient:
             base_url = sandbox_host or f"https://{platform}.sandbox.invalid"  # the emulator ignores the host
         else:
             base_url = settings.base_url
-        transport = transport or httpx.HTTPTransport(verify=True, retries=0)
+        if transport is None:
+            verify = context.shared.tls() if context.shared else True  # certificates always verified
+            transport = httpx.HTTPTransport(verify=verify, retries=0)
         self._log_filter = _RedactedLog(context.redactor)
         HTTPX_LOGGER.addFilter(self._log_filter)
         self.http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout,

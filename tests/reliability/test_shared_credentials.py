@@ -42,6 +42,22 @@ def test_same_credential_one_limiter_and_login_other_credential_its_own() -> Non
         client.close()
 
 
+def test_one_verifying_tls_context_per_run() -> None:
+    """The CA bundle is loaded once per run, not once per provider instance, and always verifies."""
+    import ssl
+
+    context = HttpContext(shared=SharedCredentials())
+    clients = [CriteoClient(_criteo(secret, advertiser), context)
+               for secret, advertiser in (("s3cret-one", "111"), ("s3cret-one", "222"), ("s3cret-two", "111"))]
+    # httpx keeps the context in its connection pool (private: no public accessor exists)
+    contexts = {id(client.api.http._transport._pool._ssl_context) for client in clients}  # type: ignore[attr-defined]
+    assert len(contexts) == 1
+    tls = context.shared.tls() if context.shared else None
+    assert tls is not None and tls.verify_mode is ssl.CERT_REQUIRED and tls.check_hostname
+    for client in clients:
+        client.close()
+
+
 def test_a_shared_limiter_keeps_the_strictest_declared_limit() -> None:
     sleeps: list[float] = []
     shared = SharedCredentials()
