@@ -43,6 +43,7 @@ def summarize(workspace: Workspace, changes: Iterable[ResourceChange],
     # are listed nowhere, so they are added up directly, without pairing or a row each
     steady: list[tuple[str, str | None, list[Commitment]]] = []
     currencies: dict[str, str | None] = {}
+    known: dict[tuple[Any, ...], list[Commitment]] = {}
     for change in changes:
         instance = workspace.providers.get(change.provider)
         if instance is None:
@@ -53,7 +54,7 @@ def summarize(workspace: Workspace, changes: Iterable[ResourceChange],
         currency = currencies[change.provider] if change.provider in currencies \
             else currencies.setdefault(change.provider, currency_of(workspace, change.provider))
         before_fields = None if change.action is Action.CREATE else live_fields(change)
-        before = model.commitments(before_fields, currency) if before_fields is not None else []
+        before = _commitments(model, before_fields, currency, known) if before_fields is not None else []
         after = _after(change, model, before_fields, before, currency)
         if after is before:
             if before:
@@ -62,6 +63,20 @@ def summarize(workspace: Workspace, changes: Iterable[ResourceChange],
         for period, was, will in _pair(before, after):
             rows.append(CampaignSpend(change.key, change.provider, currency, period, change.action.value, was, will))
     return _lines(rows, steady), [row for row in rows if row.changed]
+
+
+def _commitments(model: type[CampaignModel], fields: Mapping[str, Any], currency: str | None,
+                 known: dict[tuple[Any, ...], list[Commitment]]) -> list[Commitment]:
+    """`model.commitments`, once per distinct value of the fields it reads (its `money_fields`):
+    thousands of campaigns share a few budgets. The lists are shared, so never changed in place."""
+    if model.money_fields is None:
+        return model.commitments(fields, currency)
+    # repr tells JSON values apart as == would not (1 and True, "1" and 1): equal reprs, equal values
+    key = (model, currency, *(repr(fields.get(name)) for name in model.money_fields))
+    found = known.get(key)
+    if found is None:
+        found = known[key] = model.commitments(fields, currency)
+    return found
 
 
 def _after(change: ResourceChange, model: type[CampaignModel], before_fields: Mapping[str, Any] | None,

@@ -175,6 +175,9 @@ class CampaignModel(BaseModel):
     past_start_note: ClassVar[str] = "the campaign starts as soon as it is created"
     # field paths holding a budget amount: an increase on a campaign whose flight has ended is a warning
     budget_paths: ClassVar[tuple[str, ...]] = ()
+    # the top-level fields `commitments` reads, when it reads no others: campaigns with equal values
+    # there commit the same, so a plan computes it once per distinct value (None: not declared)
+    money_fields: ClassVar[tuple[str, ...] | None] = None
 
     @classmethod
     def platform_rewrite(cls, field_name: str, declared: Any, live: Any, observed: Observed) -> str | None:

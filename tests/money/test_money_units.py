@@ -92,3 +92,40 @@ def test_a_currency_that_is_not_iso_4217_is_refused_with_its_line(tmp_path: Path
     assert result.exit_code == 1
     assert "providers.yaml:8: error: providers.skala.currency: 'eur' is not an ISO 4217 currency code " \
            "(codes are capitals: EUR)" in result.stderr
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """Live fields that remember which top-level fields were read."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> object:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+@pytest.mark.parametrize("model, fields", [
+    (TopsortCampaign, {"name": "x", "budget": {"amount": 1500, "type": "daily"}, "isActive": False,
+                       "startDate": "2030-03-01T00:00:00Z", "status": "approved"}),
+    (CriteoCampaign, {"name": "x", "goal": "Retention", "spendLimit": {"spendLimitType": "capped",
+                      "spendLimitRenewal": "monthly", "spendLimitAmount": D("100.25")}, "budgetAutomation": {}}),
+    (CriteoCampaign, {"name": "x", "spendLimit": {"spendLimitType": "uncapped"}}),
+    (SkalaCampaign, {"customBudget": "1999.5", "budgetOptionId": 500, "status": "CANCELLED",
+                     "startDate": "2030-04-01"}),
+    (SkalaCampaign, {"budgetOptionId": 500, "status": "ACTIVE", "landingPage": "https://example.com"}),
+])
+def test_commitments_read_only_the_declared_money_fields(model: type[TopsortCampaign],
+                                                        fields: dict[str, object]) -> None:
+    """The plan computes commitments once per distinct value of `money_fields` (spend.py): a model
+    that read any other field would be summed wrong, so each one is held to what it declares."""
+    recording = _Recording(fields)
+    commitments = model.commitments(recording, "EUR")
+    assert model.money_fields is not None and commitments
+    assert recording.read <= set(model.money_fields)
+    assert model.commitments({k: v for k, v in fields.items() if k in model.money_fields}, "EUR") == commitments

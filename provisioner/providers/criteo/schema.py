@@ -72,6 +72,7 @@ class CriteoCampaign(CampaignModel):
     goal: Literal["Acquisition", "Retention"]
     spendLimit: SpendLimit
     budgetAutomation: BudgetAutomation | None = None
+    money_fields: ClassVar[tuple[str, ...] | None] = ("spendLimit",)
 
     @classmethod
     def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:

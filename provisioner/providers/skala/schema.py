@@ -128,6 +128,7 @@ class SkalaCampaign(CampaignModel):
 
     past_start_note: ClassVar[str] = "Skala runs an order whose start date has passed from its creation"
     budget_paths: ClassVar[tuple[str, ...]] = ("customBudget",)
+    money_fields: ClassVar[tuple[str, ...] | None] = ("customBudget", "budgetOptionId", "status")
 
     @classmethod
     def flight(cls, fields: Mapping[str, Any]) -> Flight | None:

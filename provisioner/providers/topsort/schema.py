@@ -98,6 +98,7 @@ class TopsortCampaign(CampaignModel):
 
     past_start_note: ClassVar[str] = "Topsort sets a start date in the past to the creation time"
     budget_paths: ClassVar[tuple[str, ...]] = ("budget.amount",)
+    money_fields: ClassVar[tuple[str, ...] | None] = ("budget", "isActive")
 
     @classmethod
     def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
