@@ -91,7 +91,8 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     with collector_paused():  # refresh and the planner build a few objects per campaign, all kept
         live = refresh(run.workspace, state, run.sessions, hook, targeted_instances(run.workspace, state, targeting))
         hook.post_refresh_all()
-        plan = Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting).plan(mode, run.paths)
+        plan = Planner(run.workspace, state, live, prune=prune, now=run.now, targeting=targeting,
+                       state_digest=run.statemgr.digest()).plan(mode, run.paths)
     problems = missing_on_create(run.workspace, plan)
     if problems:  # raised before anything is written anywhere: bad input, with file and line
         raise ConfigError(problems)

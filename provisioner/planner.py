@@ -36,8 +36,10 @@ def compared(campaign: CampaignConfig) -> dict[str, Any]:
 
 class Planner:
     def __init__(self, workspace: Workspace, state: State, live: dict[str, LiveView],
-                 prune: bool = False, now: datetime | None = None, targeting: Targeting | None = None) -> None:
+                 prune: bool = False, now: datetime | None = None, targeting: Targeting | None = None,
+                 state_digest: str | None = None) -> None:
         self.workspace, self.state, self.live = workspace, state, live
+        self.state_digest = state_digest  # the backend's (StateBackend.digest); else State.digest
         self.targeting = targeting or Targeting()
         self.now = now or datetime.now(UTC)  # the plan's clock: injected, so tests pin it
         self.prune = prune
@@ -48,7 +50,7 @@ class Planner:
 
     def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
-                    config_digest=self.workspace.digest(), state_digest=self.state.digest(),
+                    config_digest=self.workspace.digest(), state_digest=self.state_digest or self.state.digest(),
                     state_lineage=self.state.lineage, prune=self.prune,
                     created_at=self.now.isoformat(timespec="seconds").replace("+00:00", "Z"),
                     targets=list(self.targeting.targets), excludes=list(self.targeting.excludes))
@@ -337,12 +339,12 @@ class Planner:
             if duplicates:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.POSSIBLE_DUPLICATE,
                                         twins=duplicates))
-            campaign = self.workspace.campaigns.get(key)
-            plugin = self.workspace.providers[resource.provider].plugin
-            model = campaign.model_type if campaign else plugin.campaign_model
             if same(found.fields, resource.attrs):
                 self._as_applied.add(key)
                 continue  # unchanged since the last apply: no field differs, and the platform rewrote none
+            campaign = self.workspace.campaigns.get(key)
+            plugin = self.workspace.providers[resource.provider].plugin
+            model = campaign.model_type if campaign else plugin.campaign_model
             rules = self.workspace.ignore_rules(key, resource.provider)
             rewrites: list[tuple[FieldDiff, str]] = []
             diffs, _ = rules.split(field_diffs(resource.attrs, found.fields, model,

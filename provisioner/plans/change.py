@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import MISSING, dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 from provisioner.canonical import COMPACT
@@ -79,7 +80,7 @@ class ResourceChange:
         """Unchanged, nothing to record and nothing to say: stored in a plan file by key only."""
         if self.action is not Action.NOOP:
             return False
-        return all(getattr(self, name) == default for name, default in _OPTIONAL_DEFAULTS)
+        return bool(_optional_values(self) == _OPTIONAL_DEFAULT_VALUES)  # one comparison of tuples
 
     def field_fingerprints(self) -> dict[str, str] | None:
         """A short digest of each declared field (`after`), or the ones a plan file stored."""
@@ -112,6 +113,8 @@ _SLIM_KEEPS = frozenset({"key", "provider", "provider_type", "action", "id", "be
                          "after_fields"})
 _OPTIONAL_DEFAULTS = [(f.name, f.default_factory() if f.default_factory is not MISSING else f.default)
                       for f in fields(ResourceChange) if f.name not in _SLIM_KEEPS]
+_optional_values = attrgetter(*(name for name, _ in _OPTIONAL_DEFAULTS))
+_OPTIONAL_DEFAULT_VALUES = tuple(default for _, default in _OPTIONAL_DEFAULTS)
 
 
 def _plain_field(value: Any) -> Any:

@@ -37,6 +37,10 @@ class StateBackend(Protocol):
     def load(self) -> State:
         """Read the stored state (no lock needed) and make it `self.state`."""
 
+    def digest(self) -> str:
+        """What a plan records of the stored state: it differs whenever a stored entry does, so a
+        saved plan knows the state changed since (`State.digest` is always a correct answer)."""
+
     def lock(self, command: str, timeout: float = 0.0, shared: bool = False) -> None:
         """Take the workspace's lock, waiting up to `timeout` seconds; StateLockedError names the holder.
 

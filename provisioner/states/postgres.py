@@ -235,6 +235,9 @@ class PostgresStateManager:
                 conn.close()
 
     # -- reading ----------------------------------------------------------------------------------
+    def digest(self) -> str:
+        return self.state.digest()
+
     def load(self) -> State:
         self.state = self._run("read the state", self._read)
         return self.state

@@ -11,6 +11,7 @@ under the shared lock), each record under an flock of its own so that a stale on
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import sys
@@ -42,6 +43,7 @@ class LocalStateManager:
         self._record: IO[str] | None = None
         self._record_path: Path | None = None
         self.state = State()
+        self._digest: str | None = None  # of the stored bytes, as last read (None: written since)
 
     def describe(self) -> str:
         return f"in {self.directory}"
@@ -52,11 +54,19 @@ class LocalStateManager:
         self._check_folder()
         data = self._read(snapshot)
         state = State() if data is None else load_state(_utf8(data, snapshot), str(snapshot))
-        data = self._read(journal)
-        if data is not None:
-            replay(state, data, str(journal))
+        records = self._read(journal)
+        if records is not None:
+            replay(state, records, str(journal))
         self.state = state
+        self._digest = _bytes_digest(data, records)
         return state
+
+    def digest(self) -> str:
+        """A hash of the snapshot's and the journal's bytes: every write changes them, and hashing
+        the bytes read costs far less than serialising every entry again (`State.digest`)."""
+        if self._digest is None:  # written since the last read: hash what is stored now
+            self._digest = _bytes_digest(self._read(self.directory / SNAPSHOT), self._read(self.directory / JOURNAL))
+        return self._digest
 
     def _check_folder(self) -> None:
         if self.directory.exists() and not self.directory.is_dir():
@@ -193,6 +203,7 @@ class LocalStateManager:
     def _append(self, line: str) -> None:
         if self._lock_file is None:
             raise StateError("state writes need the lock")
+        self._digest = None
         try:
             if self._journal is None:
                 self._journal = self._open_journal()
@@ -231,6 +242,7 @@ class LocalStateManager:
         self._write_snapshot()
 
     def _write_snapshot(self) -> None:
+        self._digest = None
         snapshot = self.directory / SNAPSHOT
         tmp = snapshot.with_suffix(".tmp")
         try:
@@ -245,6 +257,14 @@ class LocalStateManager:
             self._journal.close()
             self._journal = None
         (self.directory / JOURNAL).unlink(missing_ok=True)  # replaying it again would be harmless
+
+
+def _bytes_digest(snapshot: bytes | None, journal: bytes | None) -> str:
+    digest = hashlib.sha256(b"local-state-bytes\0")
+    for part in (snapshot, journal):
+        digest.update(b"-" if part is None else b"+%d\0" % len(part))  # absent, or its length then bytes
+        digest.update(part or b"")
+    return digest.hexdigest()
 
 
 def _publish(path: Path, info: dict[str, object]) -> IO[str]:

@@ -55,3 +55,33 @@ def test_writes_need_the_lock(tmp_path: Path) -> None:
     manager = LocalStateManager(tmp_path)
     with pytest.raises(StateError, match="state writes need the lock"):
         manager.record(ResourceState("a", "topsort", "topsort"))
+
+
+def test_the_digest_plans_record_changes_with_every_write_and_only_then(tmp_path: Path) -> None:
+    """Local state's digest hashes the stored bytes (serialising 10,000 entries again cost more):
+    two readers of the same files agree, and each write, compaction included, changes it."""
+    writer = LocalStateManager(tmp_path)
+    writer.load()
+    empty = writer.digest()
+    writer.lock("apply")
+    writer.record(ResourceState("a", "topsort", "topsort", id="1", attrs={"name": "A"}))
+    after_record = writer.digest()
+    reader = LocalStateManager(tmp_path)
+    reader.load()
+    assert reader.digest() == after_record != empty
+    writer.record(ResourceState("b", "topsort", "topsort", id="2"))
+    after_second = writer.digest()
+    writer.remove("b")
+    after_remove = writer.digest()
+    writer.compact()
+    compacted = writer.digest()
+    assert len({empty, after_record, after_second, after_remove, compacted}) == 5
+    writer.unlock()
+    for _ in range(2):  # reading again changes nothing
+        again = LocalStateManager(tmp_path)
+        again.load()
+        assert again.digest() == compacted
+    (tmp_path / SNAPSHOT).write_text((tmp_path / SNAPSHOT).read_text().replace('"A"', '"B"'))  # edited by hand
+    edited = LocalStateManager(tmp_path)
+    edited.load()
+    assert edited.digest() != compacted
