@@ -7,9 +7,23 @@ so any later validation error can name the file and line a user must fix.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
+from yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+# libyaml's event parser, when PyYAML was built with it (else the full loader does everything)
+_EventParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 
 MAX_FILE_BYTES = 8_000_000  # text a person edits (~40,000 campaigns); anything bigger is a mistake
 # An alias repeats its anchor's whole subtree, so nine levels of nine aliases (~430 bytes) describe
@@ -153,6 +167,8 @@ def _construct_mapping(loader: _MarkedLoader, node: yaml.MappingNode) -> MarkedD
         else:
             key = construct(key_node, deep=True)
         line = key_node.start_mark.line + 1
+        if not isinstance(key, Hashable):  # a list or mapping as a key (`? [a, b]`): no campaign file needs one
+            raise YamlError(f"a key must be text, a number or a date, not {type(key).__name__}", line)
         if key in mapping:
             raise YamlError(f"duplicate key {key!r} (first written on line {lines[key]})", line)
         if type(value_node) is scalar and value_node.tag == _STR_TAG:
@@ -176,6 +192,15 @@ def load_yaml_text(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise YamlError(f"file is not UTF-8 text ({error.reason})", raw[: error.start].count(b"\n") + 1) from None
+    if _EventParser is not None:
+        try:
+            return _load_plain_document(text)
+        except Exception:  # anything unusual or wrong: the full loader decides, and names the line of
+            pass  # any error exactly as it always did
+    return _load_with_full_loader(text)
+
+
+def _load_with_full_loader(text: str) -> Any:
     try:
         loader = _MarkedLoader(text)
         loader.check_aliases = "*" in text
@@ -184,10 +209,103 @@ def load_yaml_text(raw: bytes) -> Any:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        mark: Any = error.problem_mark or error.context_mark
         # at end of input the mark sits one past the last line; name the last line instead
         line = min(mark.line + 1, max(1, text.count("\n"))) if mark else None
         raise YamlError(f"invalid YAML: {error.problem or error.context}", line) from None
+
+
+class _NotPlain(Exception):
+    """The text uses something only the full loader handles (see `_load_plain_document`)."""
+
+
+_RESOLVER: Any = yaml.resolver.Resolver()  # the implicit YAML 1.1 resolvers; SafeLoader has no path resolvers
+_SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()  # its scalar constructors keep no state
+# scalar tags `_load_plain_document` builds itself (with the loader's own constructors); str is taken as is
+_PLAIN_SCALARS = {tag: _MarkedLoader.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp")}
+
+
+def _load_plain_document(text: str) -> Any:
+    """The document built straight from libyaml's events, without node objects or the constructor's
+    bookkeeping (about half the cold load of a large workspace): the same `MarkedDict`s, lines and
+    YAML 1.1 scalars `_MarkedLoader` builds, for documents of plain mappings, sequences and
+    untagged scalars only. Raises `_NotPlain` (or the parser's error) at anything else: an anchor
+    or alias (so the alias limits stay where they are), an explicit tag, a merge or `=` key, a
+    complex key, a duplicate key, a second document, invalid YAML; the caller then loads the text
+    with `_MarkedLoader`, which builds or reports it as it always did."""
+    parser = _EventParser(text)
+    get = parser.get_event
+    resolve = _RESOLVER.resolve
+    tags: dict[tuple[str, Any], str] = {}  # (text, implicit) → resolved tag, as _MarkedLoader.resolve
+    built: dict[tuple[str, str], Any] = {}  # (tag, text) → the (immutable) value of a non-str scalar
+    scalar_node, str_tag = yaml.ScalarNode, _STR_TAG
+
+    def scalar(event: Any) -> Any:
+        if event.anchor is not None or event.tag is not None:
+            raise _NotPlain
+        value, implicit = event.value, event.implicit
+        tag = tags.get((value, implicit))
+        if tag is None:
+            tag = tags[(value, implicit)] = resolve(scalar_node, value, implicit)
+        if tag == str_tag:
+            return value
+        if (tag, value) in built:
+            return built[(tag, value)]
+        construct = _PLAIN_SCALARS.get(tag)
+        if construct is None:  # `<<`, `=` (or a tag some code registered): the full loader
+            raise _NotPlain
+        result = built[(tag, value)] = construct(_SCALAR_CONSTRUCTOR, scalar_node(tag, value, event.start_mark,
+                                                                          event.end_mark, style=event.style))
+        return result
+
+    def node(event: Any) -> Any:
+        kind = type(event)
+        if kind is ScalarEvent:
+            return scalar(event)
+        if event.anchor is not None or getattr(event, "tag", None) is not None:
+            raise _NotPlain  # (an alias event has no tag, and its anchor is the name it refers to)
+        if kind is MappingStartEvent:
+            mapping = MarkedDict()
+            lines: dict[Any, int] = {}
+            mapping.lines, mapping.line = lines, event.start_mark.line + 1
+            key_event: Any
+            while True:
+                key_event = get()
+                key_kind = type(key_event)
+                if key_kind is not ScalarEvent:
+                    if key_kind is MappingEndEvent:
+                        return mapping
+                    raise _NotPlain  # a complex key
+                key = scalar(key_event)
+                if key in mapping:
+                    raise _NotPlain  # the full loader reports it with both lines
+                lines[key] = key_event.start_mark.line + 1
+                event = get()
+                mapping[key] = scalar(event) if type(event) is ScalarEvent else node(event)
+        if kind is SequenceStartEvent:
+            items: list[Any] = []
+            while True:
+                event = get()
+                if type(event) is SequenceEndEvent:
+                    return items
+                items.append(scalar(event) if type(event) is ScalarEvent else node(event))
+        raise _NotPlain  # an alias
+
+    try:
+        get()  # the stream's start
+        event = get()
+        if type(event) is StreamEndEvent:
+            return None  # an empty file
+        if type(event) is not DocumentStartEvent or event.version is not None or event.tags:
+            raise _NotPlain
+        root = node(get())
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
+            raise _NotPlain  # a second document: the full loader refuses it
+        return root
+    finally:
+        parser.dispose()
 
 
 def line_of(document: Any, path: tuple[Any, ...]) -> int | None:

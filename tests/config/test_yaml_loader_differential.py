@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
-from provisioner.config.yamlmarks import MarkedDict, YamlError, load_yaml_text
+from provisioner.config.yamlmarks import (
+    MarkedDict,
+    YamlError,
+    _load_plain_document,
+    _load_with_full_loader,
+    _NotPlain,
+    load_yaml_text,
+)
 
 CORPUS = [
     # booleans, YAML 1.1 spellings (`no` is Norway's trap)
@@ -89,3 +96,86 @@ def test_marks_name_the_line_of_each_key() -> None:
     assert loaded.lines == {"campaigns": 1}
     assert loaded["campaigns"]["t-1"].lines == {"name": 3, "budget": 5}
     assert loaded["campaigns"]["t-1"]["budget"].line == 5
+
+
+# ---- the fast path: documents built from libyaml's events (plain mappings, lists, untagged scalars) ----
+
+CAMPAIGN_FILE = (
+    "campaigns:\n"
+    "  t-1:\n    provider: topsort\n    name: Topsort 1\n    budget: {amount: 1500, type: daily}\n"
+    "    startDate: 2030-03-01T00:00:00Z\n    endDate: 2030-03-31\n"
+    "    bids: [{amount: 25, target: {type: product, id: p_1}}]\n"
+    "  t-2:\n    provider: topsort\n    name: 'no'\n    budget: {amount: 0755, type: daily}\n"
+    "    active: no\n    ratio: 1e3\n    empty:\n    notes: |\n      two\n      lines\n"
+)
+PLAIN = [CAMPAIGN_FILE, *CORPUS[:6], CORPUS[9], CORPUS[10], CORPUS[11], CORPUS[12],
+         "---\na: 1\n...\n", "# only a comment\n", "---\n"]
+NOT_PLAIN = [
+    "a: &x 1\nb: *x\n",  # anchors and aliases: the alias limits are checked on the full loader's nodes
+    "a: &x {b: 1}\n",
+    "base: {x: 1}\none: {<<: {x: 2}, q: 20}\n",  # merge keys
+    "v: {=: value key}\n",
+    "a: !!str 123\n",  # explicit tags
+    "a: !custom 1\n",
+    "? [complex, key]\n: value\n",
+    "campaigns:\n  a: 1\n  b: 2\n  a: 3\n",  # a duplicate key: reported by the full loader
+    "a: 1\n---\nb: 2\n",  # a second document
+    "%YAML 1.1\n---\na: 1\n",
+    "a: [1, 2\n",  # invalid YAML: the full loader names the line
+]
+
+
+def _marks(value: Any) -> Any:
+    """Every mapping's line and key lines, and every value's type, in document order."""
+    if isinstance(value, MarkedDict):
+        return ("map", value.line, value.lines, [(key, _marks(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("seq", [_marks(item) for item in value])
+    return (type(value).__name__, value)
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_plain_documents_are_built_from_events_exactly_as_the_full_loader_builds_them(text: str) -> None:
+    built = _load_plain_document(text)  # raises if the fast path refused: it must take these
+    assert _marks(built) == _marks(_load_with_full_loader(text))
+    assert _plain(built) == yaml.load(text, Loader=yaml.SafeLoader)
+    assert _marks(load_yaml_text(text.encode())) == _marks(built)
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_what_the_fast_path_does_not_handle_goes_to_the_full_loader(text: str) -> None:
+    with pytest.raises((_NotPlain, yaml.YAMLError)):
+        _load_plain_document(text)
+    try:
+        expected: Any = _marks(_load_with_full_loader(text))
+    except YamlError as error:
+        expected = ("error", str(error), error.line)
+    try:
+        got: Any = _marks(load_yaml_text(text.encode()))
+    except YamlError as error:
+        got = ("error", str(error), error.line)
+    assert got == expected
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_the_fast_path_never_builds_something_else(text: str) -> None:
+    try:
+        built = _load_plain_document(text)
+    except (_NotPlain, yaml.YAMLError):
+        return
+    assert _marks(built) == _marks(_load_with_full_loader(text))
+
+
+def test_errors_keep_their_lines_and_messages() -> None:
+    with pytest.raises(YamlError) as raised:
+        load_yaml_text(b"campaigns:\n  t-1:\n    name: [unclosed\n    budget: 1\n")
+    with pytest.raises(YamlError) as reference:
+        _load_with_full_loader("campaigns:\n  t-1:\n    name: [unclosed\n    budget: 1\n")
+    assert (str(raised.value), raised.value.line) == (str(reference.value), reference.value.line)
+    assert raised.value.line is not None
+
+
+def test_a_collection_as_a_key_is_an_error_with_its_line() -> None:
+    with pytest.raises(YamlError) as raised:
+        load_yaml_text(b"campaigns:\n  ? [complex, key]\n  : value\n")
+    assert raised.value.line == 2 and "a key must be" in str(raised.value)
