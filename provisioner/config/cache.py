@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_DIR = Path(".provisioner") / "cache"
 CACHE_FILE = "workspace.json"
 ENV_REFERENCE_IN_TEXT = re.compile(rb"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -136,6 +136,9 @@ class Workspace:
     launch: str = ACTIVE  # the workspace's default `launch:` for its campaigns
     policy: Policy | None = None  # budget guardrails (`policy:`)
     ignore: tuple[str, ...] = ()  # the workspace's `ignore:` section: field paths for every campaign
+    # digest() as computed when the load cache was written (a warm load: the same files, values
+    # and program, so the same workspace); serialising every campaign again cost ~5 us each
+    known_digest: str | None = field(default=None, repr=False)
 
     def ignore_rules(self, key: str, instance: str) -> IgnoreRules:
         """What campaign `key` of `instance` ignores: its own rules, its instance's, the workspace's."""
@@ -148,6 +151,8 @@ class Workspace:
 
     def digest(self) -> str:
         """Hash of everything that shapes a plan; secrets are excluded (they never shape one)."""
+        if self.known_digest is not None:
+            return self.known_digest
         content: dict[str, Any] = {
             "providers": {n: p.settings.model_dump(mode="json", exclude=_secret_fields(p.settings))
                           for n, p in sorted(self.providers.items())},

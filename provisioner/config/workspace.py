@@ -122,6 +122,9 @@ class _Loader:
             self._check_unique_names(workspace)
             self._check_currencies(workspace)
             self._check_launches(workspace, None)
+            if not isinstance(cached["digest"], str):
+                return None
+            workspace.known_digest = cached["digest"]
         except (KeyError, TypeError, ValueError):
             return None  # a corrupt or foreign cache file
         if self.diagnostics:
@@ -541,7 +544,8 @@ def _cache_content(workspace: Workspace, raw_providers: dict[str, list[Any]],
             checked.add(campaign.model_type)
             if campaign.model_type.model_validate(campaign.desired).declared() != campaign.desired:
                 return None
-    return {"providers": raw_providers, "state": raw_state, "campaigns": campaigns}
+    # the config digest: a function of what the cache key covers (files, referenced values, program)
+    return {"providers": raw_providers, "state": raw_state, "campaigns": campaigns, "digest": workspace.digest()}
 
 
 def _expects_text(item: Any) -> bool:
