@@ -196,7 +196,6 @@ class Planner:
             change.action, change.id = Action.NOOP, found.id
             change.before = project(found.fields, declared)
             change.live_fingerprint = None  # (a plain no-op needs none: see below)
-            change.after_fields = campaign.field_digests  # what a plan file keeps of it (change.after)
             return change
         switch = self._launch_switch(campaign)
         if switch:  # once created (paused), a paused-first campaign is wanted switched on (unless declared off)

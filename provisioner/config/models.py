@@ -14,7 +14,6 @@ from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
 from provisioner.diff import canon
 from provisioner.ignore import IgnoreRules, combine
-from provisioner.plans.change import field_digests
 from provisioner.policy import Policy
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
 
@@ -69,12 +68,6 @@ class CampaignConfig:
         """The declared fields that are compared with live (bids and the like are create-only input)."""
         skip = self.model_type.not_compared
         return {k: v for k, v in self.desired.items() if k not in skip}
-
-    @cached_property
-    def field_digests(self) -> dict[str, str]:
-        """A short digest of each declared field: what a plan file keeps of an unchanged campaign
-        (computed once; the workspace load cache keeps them too)."""
-        return field_digests(self.desired)
 
     @cached_property
     def compared_canon(self) -> Any:

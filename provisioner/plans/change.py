@@ -63,8 +63,7 @@ class ResourceChange:
     ignored: list[FieldDiff] = field(default_factory=list)
     moved_from: str | None = None  # a `moved:` rename: the key state records it under until applied
     # A plan file stores an unchanged campaign without its values: a short digest of each declared
-    # field instead, so a saved plan can still tell which fields' configuration changed since. (A
-    # fresh plan may carry them beside `after`, as the campaign's config computed them once.)
+    # field instead, so a saved plan can still tell which fields' configuration changed since.
     after_fields: dict[str, str] | None = None
 
     @property
@@ -84,7 +83,7 @@ class ResourceChange:
 
     def field_fingerprints(self) -> dict[str, str] | None:
         """A short digest of each declared field (`after`), or the ones a plan file stored."""
-        if self.after is None or self.after_fields is not None:
+        if self.after is None:
             return self.after_fields
         return field_digests(self.after)
 
@@ -95,7 +94,7 @@ class ResourceChange:
                     "action": self.action.value, "id": self.id, "after_fields": self.field_fingerprints()}
         data = {name: _plain_field(value) for name, value in self.__dict__.items()}  # every field, shallow
         data["action"] = self.action.value
-        if data.get("after_fields") is None or data.get("after") is not None:
+        if data.get("after_fields") is None:
             data.pop("after_fields", None)  # the full form carries `after` itself
         return data
 
