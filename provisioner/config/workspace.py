@@ -90,6 +90,7 @@ class _Loader:
         content = _cache_content(workspace, self.raw_providers, self.raw_state) if self.cacheable else None
         if content is not None:
             write_cache(root, key, content)
+            workspace.known_digest = content["digest"]  # (computed for the cache just now)
         return workspace
 
     def _read(self, file: Path) -> bytes:
