@@ -12,11 +12,13 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.canonical import content_hash
-from provisioner.plans.change import FieldDiff
 from provisioner.providers.base import CampaignModel, Observed
+
+if TYPE_CHECKING:  # the plan's classes load where a difference is found: `validate` needs only `canon`
+    from provisioner.plans.change import FieldDiff
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
@@ -103,6 +105,8 @@ def field_diffs(desired: dict[str, Any], live: dict[str, Any], model: type[Campa
 
     A difference the platform made by itself (the model's `platform_rewrite`) is not one: it goes
     to `rewrites`, with the platform's reason, when the caller wants to report it."""
+    from provisioner.plans.change import FieldDiff
+
     diffs: list[FieldDiff] = []
     observed = observed or Observed(live)
     for name, wanted in desired.items():

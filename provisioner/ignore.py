@@ -11,9 +11,10 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provisioner.plans.change import FieldDiff
+if TYPE_CHECKING:  # only annotations: `validate` reads rules without loading the plan's classes
+    from provisioner.plans.change import FieldDiff
 
 GLOB_CHARACTERS = frozenset("*?[")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -14,8 +14,10 @@ from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
 from provisioner.diff import canon
 from provisioner.ignore import IgnoreRules, combine
-from provisioner.policy import Policy
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
+
+if TYPE_CHECKING:  # the `policy:` section's model loads only where one is read
+    from provisioner.policy import Policy
 
 ACTIVE, PAUSED = "active", "paused"  # how a campaign is launched (`launch:`)
 

@@ -3,14 +3,13 @@ validated against its provider's models, and every problem reported with file, l
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,10 +29,12 @@ from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_ya
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
 from provisioner.ignore import unknown_top_level
-from provisioner.policy import Policy
 from provisioner.providers.base import SANDBOX, AnyPlugin, MoneySettings
 from provisioner.providers.registry import broken_reason, provider_names
 from provisioner.providers.registry import plugin as registered_plugin
+
+if TYPE_CHECKING:  # imported where a `policy:` section is read: most workspaces have none
+    from provisioner.policy import Policy
 
 TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore", "policy", "launch")
 LAUNCHES = (ACTIVE, PAUSED)
@@ -422,6 +423,8 @@ class _Loader:
             self.error("policy must be a mapping of rules (allowed_currencies, max_campaign_budget, ...)", file,
                        doc.lines["policy"], "policy")
             return None
+        from provisioner.policy import Policy
+
         try:
             return Policy.model_validate(dict(body))
         except ValidationError as error:
@@ -643,6 +646,8 @@ def _model_types(annotation: Any) -> list[type[BaseModel]]:
 
 
 def _did_you_mean(word: Any, candidates: Any) -> str:
+    import difflib  # only an invalid workspace needs it
+
     matches = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
