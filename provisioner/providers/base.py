@@ -39,7 +39,7 @@ SANDBOX = "sandbox"  # base_url value that runs the platform's emulator in-proce
 
 
 class RateLimit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     requests: int = Field(gt=0)
     per_seconds: float = Field(gt=0)
 
@@ -47,7 +47,7 @@ class RateLimit(BaseModel):
 class ProviderSettings(BaseModel):
     """Settings every provider instance takes; platforms subclass to add theirs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     # fields that identify us to the platform; the sandbox accepts any, so they may be omitted there
     credentials: ClassVar[tuple[str, ...]] = ()
 
@@ -139,7 +139,7 @@ class Commitment:
 class CampaignModel(BaseModel):
     """A platform's campaign as users write it. Subclasses declare the platform's rules."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     # field → why it cannot change after creation (shown in the plan as "cannot update in place")
     create_only: ClassVar[dict[str, str]] = {}

@@ -28,7 +28,8 @@ SpendAmount = Annotated[Decimal, AfterValidator(money_check(places=2, below=Deci
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built on first validation, like the campaign models: a warm load validates none of them
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class SpendLimit(_Strict):

@@ -31,7 +31,8 @@ class TopsortSettings(MoneySettings):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built on first validation, like the campaign models: a warm load validates none of them
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Budget(_Strict):
