@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from provisioner.config.cache import cache_key, plain, read_cache, write_cache
+from provisioner.config.marked import MarkedDict, YamlError  # the YAML parser loads only when a file is parsed
 from provisioner.config.models import (
     ACTIVE,
     PAUSED,
@@ -25,7 +26,6 @@ from provisioner.config.models import (
     Workspace,
 )
 from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
-from provisioner.config.yamlmarks import MarkedDict, YamlError, line_of, load_yaml_text
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
 from provisioner.ignore import unknown_top_level
@@ -246,6 +246,8 @@ class _Loader:
         return files
 
     def _parse(self, file: Path, raw: bytes) -> MarkedDict | None:
+        from provisioner.config.yamlmarks import load_yaml_text
+
         try:
             doc = load_yaml_text(raw)
         except YamlError as error:
@@ -468,6 +470,8 @@ class _Loader:
                 message = f"unknown field {loc[-1]!r}{_did_you_mean(str(loc[-1]), _field_names(model))}"
             elif item["type"] == "missing":
                 message = "required field is missing"
+            from provisioner.config.yamlmarks import line_of
+
             line = line_of(body, loc)
             if _expects_text(item):
                 message += _yaml_typed(_value_at(body, loc), file, line, loc[-1] if loc else None)

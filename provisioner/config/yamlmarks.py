@@ -22,6 +22,8 @@ from yaml.events import (
     StreamEndEvent,
 )
 
+from provisioner.config.marked import MarkedDict, YamlError  # defined without yaml: a warm load needs no parser
+
 # libyaml's event parser, when PyYAML was built with it (else the full loader does everything)
 _EventParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 
@@ -36,19 +38,6 @@ MAX_NODES_PER_ALIAS = 50_000
 # ... and all alias uses together may add about as many nodes as the largest file accepted without
 # aliases holds (8 MB of YAML is ~1,000,000 nodes): 40,000 campaigns sharing a 25-node block fit.
 MAX_ALIAS_NODES_PER_DOCUMENT = 1_000_000
-
-
-class MarkedDict(dict):  # type: ignore[type-arg]
-    """A dict that remembers where each key was written (`lines`) and where it began (`line`)."""
-
-    lines: dict[Any, int]
-    line: int
-
-
-class YamlError(ValueError):
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 # libyaml's parser when present (several times faster on 10,000-campaign workspaces); the
