@@ -5,12 +5,9 @@ KWD 3), which turns integer minor units into exact major units."""
 
 from __future__ import annotations
 
-import importlib.util
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -39,44 +36,11 @@ def money_check(places: int, below: Decimal, positive: bool = False) -> Callable
     return check
 
 
-# The fields of one <CcyNtry> of ISO's table that the exponents come from (the alphabetic code, the
-# numeric code, the minor unit: digits or "N.A."); values are plain text, no markup or entities.
-_TABLE_ENTRY = re.compile(rb"<CcyNtry>(.*?)</CcyNtry>", re.DOTALL)
-_TABLE_FIELD = re.compile(rb"<(Ccy|CcyNbr|CcyMnrUnts)>\s*([^<]*?)\s*</\1>")
-
-
 @cache
 def _exponents() -> dict[str, int]:
-    """ISO 4217's active codes → number of minor-unit digits, from ISO's own published table as the
-    `iso4217` package ships it. Codes without a minor unit (gold XAU, SDR XDR, the test code XTS) are
-    left out: no budget is kept in them.
-
-    The table is read straight from the package's table.xml: importing the package parses the XML
-    with ElementTree and builds an enum of every currency, about 10 ms of every `validate` or
-    `plan`. A test checks that this gives exactly what the package's `Currency` enum gives."""
-    spec = importlib.util.find_spec("iso4217")  # finds the package without running it
-    locations = spec.submodule_search_locations if spec is not None else None
-    try:
-        data = (Path(locations[0]) / "table.xml").read_bytes() if locations else None
-    except OSError:
-        data = None
-    if data is None:  # a build of the package without its table file: ask the package itself
-        return _exponents_from_package()
-    exponents: dict[str, int] = {}
-    seen: set[str] = set()
-    for entry in _TABLE_ENTRY.findall(data):
-        fields = {name.decode(): value.decode() for name, value in _TABLE_FIELD.findall(entry)}
-        code = fields.get("Ccy")
-        if not code or code in seen:
-            continue  # an entry without a currency (Antarctica), or a further country of one already read
-        seen.add(code)  # as the package does, a code's first entry says its numeric code and minor unit
-        minor = fields.get("CcyMnrUnts", "")
-        if fields.get("CcyNbr") and minor.isdigit():
-            exponents[code] = int(minor)
-    return exponents
-
-
-def _exponents_from_package() -> dict[str, int]:
+    """ISO 4217's active codes → number of minor-unit digits, from the `iso4217` package (ISO's own
+    published table). Codes without a minor unit (gold XAU, SDR XDR, the test code XTS) are left
+    out: no budget is kept in them. Imported on first use: most commands never need it."""
     import iso4217
 
     return {c.code: c.exponent for c in iso4217.Currency if c.exponent is not None}
