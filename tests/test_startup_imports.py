@@ -1,5 +1,5 @@
 """Start-up stays lean (issue 12): `validate` imports no module it does not use. The policy model,
-the plan's classes, deepdiff, httpx, rich, difflib and the iso4217 package load only where a run needs
+the plan's classes, deepdiff, httpx, rich and difflib load only where a run needs
 them, and a workspace loaded from its cache does not import the YAML parser."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Never needed by `validate` of a valid workspace without a `policy:` section (top-level names, or
 # provisioner modules and everything under them).
-NOT_FOR_VALIDATE = ("deepdiff", "httpx", "rich", "difflib", "iso4217", "provisioner.policy",
+NOT_FOR_VALIDATE = ("deepdiff", "httpx", "rich", "difflib", "provisioner.policy",
                     "provisioner.plans", "provisioner.spend", "provisioner.planner", "provisioner.engine")
 
 # Runs the real command in-process, then lists every imported module (a None entry blocks an import:
