@@ -51,7 +51,7 @@ def phase_cpu(paths: list[str], out_path: Path) -> dict[str, Any]:
         live = refresh(workspace, statemgr.state, sessions, None, instances)
         lap("refresh")  # includes loading the state file
         gc.freeze()  # as the engine does after refresh
-        planner = Planner(workspace, statemgr.state, live)
+        planner = Planner(workspace, statemgr.state, live, state_digest=statemgr.digest())  # as engine.make_plan
         plan = planner.plan(NORMAL, paths)
         lap("diff")
         render(plan, "text")
