@@ -29,14 +29,11 @@ if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads on
     from provisioner.providers.skala.client import SkalaClient
 
 MEDIA = ("picture", "video", "audio")
+VALUE_MEMBERS = ("type", "text", *MEDIA)  # what a field value holds besides its id, reference and model
 BUDGET = ("budgetOptionId", "customBudget", "customAdPlatformTypes")
 # ad texts are update-only on the gateway; the PUT resends what the order already has
 AD_TEXTS = ("fbCtaButton", "fbHeadline", "fbDescription", "fbPrimaryText", "scBrandName", "scHeadline",
             "scCtaButton", "liTitle", "liDescription", "liCommentary", "liCtaButton")
-
-
-def _ref(value: Any) -> dict[str, Any] | None:
-    return {"id": value.get("id"), "name": value.get("name")} if isinstance(value, dict) else None
 
 
 def _entries(model: Any) -> list[dict[str, Any]]:
@@ -46,24 +43,41 @@ def _entries(model: Any) -> list[dict[str, Any]]:
 
 def _live_value(value: dict[str, Any]) -> dict[str, Any]:
     """A field value in the config vocabulary: its own id and reference are wire matters."""
-    out = {k: value[k] for k in ("type", "text", *MEDIA) if value.get(k) is not None}
-    if value.get("model") is not None:
+    # a loop, not a comprehension over `get`: this runs for every field value of every listed order
+    out = {}
+    for name in VALUE_MEMBERS:
+        member = value.get(name)
+        if member is not None:
+            out[name] = member
+    model = value.get("model")
+    if model is not None:
         out["model"] = {"selectedEntries": [
             {"campaignFieldModelEntry": e.get("campaignFieldModelEntry"), "position": e.get("position")}
-            for e in _entries(value["model"])]}
+            for e in _entries(model)]}
     return out
 
 
 def to_live(order: dict[str, Any]) -> LiveCampaign:
     order_id = expect_id(order, "id", "Skala campaign order")
-    values = _field_values(order)
+    get = order.get
+    # written out field by field (no helpers per field): every order of the brand goes through here
+    values: dict[str, Any] = {}
+    listed = get("campaignFieldValues")
+    if isinstance(listed, list):  # an answer without a list of them has none
+        for value in listed:
+            if isinstance(value, dict):
+                reference = value.get("reference")
+                values[reference if type(reference) is str else str(reference)] = _live_value(value)
+    company, ctype = get("company"), get("campaignType")
     fields: dict[str, Any] = {
-        "company": _ref(order.get("company")), "campaignType": _ref(order.get("campaignType")),
-        "startDate": order.get("startDate"), "endDate": order.get("endDate"),
-        "landingPage": order.get("landingPage"),
-        "campaignFieldValues": {str(v.get("reference")): _live_value(v) for v in values},
-        **{name: order.get(name) for name in BUDGET},
-        "status": order.get("status"),  # read-only: never declared, so never compared
+        "company": {"id": company.get("id"), "name": company.get("name")} if isinstance(company, dict) else None,
+        "campaignType": {"id": ctype.get("id"), "name": ctype.get("name")} if isinstance(ctype, dict) else None,
+        "startDate": get("startDate"), "endDate": get("endDate"), "landingPage": get("landingPage"),
+        "campaignFieldValues": values,
+        # BUDGET, in its order
+        "budgetOptionId": get("budgetOptionId"), "customBudget": get("customBudget"),
+        "customAdPlatformTypes": get("customAdPlatformTypes"),
+        "status": get("status"),  # read-only: never declared, so never compared
     }
     return LiveCampaign(id=order_id, fields=fields)
 
