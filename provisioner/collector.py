@@ -24,4 +24,8 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # What the block built is kept (see above): frozen, the collector's next pass does not walk
+            # it all again (resumed as it was, the first allocation started a pass over every object
+            # the block allocated: at 10,000 Skala campaigns, 7 % of a plan's CPU).
+            gc.freeze()
             gc.enable()

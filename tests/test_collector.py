@@ -45,3 +45,13 @@ def test_a_plan_through_the_cli_leaves_the_collector_running(tmp_path: Path, pla
     result = cli("plan", str(tmp_path / "missing"), "--no-save")  # an error on the way out
     assert result.exit_code == 1
     assert gc.isenabled()
+
+
+def test_what_the_block_kept_is_not_walked_by_the_next_pass() -> None:
+    # resumed with everything the block allocated in the youngest generation, the first allocation
+    # afterwards started a pass over all of it (7 % of a 10,000-campaign plan's CPU)
+    with collector_paused():
+        kept = [{"campaign": i} for i in range(1000)]
+    tracked = {id(o) for o in gc.get_objects()}
+    assert id(kept) not in tracked and id(kept[0]) not in tracked
+    assert gc.get_freeze_count() >= len(kept)
