@@ -181,7 +181,7 @@ class NameResolver:
         self.checked: set[int] = set()
 
     def prepare(self, declared: dict[str, dict[str, Any]]) -> None:
-        types, companies = _named(declared, "campaignType"), _named(declared, "company")
+        types, companies = _names(declared)
         if set(types) - set(self.type_ids):
             self._resolve_types(types)
         if set(companies) - set(self.company_ids):
@@ -199,7 +199,9 @@ class NameResolver:
     def ids(self, key: str, desired: dict[str, Any]) -> tuple[int, int]:
         """The (company id, campaign type id) of a declared campaign."""
         company, ctype = desired["company"], desired["campaignType"]
-        if company.get("name") not in (None, *self.company_ids) or ctype.get("name") not in (None, *self.type_ids):
+        company_name, type_name = company.get("name"), ctype.get("name")
+        if (company_name is not None and company_name not in self.company_ids) \
+                or (type_name is not None and type_name not in self.type_ids):
             self.prepare({key: desired})
         return (int(company.get("id") or self.company_ids[company["name"]]),
                 int(ctype.get("id") or self.type_ids[ctype["name"]]))
@@ -273,14 +275,26 @@ def _int_id(item: Any, what: str) -> int:
     return int(value)
 
 
-def _named(declared: dict[str, dict[str, Any]], field: str) -> dict[str, list[str]]:
-    """name → the campaign keys that refer to `field` by that name."""
-    names: dict[str, list[str]] = {}
-    for key, desired in sorted(declared.items()):
-        name = (desired.get(field) or {}).get("name")
+def _names(declared: dict[str, dict[str, Any]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """name → the campaign keys (sorted) that refer to their campaign type, and their company, by that name."""
+    types: dict[str, list[str]] = {}
+    companies: dict[str, list[str]] = {}
+    # one pass, unsorted (this runs over every declared campaign): only the few names' keys are sorted
+    for key, desired in declared.items():
+        name = (desired.get("campaignType") or {}).get("name")
         if name is not None:
-            names.setdefault(str(name), []).append(key)
-    return names
+            types.setdefault(str(name), []).append(key)
+        name = (desired.get("company") or {}).get("name")
+        if name is not None:
+            companies.setdefault(str(name), []).append(key)
+    return _by_first_key(types), _by_first_key(companies)
+
+
+def _by_first_key(names: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each name's keys sorted; names ordered by their first key (as a pass over the sorted keys finds them)."""
+    for keys in names.values():
+        keys.sort()
+    return dict(sorted(names.items(), key=lambda item: item[1][0])) if len(names) > 1 else names
 
 
 def _where(names: dict[str, list[str]]) -> str:
@@ -294,39 +308,57 @@ UNCHECKED = ("campaign type rules (required fields, text lengths, select options
 
 def order_problems(ctype: dict[str, Any], desired: dict[str, Any]) -> list[RuleProblem]:
     """What in `desired` the campaign type `ctype` does not allow (its campaignFields and budget options)."""
-    name = f"campaign type {ctype.get('name')!r}"
-    fields = {str(f.get("reference")): f for f in ctype.get("campaignFields") or [] if isinstance(f, dict)}
-    values: dict[str, Any] = desired.get("campaignFieldValues") or {}
-    problems = [RuleProblem(f"campaignFieldValues.{reference}", f"required by {name}", create_only=True)
-                for reference, f in fields.items() if f.get("required") and reference not in values]
-    for reference, value in values.items():
-        where = f"campaignFieldValues.{reference}"
-        field = fields.get(reference)
-        if field is None:
-            problems.append(RuleProblem(where, f"not a field of {name} (its fields: {', '.join(fields) or 'none'})"))
-            continue
-        kind, text = value.get("type"), value.get("text")
-        if kind != field.get("fieldType"):
-            problems.append(RuleProblem(f"{where}.type", f"{name} makes it {field.get('fieldType')}, not {kind}"))
-        elif kind == "FREETEXT" and isinstance(text, str) and field.get("maxLength") \
-                and len(text) > field["maxLength"]:
-            problems.append(RuleProblem(f"{where}.text", f"{len(text)} characters; {name} allows at most "
-                                                         f"{field['maxLength']} (maxLength)"))
-        elif kind == "SELECT":
-            options = [str(o.get("value")) for o in field.get("options") or [] if isinstance(o, dict)]
-            if text not in options:
-                problems.append(RuleProblem(f"{where}.text", f"{text!r} is not an option of {name} "
-                                                             f"({', '.join(options)})"))
-    option = desired.get("budgetOptionId")
-    options = [str(o.get("id")) for o in ctype.get("budgetOptions") or [] if isinstance(o, dict)]
-    if option is not None and "budgetOptions" in ctype and str(option) not in options:
-        problems.append(RuleProblem("budgetOptionId", f"{option} is not a budget option of {name} "
-                                                      f"({', '.join(options) or 'none'})"))
-    landing = desired.get("landingPage")
-    if isinstance(landing, str) and ctype.get("landingPageType") == "ABSOLUTE_URL" \
-            and not landing.startswith(("https://", "http://")):
-        problems.append(RuleProblem("landingPage", f"{name} needs an absolute URL (landingPageType ABSOLUTE_URL)"))
-    return problems
+    return TypeRules(ctype).problems(desired)
+
+
+class TypeRules:
+    """One campaign type's rules, read from its answer once: check_rules checks every declared
+    order against its type, and thousands of orders share a handful of types."""
+
+    def __init__(self, ctype: dict[str, Any]) -> None:
+        self.name = f"campaign type {ctype.get('name')!r}"
+        self.fields = {str(f.get("reference")): f for f in ctype.get("campaignFields") or [] if isinstance(f, dict)}
+        self.required = [reference for reference, f in self.fields.items() if f.get("required")]
+        self.field_list = ", ".join(self.fields) or "none"
+        self.options = {reference: [str(o.get("value")) for o in f.get("options") or [] if isinstance(o, dict)]
+                        for reference, f in self.fields.items()}
+        self.budget_options = [str(o.get("id")) for o in ctype.get("budgetOptions") or [] if isinstance(o, dict)] \
+            if "budgetOptions" in ctype else None
+        self.absolute_url = ctype.get("landingPageType") == "ABSOLUTE_URL"
+
+    def problems(self, desired: dict[str, Any]) -> list[RuleProblem]:
+        name, fields = self.name, self.fields
+        values: dict[str, Any] = desired.get("campaignFieldValues") or {}
+        problems = [RuleProblem(f"campaignFieldValues.{reference}", f"required by {name}", create_only=True)
+                    for reference in self.required if reference not in values]
+        for reference, value in values.items():
+            field = fields.get(reference)
+            if field is None:
+                problems.append(RuleProblem(f"campaignFieldValues.{reference}",
+                                            f"not a field of {name} (its fields: {self.field_list})"))
+                continue
+            kind, text = value.get("type"), value.get("text")
+            if kind != field.get("fieldType"):
+                problems.append(RuleProblem(f"campaignFieldValues.{reference}.type",
+                                            f"{name} makes it {field.get('fieldType')}, not {kind}"))
+            elif kind == "FREETEXT" and isinstance(text, str) and field.get("maxLength") \
+                    and len(text) > field["maxLength"]:
+                problems.append(RuleProblem(f"campaignFieldValues.{reference}.text",
+                                            f"{len(text)} characters; {name} allows at most "
+                                            f"{field['maxLength']} (maxLength)"))
+            elif kind == "SELECT":
+                options = self.options[reference]
+                if text not in options:
+                    problems.append(RuleProblem(f"campaignFieldValues.{reference}.text",
+                                                f"{text!r} is not an option of {name} ({', '.join(options)})"))
+        option = desired.get("budgetOptionId")
+        if option is not None and self.budget_options is not None and str(option) not in self.budget_options:
+            problems.append(RuleProblem("budgetOptionId", f"{option} is not a budget option of {name} "
+                                                          f"({', '.join(self.budget_options) or 'none'})"))
+        landing = desired.get("landingPage")
+        if self.absolute_url and isinstance(landing, str) and not landing.startswith(("https://", "http://")):
+            problems.append(RuleProblem("landingPage", f"{name} needs an absolute URL (landingPageType ABSOLUTE_URL)"))
+        return problems
 
 
 class SkalaSession:
@@ -350,11 +382,15 @@ class SkalaSession:
                 raise
             return RuleCheck(unchecked=UNCHECKED)
         problems: dict[str, list[RuleProblem]] = {}
-        for key, desired in sorted(declared.items()):
+        rules: dict[int, TypeRules] = {}  # per campaign type, read once
+        for key in sorted(declared):
+            desired = declared[key]
             _company, type_id = self.names.ids(key, desired)
             ctype = types.get(type_id)
-            found = order_problems(ctype, desired) if ctype is not None else [
-                RuleProblem("campaignType.id", f"campaign type {type_id} does not exist")]
+            if ctype is None:
+                found = [RuleProblem("campaignType.id", f"campaign type {type_id} does not exist")]
+            else:
+                found = (rules.get(type_id) or rules.setdefault(type_id, TypeRules(ctype))).problems(desired)
             if found:
                 problems[key] = found
         return RuleCheck(problems)

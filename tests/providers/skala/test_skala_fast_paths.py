@@ -1,5 +1,6 @@
 """Skala's per-campaign fast paths give exactly what the straightforward code they replaced gives:
-orders read into the config vocabulary (to_live) over well-formed and odd answers."""
+orders read into the config vocabulary (to_live) over well-formed and odd answers, the campaign-type
+rules read once per type (TypeRules), and the names collected in one unsorted pass (prepare)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from provisioner.providers.base import LiveCampaign
-from provisioner.providers.skala.resources import BUDGET, MEDIA, to_live
+from provisioner.providers.base import LiveCampaign, RuleProblem
+from provisioner.providers.skala.resources import BUDGET, MEDIA, TypeRules, _names, to_live
 from provisioner.providers.wire import expect_id
 
 
@@ -94,3 +95,103 @@ def test_to_live_refuses_what_the_reference_refuses(order: dict[str, Any]) -> No
         reference_to_live(order)
     with pytest.raises(type(slow.value), match="Skala campaign order"):
         to_live(order)
+
+
+# -- the reference: order_problems as it was written before the rules were read once per type ----
+def reference_order_problems(ctype: dict[str, Any], desired: dict[str, Any]) -> list[RuleProblem]:
+    name = f"campaign type {ctype.get('name')!r}"
+    fields = {str(f.get("reference")): f for f in ctype.get("campaignFields") or [] if isinstance(f, dict)}
+    values: dict[str, Any] = desired.get("campaignFieldValues") or {}
+    problems = [RuleProblem(f"campaignFieldValues.{reference}", f"required by {name}", create_only=True)
+                for reference, f in fields.items() if f.get("required") and reference not in values]
+    for reference, value in values.items():
+        where = f"campaignFieldValues.{reference}"
+        field = fields.get(reference)
+        if field is None:
+            problems.append(RuleProblem(where, f"not a field of {name} (its fields: {', '.join(fields) or 'none'})"))
+            continue
+        kind, text = value.get("type"), value.get("text")
+        if kind != field.get("fieldType"):
+            problems.append(RuleProblem(f"{where}.type", f"{name} makes it {field.get('fieldType')}, not {kind}"))
+        elif kind == "FREETEXT" and isinstance(text, str) and field.get("maxLength") \
+                and len(text) > field["maxLength"]:
+            problems.append(RuleProblem(f"{where}.text", f"{len(text)} characters; {name} allows at most "
+                                                         f"{field['maxLength']} (maxLength)"))
+        elif kind == "SELECT":
+            options = [str(o.get("value")) for o in field.get("options") or [] if isinstance(o, dict)]
+            if text not in options:
+                problems.append(RuleProblem(f"{where}.text", f"{text!r} is not an option of {name} "
+                                                             f"({', '.join(options)})"))
+    option = desired.get("budgetOptionId")
+    options = [str(o.get("id")) for o in ctype.get("budgetOptions") or [] if isinstance(o, dict)]
+    if option is not None and "budgetOptions" in ctype and str(option) not in options:
+        problems.append(RuleProblem("budgetOptionId", f"{option} is not a budget option of {name} "
+                                                      f"({', '.join(options) or 'none'})"))
+    landing = desired.get("landingPage")
+    if isinstance(landing, str) and ctype.get("landingPageType") == "ABSOLUTE_URL" \
+            and not landing.startswith(("https://", "http://")):
+        problems.append(RuleProblem("landingPage", f"{name} needs an absolute URL (landingPageType ABSOLUTE_URL)"))
+    return problems
+
+
+TYPE: dict[str, Any] = {
+    "id": 100, "name": "Property listing", "landingPageType": "ABSOLUTE_URL",
+    "campaignFields": [
+        {"reference": "headline", "fieldType": "FREETEXT", "required": True, "maxLength": 40},
+        {"reference": "description", "fieldType": "FREETEXT", "maxLength": 0},
+        {"reference": "image", "fieldType": "PICTURE", "required": True},
+        {"reference": "cta", "fieldType": "SELECT", "options": [{"value": "LEARN_MORE"}, {"value": 7}, "odd"]},
+        {"reference": "size", "fieldType": "SELECT"},
+        {"reference": 12, "fieldType": "FREETEXT"}, "not a field",
+    ],
+    "budgetOptions": [{"id": 500}, {"id": "501"}, None],
+}
+TYPES = [TYPE, {"id": 101}, {"id": 102, "name": None, "budgetOptions": [], "campaignFields": None},
+         {**TYPE, "landingPageType": "RELATIVE", "budgetOptions": None}]
+DESIRED: list[dict[str, Any]] = [
+    {},
+    {"campaignFieldValues": {"headline": {"type": "FREETEXT", "text": "ok"}, "image": {"type": "PICTURE"}},
+     "budgetOptionId": 500, "landingPage": "https://x.no"},
+    {"campaignFieldValues": {"headline": {"type": "FREETEXT", "text": "x" * 41},
+                             "description": {"type": "FREETEXT", "text": "long enough"},
+                             "cta": {"type": "SELECT", "text": "SIGN_UP"}, "size": {"type": "SELECT", "text": None},
+                             "video": {"type": "VIDEO"}, "12": {"type": "SELECT", "text": "7"},
+                             "image": {"type": "VIDEO"}},
+     "budgetOptionId": 502, "landingPage": "/relative"},
+    {"campaignFieldValues": {"cta": {"type": "SELECT", "text": "7"}}, "budgetOptionId": "501", "landingPage": 3},
+    {"campaignFieldValues": None, "budgetOptionId": 0, "landingPage": "http://x.no"},
+]
+
+
+@pytest.mark.parametrize("ctype", TYPES)
+def test_type_rules_find_what_the_reference_finds(ctype: dict[str, Any]) -> None:
+    rules = TypeRules(ctype)
+    for desired in DESIRED:
+        assert rules.problems(desired) == reference_order_problems(ctype, desired)
+        assert rules.problems(desired) == reference_order_problems(ctype, desired)  # reused: no state kept
+    assert any(TypeRules(TYPE).problems(d) for d in DESIRED)  # the corpus does find problems
+
+
+def reference_named(declared: dict[str, dict[str, Any]], field: str) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for key, desired in sorted(declared.items()):
+        name = (desired.get(field) or {}).get("name")
+        if name is not None:
+            names.setdefault(str(name), []).append(key)
+    return names
+
+
+def test_names_are_collected_as_the_sorted_pass_collected_them() -> None:
+    declared: dict[str, dict[str, Any]] = {
+        "z": {"company": {"name": "Oslo"}, "campaignType": {"id": 100}},
+        "b": {"company": {"id": 10}, "campaignType": {"name": "Listing"}},
+        "m": {"company": {"name": "Bergen"}, "campaignType": {"name": "Listing"}},
+        "a": {"company": {"name": "Oslo"}, "campaignType": {"name": 7}},
+        "c": {"company": None, "campaignType": {}},
+        "k": {"company": {"name": "Bergen"}, "campaignType": {"name": "Video"}},
+    }
+    for mapping in (declared, dict(reversed(declared.items())), {}, {"x": declared["z"]}):
+        types, companies = _names(mapping)
+        for got, want in ((types, reference_named(mapping, "campaignType")),
+                          (companies, reference_named(mapping, "company"))):
+            assert got == want and list(got.items()) == list(want.items())
