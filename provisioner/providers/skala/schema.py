@@ -115,6 +115,13 @@ class SkalaCampaign(CampaignModel):
     customBudget: Annotated[BudgetAmount, Field(description="decimal, brand currency, major units")] | None = None
     customAdPlatformTypes: list[AdPlatform] | None = Field(default=None, description="full custom budget only")
 
+    def declared(self) -> dict[str, Any]:
+        # pydantic's JSON mode writes these fields exactly as CampaignModel.declared's walk over the
+        # Python dump does (dates as ISO text, Decimal as its str; no datetimes or secrets here), in
+        # one call into pydantic-core: a cold load takes this for every order
+        declared: dict[str, Any] = self.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        return declared
+
     @classmethod
     def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
         # One budget for the order's whole flight: customBudget (decimal major units) replaces the

@@ -1,15 +1,21 @@
 """Skala's per-campaign fast paths give exactly what the straightforward code they replaced gives:
 orders read into the config vocabulary (to_live) over well-formed and odd answers, the campaign-type
-rules read once per type (TypeRules), and the names collected in one unsorted pass (prepare)."""
+rules read once per type (TypeRules), the names collected in one unsorted pass (prepare), and the
+spend commitments of budget options shared and custom budgets cached (commitments), and the declared
+values dumped by pydantic-core in JSON mode (declared)."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from provisioner.providers.base import LiveCampaign, RuleProblem
+from provisioner.providers.base import CampaignModel, LiveCampaign, RuleProblem
 from provisioner.providers.skala.resources import BUDGET, MEDIA, TypeRules, _names, to_live
+from provisioner.providers.skala.schema import SkalaCampaign
 from provisioner.providers.wire import expect_id
 
 
@@ -195,3 +201,27 @@ def test_names_are_collected_as_the_sorted_pass_collected_them() -> None:
         for got, want in ((types, reference_named(mapping, "campaignType")),
                           (companies, reference_named(mapping, "company"))):
             assert got == want and list(got.items()) == list(want.items())
+
+
+ORDER: dict[str, Any] = {"company": {"id": 10}, "campaignType": {"name": "Property listing"},
+                         "startDate": "2030-04-01", "endDate": date(2030, 4, 20), "budgetOptionId": 500}
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"landingPage": "https://example.com/ø", "company": {"name": "Oslo"}, "campaignType": {"id": 100}},
+    {"campaignFieldValues": {
+        "headline": {"type": "FREETEXT", "text": "Open house"}, "image": {"type": "PICTURE", "picture": {"id": 3301}},
+        "cta": {"type": "SELECT", "text": "LEARN_MORE"},
+        "clip": {"type": "VIDEO", "video": {"id": 9}, "audio": {"id": 8}, "text": None},
+        "rooms": {"type": "MODEL", "model": {"selectedEntries": [
+            {"campaignFieldModelEntry": {"id": 7}}, {"campaignFieldModelEntry": {"id": 8}, "position": 5}]}}}},
+    *({"budgetOptionId": None, "customBudget": amount, "customAdPlatformTypes": ["ADFORM", "FACEBOOK"]}
+      for amount in (12500.1, "12500.10", Decimal("12500.1"), 7, "1E+3", "0.01", "999999999999.99")),
+    {"customBudget": "100.50", "customAdPlatformTypes": None},
+])
+def test_declared_is_the_walk_over_the_python_dump(changes: dict[str, Any]) -> None:
+    model = SkalaCampaign.model_validate({**ORDER, **changes})
+    fast, slow = model.declared(), CampaignModel.declared(model)
+    assert fast == slow
+    assert json.dumps(fast) == json.dumps(slow)  # the same types and order, too (str, not Decimal or date)
