@@ -33,7 +33,8 @@ class SkalaSettings(MoneySettings):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built on first validation, like the campaign models: a warm load validates none of them
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Ref(_Strict):

@@ -7,6 +7,8 @@ values dumped by pydantic-core in JSON mode (declared)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -225,3 +227,14 @@ def test_declared_is_the_walk_over_the_python_dump(changes: dict[str, Any]) -> N
     fast, slow = model.declared(), CampaignModel.declared(model)
     assert fast == slow
     assert json.dumps(fast) == json.dumps(slow)  # the same types and order, too (str, not Decimal or date)
+
+
+def test_skala_models_build_their_validators_on_first_use() -> None:
+    # like the other providers' models: a warm load (and `validate` of a workspace without Skala)
+    # validates no Skala model, so importing the plugin builds none of them
+    code = ("import provisioner.providers.skala.schema as s; print(sorted(m.__name__ for m in (s.Ref, s.MediaRef, "
+            "s.ModelEntryRef, s.SelectedEntry, s.ModelValue, s.FieldValue, s.SkalaCampaign, s.SkalaSettings) "
+            "if m.__pydantic_complete__))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert SkalaCampaign.model_validate({**ORDER, "campaignFieldValues": {"h": {"type": "FREETEXT", "text": "x"}}})
