@@ -33,7 +33,7 @@ def field_digests(values: dict[str, Any]) -> dict[str, str]:
     return {name: _short_digest(value) for name, value in values.items()}
 
 
-@dataclass
+@dataclass(slots=True)  # per-campaign plan data: no per-instance __dict__
 class FieldDiff:
     path: str  # dotted, in the config vocabulary: "budget.amount"
     before: Any
@@ -44,7 +44,7 @@ class FieldDiff:
         return {"path": self.path, "before": self.before, "after": self.after, "blocked": self.blocked}
 
 
-@dataclass
+@dataclass(slots=True)
 class ResourceChange:
     key: str
     provider: str  # provider instance name
@@ -92,7 +92,7 @@ class ResourceChange:
         if slim and self.needs_nothing:
             return {"key": self.key, "provider": self.provider, "provider_type": self.provider_type,
                     "action": self.action.value, "id": self.id, "after_fields": self.field_fingerprints()}
-        data = {name: _plain_field(value) for name, value in self.__dict__.items()}  # every field, shallow
+        data = {name: _plain_field(getattr(self, name)) for name in _CHANGE_FIELDS}  # every field, shallow
         data["action"] = self.action.value
         if data.get("after_fields") is None:
             data.pop("after_fields", None)  # the full form carries `after` itself
@@ -110,6 +110,7 @@ class ResourceChange:
 # Everything but identity and values: at its default, a no-op needs nothing recorded or said.
 _SLIM_KEEPS = frozenset({"key", "provider", "provider_type", "action", "id", "before", "after", "live_fingerprint",
                          "after_fields"})
+_CHANGE_FIELDS = tuple(f.name for f in fields(ResourceChange))  # in declaration order, as __dict__ had them
 _OPTIONAL_DEFAULTS = [(f.name, f.default_factory() if f.default_factory is not MISSING else f.default)
                       for f in fields(ResourceChange) if f.name not in _SLIM_KEEPS]
 _optional_values = attrgetter(*(name for name, _ in _OPTIONAL_DEFAULTS))
@@ -123,7 +124,7 @@ def _plain_field(value: Any) -> Any:
     return value
 
 
-@dataclass
+@dataclass(slots=True)
 class DriftEntry:
     """A campaign changed outside provisioner (live differs from what was last applied), or a live
     campaign not in state looks like it (a possible duplicate, e.g. a create the platform committed late)."""
@@ -140,10 +141,13 @@ class DriftEntry:
         self.kind = DriftKind(self.kind)  # also accepts the kind's name as read from a plan file
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: _plain_field(value) for name, value in self.__dict__.items()} | {"kind": self.kind.value}
+        return {name: _plain_field(getattr(self, name)) for name in _DRIFT_FIELDS} | {"kind": self.kind.value}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DriftEntry:
         values = dict(data)
         values["diffs"] = [FieldDiff(**d) for d in values.get("diffs", [])]
         return cls(**values)
+
+
+_DRIFT_FIELDS = tuple(f.name for f in fields(DriftEntry))

@@ -244,7 +244,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass
+@dataclass(slots=True)  # one per live campaign: no per-instance __dict__
 class LiveCampaign:
     """A campaign as read from the platform, in the config vocabulary."""
 

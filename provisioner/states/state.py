@@ -17,7 +17,7 @@ from provisioner.canonical import content_hash
 PENDING, MANAGED = "pending", "managed"
 
 
-@dataclass
+@dataclass(slots=True)  # one per campaign in state: no per-instance __dict__
 class ResourceState:
     key: str
     provider: str  # the provider instance name
