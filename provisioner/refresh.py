@@ -15,6 +15,7 @@ from provisioner.errors import ProvisionerError
 from provisioner.hooks import Hook
 from provisioner.providers.base import ChecksRules, Finds, Lists, LiveCampaign, Prepares, ProviderSession, RuleCheck
 from provisioner.providers.http import HttpContext, SharedCredentials
+from provisioner.sharing import Memo, share_strings
 from provisioner.states.state import PENDING, State
 
 
@@ -99,7 +100,7 @@ def _read_instance(workspace: Workspace, state: State, sessions: Sessions, insta
             view = LiveView(instance, observable=False, reason=capabilities.why_not("read"), rules=rules)
             hook.post_refresh(instance, 0, None, not_observable=view.reason)
             return view
-        view = LiveView(instance, campaigns=cast(Lists, session).list_campaigns(), rules=rules)
+        view = LiveView(instance, campaigns=_shared(cast(Lists, session).list_campaigns()), rules=rules)
         if capabilities.adopt_by == "none" and capabilities.can("find"):
             view.pending_matches = _resolve_pending(workspace, state, cast(Finds, session), instance)
     except ProvisionerError as error:
@@ -108,6 +109,16 @@ def _read_instance(workspace: Workspace, state: State, sessions: Sessions, insta
         return LiveView(instance, error=message)
     hook.post_refresh(instance, len(view.campaigns), None)
     return view
+
+
+def _shared(campaigns: list[LiveCampaign]) -> list[LiveCampaign]:
+    """The live campaigns with their repeated strings (dates, types, statuses, account ids) as one
+    object each (sharing.py): they stay alive until the plan is made."""
+    memo: Memo = {}
+    for campaign in campaigns:
+        share_strings(campaign.fields, memo)
+        share_strings(campaign.outputs, memo)
+    return campaigns
 
 
 def _resolve_pending(workspace: Workspace, state: State, session: Finds, instance: str) -> dict[str, LiveCampaign]:

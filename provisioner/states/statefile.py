@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from provisioner.errors import StateError
+from provisioner.sharing import Memo, share_strings
 from provisioner.states.state import ResourceState, State
 
 FORMAT_VERSION = 1
@@ -69,12 +70,27 @@ def load_state(text: str, where: str) -> State:
         raise StateError(f"{where}: expected \"resources\" to be an object keyed by campaign key, "
                          f"found {_kind(entries)}")
     resources = {}
+    memo: Memo = {}
     for key, entry in entries.items():
         resource = resource_from_json(entry, f"{where}: resources.{key}")
         if resource.key != key:
             raise StateError(f"{where}: resources.{key}: its \"key\" is {resource.key!r}, not {key!r}")
+        resource.key = key  # the same string, once
+        _share(resource, memo)
         resources[key] = resource
     return State(lineage=lineage, serial=serial, resources=resources)
+
+
+def _share(resource: ResourceState, memo: Memo) -> None:
+    """The entry's repeated strings (instance, type, status, times, applied values) as one object each
+    across the state (sharing.py): most entries of a large state hold the same few."""
+    resource.provider = memo.setdefault(resource.provider, resource.provider)
+    resource.provider_type = memo.setdefault(resource.provider_type, resource.provider_type)
+    resource.status = memo.setdefault(resource.status, resource.status)
+    resource.updated_at = memo.setdefault(resource.updated_at, resource.updated_at)
+    resource.created_at = memo.setdefault(resource.created_at, resource.created_at)
+    share_strings(resource.attrs, memo)
+    share_strings(resource.outputs, memo)
 
 
 def journal_put(resource: ResourceState) -> str:

@@ -1,0 +1,38 @@
+"""One object per distinct string in per-campaign data that stays alive for a whole plan.
+
+The JSON decoder builds a new string for every string value it reads, so 50,000 campaigns that all
+start on "2030-03-01T00:00:00Z" keep 50,000 copies of it (state attrs, live pages: about a third of
+their memory). Strings are immutable, so replacing a value by an equal string already seen changes
+nothing a reader can observe; the memo lives only as long as one load or one read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Memo = dict[str, str]
+
+
+def share_strings(values: dict[str, Any], memo: Memo) -> None:
+    """Replace, in place, each string inside `values` (nested mappings and lists included) by the
+    equal string first seen in `memo`. Only values are replaced (keys are shared by the decoder),
+    never a dict's size: safe while iterating."""
+    for name, value in values.items():
+        kind = type(value)
+        if kind is str:
+            values[name] = memo.setdefault(value, value)
+        elif kind is dict:
+            share_strings(value, memo)
+        elif kind is list:
+            _share_in_list(value, memo)
+
+
+def _share_in_list(items: list[Any], memo: Memo) -> None:
+    for index, value in enumerate(items):
+        kind = type(value)
+        if kind is str:
+            items[index] = memo.setdefault(value, value)
+        elif kind is dict:
+            share_strings(value, memo)
+        elif kind is list:
+            _share_in_list(value, memo)
