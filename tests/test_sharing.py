@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 from provisioner.engine import make_plan, open_run
-from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.plans.action import Action, DriftKind
+from provisioner.plans.change import DriftEntry, FieldDiff, ResourceChange
 from provisioner.providers.base import LiveCampaign
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import refresh
