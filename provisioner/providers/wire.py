@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import AmbiguousOutcomeError, ProviderError
+from provisioner.sharing import shared_json
 
 if TYPE_CHECKING:  # annotations only: httpx loads when a client is built, not when a plugin's schema is read
     import httpx
@@ -40,7 +41,7 @@ def loads(response: httpx.Response) -> Any:
     if not response.content:
         return None
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return shared_json(json.loads(response.content, parse_float=Decimal))
     except ValueError:
         return None
 
@@ -87,7 +88,8 @@ def answer(response: httpx.Response, what: str, ambiguous: bool = False) -> Any:
     if not response.content:
         raise unexpected(what, "a JSON body", f"an empty HTTP {response.status_code} answer", ambiguous)
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        # live pages stay alive until the plan is made: their repeated strings as one object each
+        return shared_json(json.loads(response.content, parse_float=Decimal))
     except ValueError:
         kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
         raise unexpected(what, "a JSON body", f"HTTP {response.status_code} with a non-JSON body ({kind})",
