@@ -3,23 +3,25 @@
 The JSON decoder builds a new string for every string value it reads, so 50,000 campaigns that all
 start on "2030-03-01T00:00:00Z" keep 50,000 copies of it (state attrs, live pages: about a third of
 their memory). Strings are immutable, so replacing a value by an equal string already seen changes
-nothing a reader can observe; the memo lives only as long as one load or one read.
+nothing a reader can observe; the memo lives only as long as one load or one decoded answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 Memo = dict[str, str]
+_Keep = Callable[[str, str], str]  # a memo's setdefault: the equal string first seen
 
 
 def shared_json(value: Any) -> Any:
     """A decoded JSON document with its equal strings as one object each (in place; a top-level
     string is returned as it is). One memo per document: a page of 500 campaigns shares its dates."""
     if type(value) is dict:
-        share_strings(value, {})
+        _share_in_dict(value, {}.setdefault)
     elif type(value) is list:
-        _share_in_list(value, {})
+        _share_in_list(value, {}.setdefault)
     return value
 
 
@@ -27,22 +29,27 @@ def share_strings(values: dict[str, Any], memo: Memo) -> None:
     """Replace, in place, each string inside `values` (nested mappings and lists included) by the
     equal string first seen in `memo`. Only values are replaced (keys are shared by the decoder),
     never a dict's size: safe while iterating."""
+    _share_in_dict(values, memo.setdefault)
+
+
+def _share_in_dict(values: dict[str, Any], keep: _Keep) -> None:
+    # (runs for every value of every campaign: the memo's setdefault is passed down, bound once)
     for name, value in values.items():
         kind = type(value)
         if kind is str:
-            values[name] = memo.setdefault(value, value)
+            values[name] = keep(value, value)
         elif kind is dict:
-            share_strings(value, memo)
+            _share_in_dict(value, keep)
         elif kind is list:
-            _share_in_list(value, memo)
+            _share_in_list(value, keep)
 
 
-def _share_in_list(items: list[Any], memo: Memo) -> None:
+def _share_in_list(items: list[Any], keep: _Keep) -> None:
     for index, value in enumerate(items):
         kind = type(value)
         if kind is str:
-            items[index] = memo.setdefault(value, value)
+            items[index] = keep(value, value)
         elif kind is dict:
-            share_strings(value, memo)
+            _share_in_dict(value, keep)
         elif kind is list:
-            _share_in_list(value, memo)
+            _share_in_list(value, keep)

@@ -84,13 +84,15 @@ def load_state(text: str, where: str) -> State:
 def _share(resource: ResourceState, memo: Memo) -> None:
     """The entry's repeated strings (instance, type, status, times, applied values) as one object each
     across the state (sharing.py): most entries of a large state hold the same few."""
-    resource.provider = memo.setdefault(resource.provider, resource.provider)
-    resource.provider_type = memo.setdefault(resource.provider_type, resource.provider_type)
-    resource.status = memo.setdefault(resource.status, resource.status)
-    resource.updated_at = memo.setdefault(resource.updated_at, resource.updated_at)
-    resource.created_at = memo.setdefault(resource.created_at, resource.created_at)
+    keep = memo.setdefault
+    resource.provider = keep(resource.provider, resource.provider)
+    resource.provider_type = keep(resource.provider_type, resource.provider_type)
+    resource.status = keep(resource.status, resource.status)
+    resource.updated_at = keep(resource.updated_at, resource.updated_at)
+    resource.created_at = keep(resource.created_at, resource.created_at)
     share_strings(resource.attrs, memo)
-    share_strings(resource.outputs, memo)
+    if resource.outputs:
+        share_strings(resource.outputs, memo)
 
 
 def journal_put(resource: ResourceState) -> str:
