@@ -18,10 +18,11 @@ _Keep = Callable[[str, str], str]  # a memo's setdefault: the equal string first
 def shared_json(value: Any) -> Any:
     """A decoded JSON document with its equal strings as one object each (in place; a top-level
     string is returned as it is). One memo per document: a page of 500 campaigns shares its dates."""
+    memo: Memo = {}
     if type(value) is dict:
-        _share_in_dict(value, {}.setdefault)
+        _share_in_dict(value, memo.setdefault)
     elif type(value) is list:
-        _share_in_list(value, {}.setdefault)
+        _share_in_list(value, memo.setdefault)
     return value
 
 
