@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
-from provisioner.applier import Applier, ApplyReport
 from provisioner.collector import collector_paused
 from provisioner.config.models import ProviderInstance, Workspace
 from provisioner.config.workspace import load_workspace
@@ -27,13 +27,15 @@ from provisioner.plans.change import ResourceChange, field_digests
 from provisioner.plans.plan import NORMAL, Plan
 from provisioner.plans.projection import MISSING, differences
 from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
-from provisioner.policy import evaluate
 from provisioner.providers.http import HttpContext
 from provisioner.refresh import Sessions, refresh
 from provisioner.sandboxing import Sandboxes
 from provisioner.spend import currency_of
 from provisioner.states.backend import StateBackend, local_state_dir, state_backend_for
 from provisioner.targeting import Targeting, targeted_instances
+
+if TYPE_CHECKING:  # a plan never applies: the applier loads in apply_plan
+    from provisioner.applier import ApplyReport
 
 
 @dataclass
@@ -97,9 +99,14 @@ def make_plan(run: Run, mode: str = NORMAL, prune: bool = False, hook: Hook | No
     if problems:  # raised before anything is written anywhere: bad input, with file and line
         raise ConfigError(problems)
     if mode == NORMAL:
-        currencies = {name: currency_of(run.workspace, name) for name in run.workspace.providers}
-        plan.policy = evaluate(run.workspace.policy, plan.spend, plan.spend_campaigns, currencies,
-                               allow_spend_increase)
+        if run.workspace.policy is None:  # no rules, no outcomes (and no policy module to import)
+            plan.policy = []
+        else:
+            from provisioner.policy import evaluate
+
+            currencies = {name: currency_of(run.workspace, name) for name in run.workspace.providers}
+            plan.policy = evaluate(run.workspace.policy, plan.spend, plan.spend_campaigns, currencies,
+                                   allow_spend_increase)
         plan.allow_spend_increase = allow_spend_increase
     return plan
 
@@ -185,6 +192,8 @@ def apply_plan(run: Run, plan: Plan, hook: Hook | None = None, applied_by: dict[
     """Execute `plan`; the caller holds the state lock. State is compacted at the end. Every entry
     the apply writes records `applied_by` (the commit and CI run), when given. Setting `cancel`
     (from another thread or a signal handler) stops new requests; the report says so."""
+    from provisioner.applier import Applier
+
     try:
         return Applier(run.workspace, run.statemgr, run.sessions, hook, applied_by, cancel).apply(plan)
     finally:

@@ -1,6 +1,8 @@
 """Start-up stays lean (issue 12): `validate` imports no module it does not use. The policy model,
 the plan's classes, deepdiff, httpx, rich and difflib load only where a run needs
-them, and a workspace loaded from its cache does not import the YAML parser."""
+them, and a workspace loaded from its cache does not import the YAML parser. `plan` imports no
+applier, no view of another format, no plan-file writer with --no-save and no policy module
+without a `policy:` section."""
 
 from __future__ import annotations
 
@@ -29,13 +31,26 @@ VALIDATE_THEN_LIST = (
 )
 
 
+# Never needed by a text `plan --no-save` of a workspace without a `policy:` section.
+NOT_FOR_PLAN = ("provisioner.applier", "provisioner.views.markdown", "provisioner.views.jsonview",
+                "provisioner.plans.planfile", "provisioner.policy", "rich", "deepdiff")
+
+COMMAND_THEN_LIST = VALIDATE_THEN_LIST.replace("['validate', sys.argv[1]]", "sys.argv[1:]")
+
+
+def _imports(*argv: str) -> tuple[str, str, set[str]]:
+    """The command's exit code, its output and every module it imported."""
+    run = subprocess.run([sys.executable, "-c", COMMAND_THEN_LIST, *argv], capture_output=True, text=True, check=True)
+    *output, last = run.stdout.strip().splitlines()
+    code, *modules = last.split(" ")
+    return code, "\n".join(output), set(modules)
+
+
 def _validate_imports(workspace: Path) -> set[str]:
-    run = subprocess.run([sys.executable, "-c", VALIDATE_THEN_LIST, str(workspace)],
-                         capture_output=True, text=True, check=True)
-    assert "Valid: 4 campaign(s)" in run.stdout
-    code, *modules = run.stdout.strip().splitlines()[-1].split(" ")
+    code, output, modules = _imports("validate", str(workspace))
+    assert "Valid: 4 campaign(s)" in output
     assert code == "0"
-    return set(modules)
+    return modules
 
 
 def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -60,3 +75,22 @@ def test_a_policy_section_still_loads_the_policy_model(tmp_path: Path) -> None:
     shutil.copytree(REPO / "examples" / "quickstart", workspace, ignore=shutil.ignore_patterns(".provisioner"))
     (workspace / "policy.yaml").write_text("policy:\n  allowed_currencies: [EUR]\n")
     assert "provisioner.policy" in _validate_imports(workspace)
+
+
+def test_a_text_plan_imports_no_applier_other_views_plan_writer_or_policy(tmp_path: Path) -> None:
+    workspace = tmp_path / "quickstart"
+    shutil.copytree(REPO / "examples" / "quickstart", workspace, ignore=shutil.ignore_patterns(".provisioner"))
+
+    code, output, modules = _imports("plan", str(workspace), "--no-save")
+    assert code == "0"
+    assert "Plan: 4 to create" in output  # the plan was made and rendered
+    assert _loaded(modules, NOT_FOR_PLAN) == []
+    assert {"provisioner.engine", "provisioner.views.human", "provisioner.sandbox"} <= modules
+
+    # what those modules are for still loads where it is used
+    _, _, saved = _imports("--quiet", "plan", str(workspace), "--format", "markdown",
+                           "--out", str(tmp_path / "plan.json"))
+    assert (tmp_path / "plan.json").exists()
+    assert {"provisioner.views.markdown", "provisioner.plans.planfile"} <= saved
+    (workspace / "policy.yaml").write_text("policy:\n  allowed_currencies: [EUR]\n")
+    assert "provisioner.policy" in _imports("plan", str(workspace), "--no-save")[2]

@@ -10,11 +10,9 @@ from provisioner.commands.output import err, note, out, out_diff, progress_hook
 from provisioner.engine import make_plan, open_run
 from provisioner.environment import Environment
 from provisioner.plans.plan import NORMAL, REFRESH_ONLY, Plan
-from provisioner.plans.planfile import write_plan
-from provisioner.policy import SPEND_RULES
 from provisioner.sandboxing import Sandboxes
 from provisioner.targeting import Targeting
-from provisioner.views import human, jsonview, markdown
+from provisioner.views import human
 
 
 def default_plan_path(paths: list[str]) -> Path:
@@ -25,9 +23,14 @@ def default_plan_path(paths: list[str]) -> Path:
 
 def render(plan: Plan, fmt: str, full_plan_url: str | None = None, plan_path: str | None = None) -> str:
     """`plan_path` and `full_plan_url` say where the whole plan is when a markdown comment leaves some out."""
+    # the other formats' views load only when asked for
     if fmt == "json":
+        from provisioner.views import jsonview
+
         return jsonview.render_plan(plan)
     if fmt == "markdown":
+        from provisioner.views import markdown
+
         render_markdown = markdown.render_drift if plan.mode == REFRESH_ONLY else markdown.render_plan
         return render_markdown(plan, full_plan_url=full_plan_url, plan_path=plan_path)
     return human.render_drift(plan) if plan.mode == REFRESH_ONLY else human.render_plan(plan)
@@ -73,6 +76,8 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
     target = Path(out_path) if out_path else default_plan_path(paths)
     show(render(result, fmt, full_plan_url, str(target) if save else None), fmt)
     if save:
+        from provisioner.plans.planfile import write_plan
+
         write_plan(result, target)
         if result.blocked_by_policy:
             note(f"Saved the plan to {target}; the workspace's policy blocks it, so apply refuses it.")
@@ -89,6 +94,8 @@ def plan(paths: list[str], out_path: str | None, fmt: str, detailed_exitcode: bo
 
 def policy_refusal(plan: Plan) -> str:
     """What to do about a plan the policy blocks."""
+    from provisioner.policy import SPEND_RULES
+
     rules = ", ".join(sorted({o.rule for o in plan.blocked_by_policy}))
     overridable = all(o.rule in SPEND_RULES for o in plan.blocked_by_policy)
     fix = ("raise the limit in `policy:`, or re-plan with --allow-spend-increase and apply that plan with "

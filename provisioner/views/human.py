@@ -4,8 +4,8 @@ like Terraform."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from provisioner.applier import ApplyReport
 from provisioner.plans.action import Action, DriftKind
 from provisioner.plans.change import DriftEntry, ResourceChange
 from provisioner.plans.plan import Plan
@@ -14,6 +14,9 @@ from provisioner.plans.staleness import FieldChange, StaleKind, Staleness
 from provisioner.states.state import PENDING, ResourceState
 from provisioner.views.common import show, summary_line
 from provisioner.views.money import policy_text, spend_text
+
+if TYPE_CHECKING:  # a plan renders without the applier; a report arrives with it loaded
+    from provisioner.applier import ApplyReport
 
 
 def render_plan(plan: Plan) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
-from provisioner.applier import ApplyReport
 from provisioner.plans.plan import Plan
 from provisioner.plans.planfile import plan_document
 from provisioner.states.state import ResourceState
+
+if TYPE_CHECKING:  # a plan renders without the applier; a report arrives with it loaded
+    from provisioner.applier import ApplyReport
 
 
 def render_plan(plan: Plan) -> str:
