@@ -69,7 +69,10 @@ def project(live: Any, desired: Any) -> Any:
     """The part of `live` that `desired` declares (nested mappings are narrowed key by key)."""
     if isinstance(desired, dict) and isinstance(live, dict):
         # leaves are taken as they are: a call per nested mapping only (this runs for every campaign)
-        return {k: project(live.get(k), v) if isinstance(v, dict) else live.get(k) for k, v in desired.items()}
+        narrowed = {k: project(live.get(k), v) if isinstance(v, dict) else live.get(k) for k, v in desired.items()}
+        if narrowed.keys() == live.keys() and all(narrowed[k] is live[k] for k in narrowed):
+            return live  # narrowing left it as it was: the live mapping itself, not a copy kept per campaign
+        return narrowed
     return live
 
 
