@@ -25,9 +25,17 @@ def _checksum(body: dict[str, Any]) -> str:
 def plan_text(plan: Plan, slim: bool = True) -> str:
     """The plan file's text: the body's canonical JSON (the bytes the checksum is computed on,
     written by the C encoder in one pass) with the checksum added as the last member."""
-    canonical = canonical_json(plan.to_dict(slim))  # Decimals etc. → their JSON (string) forms
-    checksum = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-    return f'{canonical[:-1]},"checksum":"{checksum}"}}\n'
+    body, tail = _plan_bytes(plan, slim)
+    return (bytes(body) + tail).decode("utf-8")
+
+
+def _plan_bytes(plan: Plan, slim: bool) -> tuple[memoryview, bytes]:
+    """The plan file as (the body's canonical JSON without its closing brace, the checksum member
+    and the rest): written as two parts, a 50,000-campaign plan is held in memory once, not three
+    times (text, its UTF-8 bytes, the text with the checksum)."""
+    body = canonical_json(plan.to_dict(slim)).encode()  # Decimals etc. → their JSON (string) forms
+    checksum = "sha256:" + hashlib.sha256(body).hexdigest()
+    return memoryview(body)[:-1], f',"checksum":"{checksum}"}}\n'.encode()
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -41,7 +49,10 @@ def write_plan(plan: Plan, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(plan_text(plan), "utf-8")
+        body, tail = _plan_bytes(plan, slim=True)
+        with open(tmp, "wb") as out:
+            out.write(body)
+            out.write(tail)
         os.replace(tmp, path)
     except OSError as error:
         with contextlib.suppress(OSError):  # a half-written temporary file is never a plan

@@ -101,3 +101,16 @@ def test_the_checksum_is_over_the_canonical_body(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "p.json").read_text())
     checksum = data.pop("checksum")
     assert checksum == _checksum(data)
+
+
+def test_the_file_is_the_plan_text_byte_for_byte(tmp_path: Path) -> None:
+    """write_plan streams the body and the checksum (one copy of a large plan in memory); the bytes
+    are exactly `plan_text`'s, non-ASCII names included (escaped by the canonical JSON)."""
+    from provisioner.plans.planfile import plan_text
+
+    plan = _plan()
+    plan.changes[0].after = {"name": "Frühling ☀"}
+    write_plan(plan, tmp_path / "p.json")
+    written = (tmp_path / "p.json").read_bytes()
+    assert written == plan_text(plan).encode("utf-8")
+    assert written.endswith(b'"}\n') and read_plan(tmp_path / "p.json").to_dict() == plan.to_dict()
