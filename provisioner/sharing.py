@@ -19,38 +19,24 @@ def shared_json(value: Any) -> Any:
     """A decoded JSON document with its equal strings as one object each (in place; a top-level
     string is returned as it is). One memo per document: a page of 500 campaigns shares its dates."""
     memo: Memo = {}
-    if type(value) is dict:
-        _share_in_dict(value, memo.setdefault)
-    elif type(value) is list:
-        _share_in_list(value, memo.setdefault)
+    if type(value) in (dict, list):
+        _share(value, memo.setdefault)
     return value
 
 
 def share_strings(values: dict[str, Any], memo: Memo) -> None:
     """Replace, in place, each string inside `values` (nested mappings and lists included) by the
     equal string first seen in `memo`. Only values are replaced (keys are shared by the decoder),
-    never a dict's size: safe while iterating."""
-    _share_in_dict(values, memo.setdefault)
+    never a container's size: safe while iterating."""
+    _share(values, memo.setdefault)
 
 
-def _share_in_dict(values: dict[str, Any], keep: _Keep) -> None:
+def _share(container: dict[str, Any] | list[Any], keep: _Keep) -> None:
     # (runs for every value of every campaign: the memo's setdefault is passed down, bound once)
-    for name, value in values.items():
+    slots: Any = container.items() if type(container) is dict else enumerate(container)
+    for slot, value in slots:
         kind = type(value)
         if kind is str:
-            values[name] = keep(value, value)
-        elif kind is dict:
-            _share_in_dict(value, keep)
-        elif kind is list:
-            _share_in_list(value, keep)
-
-
-def _share_in_list(items: list[Any], keep: _Keep) -> None:
-    for index, value in enumerate(items):
-        kind = type(value)
-        if kind is str:
-            items[index] = keep(value, value)
-        elif kind is dict:
-            _share_in_dict(value, keep)
-        elif kind is list:
-            _share_in_list(value, keep)
+            container[slot] = keep(value, value)
+        elif kind is dict or kind is list:
+            _share(value, keep)

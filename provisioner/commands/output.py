@@ -3,7 +3,6 @@ global options (`--quiet`, `--no-color`, `--log-format`) and NO_COLOR."""
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 import sys
@@ -103,9 +102,6 @@ class CommandHook(Hook):
         self.progress.post_refresh(instance, count, error, not_observable)
 
     def post_refresh_all(self) -> None:
-        # Config, state and live data are long-lived and acyclic: moving them out of the cyclic GC's
-        # generations keeps planning linear (otherwise each collection rescans the growing heap).
-        gc.freeze()
         self.progress.post_refresh_all()
 
     def start_apply(self, total: int) -> None:

@@ -36,12 +36,18 @@ def json_request(body: Any) -> dict[str, Any]:
     return {"content": dumps(body), "headers": {"content-type": "application/json"}}
 
 
+def _decoded(content: bytes) -> Any:
+    """A JSON body with exact decimals; live pages stay alive until the plan is made, so their
+    repeated strings are kept as one object each."""
+    return shared_json(json.loads(content, parse_float=Decimal))
+
+
 def loads(response: httpx.Response) -> Any:
     """The response's JSON with every non-integer number as Decimal; None for an empty body."""
     if not response.content:
         return None
     try:
-        return shared_json(json.loads(response.content, parse_float=Decimal))
+        return _decoded(response.content)
     except ValueError:
         return None
 
@@ -88,8 +94,7 @@ def answer(response: httpx.Response, what: str, ambiguous: bool = False) -> Any:
     if not response.content:
         raise unexpected(what, "a JSON body", f"an empty HTTP {response.status_code} answer", ambiguous)
     try:
-        # live pages stay alive until the plan is made: their repeated strings as one object each
-        return shared_json(json.loads(response.content, parse_float=Decimal))
+        return _decoded(response.content)
     except ValueError:
         kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
         raise unexpected(what, "a JSON body", f"HTTP {response.status_code} with a non-JSON body ({kind})",
