@@ -245,12 +245,9 @@ class Planner:
         the YAML declares, with no `ignore:`, launch switch or `protect` change to weigh. The full
         comparison below gives such a campaign exactly this no-op; this only skips its work."""
         return (resource is not None and resource.key in self._as_applied and campaign.launch != PAUSED
-                and resource.protected == campaign.protect and not self._has_ignore_rules(campaign)
+                and resource.protected == campaign.protect and not self.workspace.has_ignore_rules(campaign)
                 and (resource.attrs == declared  # (as the full comparison, plain equality first)
                      or (resource.attrs.keys() == declared.keys() and same(resource.attrs, declared))))
-
-    def _has_ignore_rules(self, campaign: CampaignConfig) -> bool:
-        return bool(campaign.ignore or self.workspace.ignore or self.workspace.providers[campaign.instance].ignore)
 
     def _observed(self, found: LiveCampaign, resource: ResourceState | None) -> Observed:
         created = parse_moment(resource.created_at) if resource and resource.created_at else None

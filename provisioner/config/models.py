@@ -141,6 +141,11 @@ class Workspace:
         provider = self.providers.get(instance)
         return combine(campaign.ignore if campaign else (), provider.ignore if provider else (), self.ignore)
 
+    def has_ignore_rules(self, campaign: CampaignConfig) -> bool:
+        """Whether `ignore_rules` gives the campaign any rule (asked for every campaign: no rules built)."""
+        provider = self.providers.get(campaign.instance)
+        return bool(campaign.ignore or (provider and provider.ignore) or self.ignore)
+
     def campaigns_of(self, instance: str) -> list[CampaignConfig]:
         return [c for c in self.campaigns.values() if c.instance == instance]
 
