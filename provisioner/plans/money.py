@@ -119,7 +119,10 @@ class SpendLine:
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "currency": self.currency, "period": self.period,
-                "before": str(self.before), "after": str(self.after), "delta": str(self.delta),
+                "before": str(self.before), "after": str(self.after),
+                # none where a campaign goes uncapped: an increase with no limit is not a number,
+                # and the capped totals alone would read as a saving
+                "delta": None if self.newly_unbounded else str(self.delta),
                 "unbounded": self.unbounded, "unbounded_before": self.unbounded_before,
                 "unknown_before": self.unknown_before, "unknown_after": self.unknown_after,
                 "starts": self.starts, "stops": self.stops, "newly_unbounded": self.newly_unbounded}
