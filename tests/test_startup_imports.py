@@ -6,6 +6,7 @@ without a `policy:` section."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,20 @@ VALIDATE_THEN_LIST = (
     "print(code, ' '.join(sorted(m for m, module in sys.modules.items() if module is not None)))\n"
 )
 
+
+# Never needed by `validate` of a workspace its load cache vouches for: neither pydantic, the plugins
+# (their code is in the cache's key), the YAML parser nor importlib.metadata (the entry points are
+# read from entry_points.txt).
+NOT_FOR_WARM_VALIDATE = ("yaml", "pydantic", "pydantic_core", "importlib.metadata", "provisioner.providers.topsort",
+                         "provisioner.providers.criteo", "provisioner.providers.base", "provisioner.config.workspace",
+                         "iso4217")
+
+LOAD_THEN_LIST = (
+    "import sys\n"
+    "from provisioner.config.workspace import load_workspace\n"
+    "load_workspace([sys.argv[1]])\n"
+    "print(' '.join(sorted(m for m, module in sys.modules.items() if module is not None)))\n"
+)
 
 # Never needed by a text `plan --no-save` of a workspace without a `policy:` section.
 NOT_FOR_PLAN = ("provisioner.applier", "provisioner.views.markdown", "provisioner.views.jsonview",
@@ -68,9 +83,45 @@ def test_validate_imports_only_what_it_uses_and_a_warm_load_no_yaml_parser(tmp_p
                   or m.split(".")[2:3] in (["skala"], ["sessionm"], ["targeter"])) == []
     assert "yaml" in cold and "pydantic" in cold  # the check sees real imports
 
-    warm = _validate_imports(workspace)  # from the cache
-    assert _loaded(warm, (*NOT_FOR_VALIDATE, "yaml")) == []
-    assert "provisioner.config.marked" in warm
+    warm = _validate_imports(workspace)  # answered from the load cache
+    assert _loaded(warm, (*NOT_FOR_VALIDATE, *NOT_FOR_WARM_VALIDATE)) == []
+    assert "provisioner.config.sources" in warm  # the check sees real imports
+
+    # the loader itself (what plan uses) still loads a warm workspace without the YAML parser
+    loaded = subprocess.run([sys.executable, "-c", LOAD_THEN_LIST, str(workspace)], capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert "yaml" not in loaded and "provisioner.config.marked" in loaded
+
+
+def test_a_warm_validate_answers_as_the_full_load_does(tmp_path: Path) -> None:
+    """The warm path gives the full load's output and exit code; without a cache entry for exactly
+    these inputs (another value of a referenced variable, --skip-secrets) the full load answers."""
+    workspace = tmp_path / "quickstart"
+    shutil.copytree(REPO / "examples" / "quickstart", workspace, ignore=shutil.ignore_patterns(".provisioner"))
+    providers = workspace / "providers.yaml"
+    providers.write_text(providers.read_text().replace(
+        "    currency: EUR                # no API",
+        "    api_key: ${env:STARTUP_TEST_KEY}\n    currency: EUR                # no API"))
+
+    def run(*argv: str, key: str = "k-1") -> tuple[str, str, set[str]]:
+        env = {**os.environ, "STARTUP_TEST_KEY": key}
+        done = subprocess.run([sys.executable, "-c", COMMAND_THEN_LIST, *argv], capture_output=True, text=True,
+                              check=True, env=env)
+        *output, last = done.stdout.strip().splitlines()
+        code, *modules = last.split(" ")
+        return code, "\n".join(output) + done.stderr, set(modules)
+
+    cold = run("validate", str(workspace))
+    assert cold[0] == "0" and "Valid: 4 campaign(s), 2 provider instance(s) in 2 file(s)." in cold[1]
+    warm = run("validate", str(workspace))
+    assert warm[:2] == cold[:2]
+    assert "pydantic" in cold[2] and "pydantic" not in warm[2]
+    for argv, key in ((("validate", str(workspace)), "k-2"), (("validate", "--skip-secrets", str(workspace)), "k-1")):
+        other = run(*argv, key=key)  # another cache key: the full load decides, as before
+        assert other[:2] == cold[:2] and "pydantic" in other[2]
+    unset = subprocess.run([sys.executable, "-m", "provisioner", "validate", str(workspace)], capture_output=True,
+                           text=True, env={k: v for k, v in os.environ.items() if k != "STARTUP_TEST_KEY"})
+    assert unset.returncode == 1 and "STARTUP_TEST_KEY" in unset.stderr
 
 
 def test_a_policy_section_still_loads_the_policy_model(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.cache import cache_key, plain, read_cache, write_cache
+from provisioner.config.cache import plain, read_cache, write_cache
 from provisioner.config.marked import MarkedDict, YamlError  # the YAML parser loads only when a file is parsed
 from provisioner.config.models import (
     ACTIVE,
@@ -26,6 +26,7 @@ from provisioner.config.models import (
     Workspace,
 )
 from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_secret_field, resolve_reference
+from provisioner.config.sources import STATE_ENV, STATE_KEYS, collect_files, load_key, read_file, workspace_root
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
 from provisioner.ignore import unknown_top_level
@@ -47,16 +48,11 @@ UNRESOLVED = "unresolved-secret-reference"
 def is_env_reference(value: object) -> bool:
     return isinstance(value, str) and bool(ENV_REFERENCE.match(value))
 STATE_BACKENDS = ("local", "postgres")
-STATE_KEYS = ("backend", "path", "dsn", "workspace")
-# CI sets these to point a workspace at shared state without editing its YAML; they win over it.
-STATE_ENV = {"backend": "PROVISIONER_STATE_BACKEND", "dsn": "PROVISIONER_STATE_DSN",
-             "workspace": "PROVISIONER_STATE_WORKSPACE"}
 # Keys become URL path segments and ids on the platforms (SessionM's permalink, Topsort's external
 # id): "." and ".." (any key of dots only) would be resolved as path steps, so a key needs a letter,
 # digit, '_' or '-' besides its dots.
 KEY_PATTERN = re.compile(r"^(?!\.+$)[A-Za-z0-9._-]{1,64}$")
 KEY_RULE = "must be 1-64 letters, digits, '.', '_' or '-', and not only dots"
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 class _Loader:
@@ -77,10 +73,9 @@ class _Loader:
 
     def load(self, paths: list[Path]) -> Workspace:
         files = self._collect(paths)
-        root = paths[0] if paths and paths[0].is_dir() else (paths[0].parent if paths else Path("."))
+        root = workspace_root(paths)
         contents = [(f, self._read(f)) for f in files]
-        environ = os.environ if self.environ is None else self.environ
-        key = cache_key(contents, environ, tuple(STATE_ENV.values()), self.require_secrets)
+        key = load_key(contents, self.environ, self.require_secrets)
         if not self.diagnostics:
             cached = read_cache(root, key)
             warm = self._from_cache(cached, root, files) if cached is not None else None
@@ -95,11 +90,10 @@ class _Loader:
         return workspace
 
     def _read(self, file: Path) -> bytes:
-        try:
-            return file.read_bytes()
-        except OSError as error:
-            self.error(f"cannot read this file ({error.strerror or error})", file, None)
-            return b""
+        data, problem = read_file(file)
+        if problem is not None:
+            self.error(*problem, None)
+        return data
 
     def _from_cache(self, cached: dict[str, Any], root: Path, files: list[Path]) -> Workspace | None:
         """The workspace from the cache, provider and state settings resolved and validated now;
@@ -230,17 +224,9 @@ class _Loader:
         return moves
 
     def _collect(self, paths: list[Path]) -> list[Path]:
-        files: list[Path] = []
-        for path in paths:
-            if path.is_dir():
-                found = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
-                if not found:
-                    self.error("no .yaml or .yml files in this directory", path, None)
-                files.extend(found)
-            elif path.is_file():
-                files.append(path)
-            else:
-                self.error("no such file or directory", path, None)
+        files, problems = collect_files(paths)
+        for summary, path in problems:
+            self.error(summary, path, None)
         if self.diagnostics:
             raise ConfigError(self.diagnostics)
         return files
