@@ -58,6 +58,22 @@ def test_one_verifying_tls_context_per_run() -> None:
         client.close()
 
 
+def test_a_loopback_http_client_loads_no_ca_bundle_and_trusts_no_certificate() -> None:
+    """Plain http (loopback only) never makes a TLS connection: no CA bundle is loaded for it, and
+    the context it holds still verifies, trusting no CA, so an https URL through it would fail closed."""
+    import ssl
+
+    shared = SharedCredentials()
+    client = CriteoClient(_criteo("s3cret-one", base_url="http://127.0.0.1:9"), HttpContext(shared=shared))
+    tls = client.api.http._transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert shared._tls is None  # the run's CA bundle was not loaded
+    assert tls.verify_mode is ssl.CERT_REQUIRED and tls.check_hostname and tls.cert_store_stats()["x509_ca"] == 0
+    client.close()
+    https = CriteoClient(_criteo("s3cret-one"), HttpContext(shared=shared))
+    assert https.api.http._transport._pool._ssl_context is shared._tls is not None  # type: ignore[attr-defined]
+    https.close()
+
+
 def test_a_shared_limiter_keeps_the_strictest_declared_limit() -> None:
     sleeps: list[float] = []
     shared = SharedCredentials()
