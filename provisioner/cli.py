@@ -3,19 +3,19 @@ exit code. Errors the user can fix are printed without a traceback and exit 1.""
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from provisioner import environment, exitcodes
+from provisioner import exitcodes
 from provisioner.commands.lazy import LazyModule
-from provisioner.commands.output import OutputOptions, configure, err, out, report_config_error
-from provisioner.environment import read_environment
-from provisioner.errors import ConfigError, ProvisionerError
-from provisioner.targeting import Targeting
+
+if TYPE_CHECKING:  # loaded when a command runs: `--help` needs none of them
+    from provisioner.environment import Environment
+    from provisioner.targeting import Targeting
 
 # Each command's module (and what it imports: httpx, pydantic, the providers) loads when that
 # command runs, so `--help` starts about as fast as the interpreter.
@@ -61,7 +61,22 @@ exclude_option = click.option("--exclude", "excludes", multiple=True, metavar="K
 
 
 def _targeting(targets: tuple[str, ...], excludes: tuple[str, ...]) -> Targeting:
+    from provisioner.targeting import Targeting
+
     return Targeting(targets, excludes)
+
+
+def read_environment() -> Environment:
+    """What the commands read from os.environ (environment.py), read when a command runs."""
+    from provisioner.environment import read_environment
+
+    return read_environment()
+
+
+def err(message: str) -> None:
+    from provisioner.commands.output import err
+
+    err(message)
 
 
 class _Seconds(click.FloatRange):
@@ -95,17 +110,24 @@ class _Group(click.Group):
         except click.UsageError as error:
             error.show()
             sys.exit(1)
-        except ProvisionerError as error:  # raised before a command's own handler (the environment)
-            err(f"Error: {error}")
-            sys.exit(1)
         except click.Abort as error:  # click turns Ctrl-C (and EOF at a prompt) into Abort
             interrupted = isinstance(error.__cause__ or error.__context__, KeyboardInterrupt)
             err("Interrupted." if interrupted else "Aborted.")
             sys.exit(exitcodes.INTERRUPTED if interrupted else exitcodes.ERROR)
+        except Exception as error:
+            from provisioner.errors import ProvisionerError
+
+            if not isinstance(error, ProvisionerError):
+                raise
+            err(f"Error: {error}")  # raised before a command's own handler (the environment)
+            sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
 
 def _run(function, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    from provisioner.commands.output import report_config_error
+    from provisioner.errors import ConfigError, ProvisionerError
+
     try:
         code = function(*args, **kwargs)
     except ConfigError as error:
@@ -133,6 +155,9 @@ def main(quiet: bool, no_color: bool, log_format: str) -> None:
 
     Global options go before the command: `provisioner --quiet plan WS`.
     """
+    from provisioner import environment
+    from provisioner.commands.output import OutputOptions, configure
+
     configure(OutputOptions(quiet=quiet, color=not (no_color or environment.no_color()), log_format=log_format))
 
 
@@ -239,6 +264,9 @@ def show(paths: tuple[str, ...], fmt: str, full_plan_url: str | None) -> None:
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
 def schema(out_path: str | None) -> None:
     """Write the JSON Schema of workspace files (for editor completion and checking)."""
+    import json
+
+    from provisioner.commands.output import out
     from provisioner.config.jsonschema import workspace_schema
 
     text = json.dumps(workspace_schema(), indent=1)

@@ -148,3 +148,13 @@ def test_a_text_plan_imports_no_applier_other_views_plan_writer_or_policy(tmp_pa
     assert {"provisioner.views.markdown", "provisioner.plans.planfile"} <= saved
     (workspace / "policy.yaml").write_text("policy:\n  allowed_currencies: [EUR]\n")
     assert "provisioner.policy" in _imports("plan", str(workspace), "--no-save")[2]
+
+
+def test_help_imports_no_command_machinery() -> None:
+    """`--help` only parses: the environment, output, errors, targeting and JSON load when a command runs."""
+    code, output, modules = _imports("--help")
+    assert code == "0" and "Usage:" in output
+    assert _loaded(modules, ("provisioner.environment", "provisioner.commands.output", "provisioner.errors",
+                             "provisioner.targeting", "provisioner.sandboxing", "provisioner.views", "json",
+                             "pydantic")) == []
+    assert "provisioner.cli" in modules  # the check sees real imports
