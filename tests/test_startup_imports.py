@@ -17,8 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Never needed by `validate` of a valid workspace without a `policy:` section (top-level names, or
 # provisioner modules and everything under them).
 NOT_FOR_VALIDATE = ("deepdiff", "httpx", "rich", "difflib", "provisioner.policy",
-                    "provisioner.plans", "provisioner.spend", "provisioner.planner", "provisioner.engine",
-                    "iso4217")  # the currency table is read from the package's table.xml
+                    "provisioner.plans", "provisioner.spend", "provisioner.planner", "provisioner.engine")
 
 # Runs the real command in-process, then lists every imported module (a None entry blocks an import:
 # provisioner puts httpx._main there before httpx could load).
@@ -37,7 +36,8 @@ VALIDATE_THEN_LIST = (
 # (their code is in the cache's key), the YAML parser nor importlib.metadata (the entry points are
 # read from entry_points.txt).
 NOT_FOR_WARM_VALIDATE = ("yaml", "pydantic", "pydantic_core", "importlib.metadata", "provisioner.providers.topsort",
-                         "provisioner.providers.criteo", "provisioner.providers.base", "provisioner.config.workspace")
+                         "provisioner.providers.criteo", "provisioner.providers.base", "provisioner.config.workspace",
+                         "iso4217")
 
 LOAD_THEN_LIST = (
     "import sys\n"
@@ -48,7 +48,7 @@ LOAD_THEN_LIST = (
 
 # Never needed by a text `plan --no-save` of a workspace without a `policy:` section.
 NOT_FOR_PLAN = ("provisioner.applier", "provisioner.views.markdown", "provisioner.views.jsonview",
-                "provisioner.plans.planfile", "provisioner.policy", "rich", "deepdiff", "iso4217")
+                "provisioner.plans.planfile", "provisioner.policy", "rich", "deepdiff")
 
 COMMAND_THEN_LIST = VALIDATE_THEN_LIST.replace("['validate', sys.argv[1]]", "sys.argv[1:]")
 

@@ -40,37 +40,10 @@ def money_check(places: int, below: Decimal, positive: bool = False) -> Callable
 def _exponents() -> dict[str, int]:
     """ISO 4217's active codes → number of minor-unit digits, from the `iso4217` package (ISO's own
     published table). Codes without a minor unit (gold XAU, SDR XDR, the test code XTS) are left
-    out: no budget is kept in them. Read on first use: most commands never need it."""
-    table = _table_xml()
-    if table is not None:
-        return table
+    out: no budget is kept in them. Imported on first use: most commands never need it."""
     import iso4217
 
     return {c.code: c.exponent for c in iso4217.Currency if c.exponent is not None}
-
-
-def _table_xml() -> dict[str, int] | None:
-    """The same mapping read straight from the package's table.xml, as the package reads it (the
-    first entry of a code decides; a code needs a number and digits for its minor unit): importing
-    the package builds an Enum of every code, ~10 ms of every plan. None where the file is not there."""
-    import os
-    from importlib.util import find_spec
-    from xml.etree.ElementTree import ParseError, parse
-
-    spec = find_spec("iso4217")
-    for directory in (spec and spec.submodule_search_locations) or ():
-        try:
-            root = parse(os.path.join(directory, "table.xml")).getroot()
-        except (OSError, ParseError):
-            continue
-        first: dict[str | None, tuple[str | None, str | None]] = {}
-        for entry in root.iterfind("CcyTbl/CcyNtry"):
-            code, number, minor = (None if (text := entry.findtext(tag)) is None else text.strip()
-                                   for tag in ("Ccy", "CcyNbr", "CcyMnrUnts"))
-            first.setdefault(code, (number, minor))
-        return {code: int(minor) for code, (number, minor) in first.items()
-                if code is not None and number is not None and minor is not None and minor.isdigit()}
-    return None
 
 
 def exponent(currency: str) -> int:
