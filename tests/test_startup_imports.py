@@ -33,8 +33,8 @@ VALIDATE_THEN_LIST = (
 
 
 # Never needed by `validate` of a workspace its load cache vouches for: neither pydantic, the plugins
-# (their code is in the cache's key), the YAML parser nor importlib.metadata (the entry points are
-# read from entry_points.txt).
+# (their code is in the cache's key), the YAML parser nor importlib.metadata (the registry knows the
+# plugins this package ships).
 NOT_FOR_WARM_VALIDATE = ("yaml", "pydantic", "pydantic_core", "importlib.metadata", "provisioner.providers.topsort",
                          "provisioner.providers.criteo", "provisioner.providers.base", "provisioner.config.workspace",
                          "iso4217")

@@ -29,23 +29,16 @@ CACHE_FILE = "workspace.json"
 ENV_REFERENCE_IN_TEXT = re.compile(rb"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-_VERSION_LINE = re.compile(r"^VERSION = '([^'\\]+)'$", re.MULTILINE)
+def pydantic_fingerprint() -> str:
+    """The installed pydantic, which validated what the cache holds: a hash of its version.py (its
+    VERSION is written there), read without importing pydantic, which would cost a warm `validate`
+    more than everything else it does. Where that file is not there, the version it reports."""
+    from importlib.util import find_spec
 
-
-def pydantic_version() -> str:
-    """pydantic.VERSION, read from pydantic/version.py where it is written as a literal: importing
-    pydantic costs a warm `validate` more than everything else it does."""
-    if "pydantic" not in sys.modules:
-        from importlib.util import find_spec
-
-        spec = find_spec("pydantic")
-        for directory in (spec and spec.submodule_search_locations) or ():
-            try:
-                written = _VERSION_LINE.findall(Path(directory, "version.py").read_text("utf-8"))
-            except OSError:
-                continue
-            if len(written) == 1:
-                return str(written[0])
+    spec = find_spec("pydantic")
+    for directory in (spec and spec.submodule_search_locations) or ():
+        with contextlib.suppress(OSError):
+            return hashlib.sha256(Path(directory, "version.py").read_bytes()).hexdigest()
     import pydantic
 
     return str(pydantic.VERSION)
@@ -57,7 +50,7 @@ def program_fingerprint() -> str:
     import provisioner
 
     package = Path(provisioner.__file__).parent
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version}|{pydantic_version()}".encode())
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version}|{pydantic_fingerprint()}".encode())
     for root, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d != "sandbox")
         for name in sorted(files):
