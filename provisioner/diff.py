@@ -68,11 +68,24 @@ def _canon_numeric_string(value: str) -> Any:
 def project(live: Any, desired: Any) -> Any:
     """The part of `live` that `desired` declares (nested mappings are narrowed key by key)."""
     if isinstance(desired, dict) and isinstance(live, dict):
-        # leaves are taken as they are: a call per nested mapping only (this runs for every campaign)
-        narrowed = {k: project(live.get(k), v) if isinstance(v, dict) else live.get(k) for k, v in desired.items()}
-        if narrowed.keys() == live.keys() and all(narrowed[k] is live[k] for k in narrowed):
-            return live  # narrowing left it as it was: the live mapping itself, not a copy kept per campaign
-        return narrowed
+        # One loop, no comprehension or generator frames: this runs for every campaign, once per
+        # nested mapping. Leaves are taken as they are; `whole` tracks whether narrowing leaves the
+        # live mapping as it was (its keys exactly, each value the live object itself).
+        narrowed = {}
+        whole = len(desired) == len(live)
+        get = live.get
+        for key, wanted in desired.items():
+            actual = get(key)
+            if actual is None:
+                if whole and key not in live:
+                    whole = False
+            elif isinstance(wanted, dict) and isinstance(actual, dict):
+                narrower = project(actual, wanted)
+                if narrower is not actual:
+                    whole = False
+                actual = narrower
+            narrowed[key] = actual
+        return live if whole else narrowed  # unchanged by narrowing: the live mapping itself, not a copy
     return live
 
 

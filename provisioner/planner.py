@@ -6,7 +6,9 @@ one that cannot be read is planned from state alone and reported as not observab
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from provisioner.config.models import PAUSED, CampaignConfig, Workspace
@@ -27,6 +29,8 @@ ABSENT = "absent"
 BLOCKED_HINT = ("to proceed, revert the field in YAML (or change it in the platform's UI first), or give the "
                 "campaign a new key to create a new one")
 # (ABSENT is the fingerprint of "no live campaign": a planned create goes stale if one appears)
+_BY_ADDRESS = attrgetter("instance", "key")  # the order of a plan's changes
+_BY_KEY = attrgetter("key")  # the order of its drift entries
 
 
 def compared(campaign: CampaignConfig) -> dict[str, Any]:
@@ -60,9 +64,10 @@ class Planner:
         plan.drift = self._drift()
         if mode == REFRESH_ONLY:
             return plan
-        campaigns = sorted((c for c in self.workspace.campaigns.values()
-                            if self.targeting.selects(c.key, c.instance)), key=lambda c: (c.instance, c.key))
-        plan.changes.extend(self._plan_moved(campaign) for campaign in campaigns)
+        campaigns: Iterable[CampaignConfig] = self.workspace.campaigns.values()
+        if self.targeting.active:
+            campaigns = [c for c in campaigns if self.targeting.selects(c.key, c.instance)]
+        plan.changes.extend(self._plan_declared(sorted(campaigns, key=_BY_ADDRESS)))
         plan.changes.extend(self._retirements(plan.warnings))
         check_flights(plan.changes, self.workspace, self.now)
         check_platform_rules(plan, self.live)
@@ -86,6 +91,32 @@ class Planner:
         return self.workspace.providers[campaign.instance].plugin.capabilities.launch_switch
 
     # -- declared campaigns ---------------------------------------------------------------------
+    def _plan_declared(self, campaigns: list[CampaignConfig]) -> list[ResourceChange]:
+        """The change of each declared campaign. Most are unchanged: live as last applied (drift found
+        them), found by the id state records, and what was applied is what the YAML declares
+        (`_unchanged`). Such a campaign's no-op is built here directly, exactly as `_plan_moved` would
+        build it, without the lookups and checks that only matter for a change."""
+        changes: list[ResourceChange] = []
+        resources, as_applied, moves = self.state.resources, self._as_applied, self.moves
+        # per instance, once: its platform's name and its live campaigns by id
+        quick = {name: (provider.plugin.name, self.live[name].by_id)
+                 for name, provider in self.workspace.providers.items() if name in self.live}
+        unchanged, full = self._unchanged, self._plan_moved
+        for campaign in campaigns:
+            key = campaign.key
+            resource = resources.get(key)
+            if key in as_applied and resource is not None and resource.id and key not in moves \
+                    and resource.provider == campaign.instance:
+                platform, by_id = quick[campaign.instance]
+                found = by_id.get(resource.id)
+                declared = campaign.compared
+                if found is not None and unchanged(campaign, resource, declared):
+                    changes.append(ResourceChange(key, campaign.instance, platform, Action.NOOP, id=found.id,
+                                                  before=project(found.fields, declared), after=campaign.desired))
+                    continue
+            changes.append(full(campaign))
+        return changes
+
     def _plan_moved(self, campaign: CampaignConfig) -> ResourceChange:
         old = self.moves.get(campaign.key)
         change = self._plan_campaign(campaign, old)
@@ -277,9 +308,11 @@ class Planner:
     def _retirements(self, warnings: list[str]) -> list[ResourceChange]:
         changes = []
         moved_away = set(self.moves.values())  # planned under their new keys
-        for key, resource in sorted(self.state.resources.items()):
-            if key in self.workspace.campaigns or key in moved_away \
-                    or not self.targeting.selects(key, resource.provider):
+        resources = self.state.resources
+        # (a set difference first: nearly every key in state is still declared)
+        for key in sorted(resources.keys() - self.workspace.campaigns.keys()):
+            resource = resources[key]
+            if key in moved_away or not self.targeting.selects(key, resource.provider):
                 continue
             instance = self.workspace.providers.get(resource.provider)
             if instance is None:
@@ -320,24 +353,31 @@ class Planner:
 
     # -- drift: live vs last applied ------------------------------------------------------------
     def _drift(self) -> list[DriftEntry]:
-        drift = []
-        twins = {name: self._twins_by_identity(name, view) for name, view in self.live.items()}
-        for key, resource in sorted(self.state.resources.items()):
-            if not self.targeting.selects(key, resource.provider):
+        drift: list[DriftEntry] = []
+        # the live campaigns by id of each instance that can be read, and its twins (None: it has none)
+        readable = {name: (view.by_id, self._twins_by_identity(name, view)) for name, view in self.live.items()
+                    if view.observable and not view.error}
+        targeting, as_applied = self.targeting, self._as_applied
+        selects = targeting.selects if targeting.active else None
+        # in state's order: the entries are put in key order at the end (a stable sort keeps the
+        # entries of one campaign in the order they were found)
+        for key, resource in self.state.resources.items():
+            if selects is not None and not selects(key, resource.provider):
                 continue
-            view = self.live.get(resource.provider)
-            if view is None or not view.observable or view.error or resource.status != MANAGED:
+            reading = readable.get(resource.provider)
+            if reading is None or resource.status != MANAGED:
                 continue
-            found = view.by_id.get(resource.id or "")
+            by_id, twins = reading
+            found = by_id.get(resource.id or "")
             if found is None:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.DELETED))
                 continue
-            duplicates = self._twins_of(found, twins.get(resource.provider))
+            duplicates = self._twins_of(found, twins) if twins is not None and twins[1] else None
             if duplicates:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.POSSIBLE_DUPLICATE,
                                         twins=duplicates))
             if same(found.fields, resource.attrs):
-                self._as_applied.add(key)
+                as_applied.add(key)
                 continue  # unchanged since the last apply: no field differs, and the platform rewrote none
             campaign = self.workspace.campaigns.get(key)
             plugin = self.workspace.providers[resource.provider].plugin
@@ -354,6 +394,7 @@ class Planner:
                 reasons = "; ".join(dict.fromkeys(why for d, why in rewrites if d in platform))
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.PLATFORM_CHANGED,
                                         platform, reason=reasons))
+        drift.sort(key=_BY_KEY)
         return drift
 
     def _twins_by_identity(self, instance: str, view: LiveView) -> tuple[Any, dict[Any, list[str]]] | None:

@@ -44,18 +44,20 @@ def summarize(workspace: Workspace, changes: Iterable[ResourceChange],
     steady: list[tuple[str, str | None, list[Commitment]]] = []
     currencies: dict[str, str | None] = {}
     known: dict[tuple[Any, ...], list[Commitment]] = {}
+    campaigns, providers = workspace.campaigns, workspace.providers
     for change in changes:
-        instance = workspace.providers.get(change.provider)
+        instance = providers.get(change.provider)
         if instance is None:
             continue
-        campaign = workspace.campaigns.get(change.key)
+        campaign = campaigns.get(change.key)
         # the model's class, not a validated model: a cached campaign would be validated again for it
         model: type[CampaignModel] = campaign.model_type if campaign else instance.plugin.campaign_model
         currency = currencies[change.provider] if change.provider in currencies \
             else currencies.setdefault(change.provider, currency_of(workspace, change.provider))
         before_fields = None if change.action is Action.CREATE else live_fields(change)
         before = _commitments(model, before_fields, currency, known) if before_fields is not None else []
-        after = _after(change, model, before_fields, before, currency)
+        # (a no-op, most of a plan, leaves the campaign as it is: `_after` would say so)
+        after = before if change.action is Action.NOOP else _after(change, model, before_fields, before, currency)
         if after is before:
             if before:
                 steady.append((change.provider, currency, before))
@@ -72,7 +74,7 @@ def _commitments(model: type[CampaignModel], fields: Mapping[str, Any], currency
     if model.money_fields is None:
         return model.commitments(fields, currency)
     # repr tells JSON values apart as == would not (1 and True, "1" and 1): equal reprs, equal values
-    key = (model, currency, *(repr(fields.get(name)) for name in model.money_fields))
+    key = (model, currency, *map(repr, map(fields.get, model.money_fields)))  # (no generator: once per campaign)
     found = known.get(key)
     if found is None:
         found = known[key] = model.commitments(fields, currency)
