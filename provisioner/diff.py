@@ -27,8 +27,10 @@ _NUMERIC_START = frozenset("-0123456789")
 
 @lru_cache(maxsize=8192)
 def _canon_number(value: Any) -> str:
-    # cached: equal numbers (1500, 1500.0, Decimal("1500")) have one normal form, and amounts repeat
-    return format(Decimal(str(value)).normalize(), "f")
+    # cached: equal numbers (1500, 1500.0, Decimal("1500")) have one normal form, and amounts repeat.
+    # Zero is "0" whatever its sign: -0 == 0, so the cache would otherwise answer for one with the other's.
+    normal = Decimal(str(value)).normalize()
+    return format(normal, "f") if normal else "0"
 
 
 def canon(value: Any) -> Any:
@@ -111,7 +113,50 @@ def same(live: Any, declared: Any) -> bool:
     if kind is type(live) and (kind is str or kind in _NUMBERS):
         # equal strings are equal; unequal ones may still be one date or number spelt two ways
         return live == declared or (kind is str and bool(canon(live) == canon(declared)))
+    if kind is str and type(live) is Decimal and live.is_finite() and str(live) == declared:
+        return True  # an amount read as a number and recorded as its text (Criteo): one normal form
     return bool(canon(live) == canon(declared))  # (not `==` across types: True == 1, unlike in normal form)
+
+
+class Undecided:
+    """`same_projection` could not decide alone: ask `same` (a value no projection can be)."""
+
+
+UNDECIDED = Undecided()
+_LEAVES = frozenset({str, int, float, Decimal, bool, type(None)})
+DIFFERENT = Undecided()  # ... or it decided: live differs from what was recorded
+
+
+def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: dict[str, Any]) -> Any:
+    """`project(live, declared)` if `same(live, recorded)`, else DIFFERENT, in one walk; for a
+    `recorded` (what was last applied) that == `declared` (the caller has checked). Each recorded
+    value must also be of its declared value's type (else UNDECIDED: True == 1, but not in normal
+    form); then both have one normal form, and `same` may compare live with either."""
+    narrowed = {}
+    whole = len(declared) == len(live)
+    get = live.get
+    for key, wanted in declared.items():
+        kind = type(wanted)
+        if type(recorded[key]) is not kind or (kind is not dict and kind not in _LEAVES):
+            return UNDECIDED  # (lists: [1] == [True]; and nothing but plain JSON values is expected)
+        actual = get(key)
+        if kind is dict:
+            if not isinstance(actual, dict):
+                return DIFFERENT  # (a declared mapping is never equal to anything else in normal form)
+            narrower = same_projection(actual, wanted, recorded[key])
+            if narrower is UNDECIDED or narrower is DIFFERENT:
+                return narrower
+            if narrower is not actual:
+                whole = False
+            actual = narrower
+        elif actual is wanted or (kind is type(actual) and actual == wanted):
+            pass  # (as `same` compares leaves)
+        elif (actual is None) != (wanted is None) or not same(actual, wanted):
+            return DIFFERENT
+        if actual is None and whole and key not in live:
+            whole = False
+        narrowed[key] = actual
+    return live if whole else narrowed  # (as `project` keeps a live mapping that narrowing leaves whole)
 
 
 def field_diffs(desired: dict[str, Any], live: dict[str, Any], model: type[CampaignModel],

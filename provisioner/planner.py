@@ -6,7 +6,7 @@ one that cannot be read is planned from state alone and reported as not observab
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
@@ -71,17 +71,22 @@ class Planner:
         plan.changes.extend(self._retirements(plan.warnings))
         check_flights(plan.changes, self.workspace, self.now)
         check_platform_rules(plan, self.live)
-        plan.spend, plan.spend_campaigns = summarize(self.workspace, plan.changes, self._live_fields)
+        plan.spend, plan.spend_campaigns = summarize(self.workspace, plan.changes, self._live_fields())
         return plan
 
-    def _live_fields(self, change: ResourceChange) -> dict[str, Any] | None:
+    def _live_fields(self) -> Callable[[ResourceChange], dict[str, Any] | None]:
         """The campaign as it is now, for the spend summary: live where readable, else as last applied."""
-        view = self.live.get(change.provider)
-        if view is not None and view.observable and change.id:
-            found = view.by_id.get(change.id)
-            return found.fields if found else None
-        resource = self.state.resources.get(change.key)
-        return resource.attrs if resource and resource.status == MANAGED else None
+        readable = {name: view.by_id for name, view in self.live.items() if view.observable}
+        resources = self.state.resources
+
+        def live_fields(change: ResourceChange) -> dict[str, Any] | None:
+            by_id = readable.get(change.provider)
+            if by_id is not None and change.id:
+                found = by_id.get(change.id)
+                return found.fields if found else None
+            resource = resources.get(change.key)
+            return resource.attrs if resource and resource.status == MANAGED else None
+        return live_fields
 
     def _launch_switch(self, campaign: CampaignConfig) -> LaunchSwitch | None:
         """The fields of a paused-first launch, for a campaign that asks for one (validate has
@@ -404,6 +409,8 @@ class Planner:
         if identity is None or not view.observable or view.error:
             return None
         unclaimed: dict[Any, list[str]] = {}
+        if not view.by_id.keys() - self.claimed:
+            return identity, unclaimed  # state claims every live campaign (one set difference, not a loop)
         for campaign in view.campaigns:
             if campaign.id not in self.claimed:
                 value = identity(campaign)

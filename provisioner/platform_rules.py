@@ -14,13 +14,21 @@ if TYPE_CHECKING:  # refresh imports the providers' HTTP layer; only its LiveVie
     from provisioner.refresh import LiveView
 
 
+_WRITES = frozenset({Action.CREATE, Action.UPDATE, Action.ADOPT})
+
+
 def check_platform_rules(plan: Plan, live: Mapping[str, LiveView]) -> None:
     """Block the writes whose declared values break a rule; note where rules went unchecked."""
-    for instance, view in sorted(live.items()):
+    checked = sorted((instance, view) for instance, view in live.items() if view.rules is not None)
+    if not checked:
+        return
+    # the writes of the plan, found in one pass (most changes of a plan are no-ops)
+    all_writes = [c for c in plan.changes if c.action in _WRITES
+                  and (c.action is Action.CREATE or c.updatable)]
+    for instance, view in checked:
         if view.rules is None:
             continue
-        writes = [c for c in plan.changes if c.provider == instance
-                  and (c.action is Action.CREATE or (c.action in (Action.UPDATE, Action.ADOPT) and c.updatable))]
+        writes = [c for c in all_writes if c.provider == instance]
         if view.rules.unchecked and writes:
             plan.warnings.append(f"{instance}: platform rules are unchecked for "
                                  f"{', '.join(c.key for c in writes)}: {view.rules.unchecked}")

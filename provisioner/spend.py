@@ -10,7 +10,8 @@ retired campaign inactive, and anything the plan will not change (no-op, blocked
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from decimal import Inexact, Rounded, localcontext
 from typing import Any
 
 from provisioner.config.models import Workspace
@@ -40,31 +41,57 @@ def summarize(workspace: Workspace, changes: Iterable[ResourceChange],
     """The spend lines of the plan, and each campaign's commitment that the plan changes."""
     rows: list[CampaignSpend] = []
     # campaigns the plan leaves as they are (no-ops above all): they count in both totals alike and
-    # are listed nowhere, so they are added up directly, without pairing or a row each
-    steady: list[tuple[str, str | None, list[Commitment]]] = []
-    currencies: dict[str, str | None] = {}
+    # are listed nowhere, so they are added up directly, without pairing or a row each; equal
+    # commitments (one list per distinct budget, see `_commitments`) are counted, not listed
+    steady: dict[tuple[str, str | None, int], _Steady] = {}
+    order: list[_Steady] = []  # each such campaign's group, in the plan's order
+    # per provider instance, once: its platform's campaign model and its currency (None: not configured)
+    instances: dict[str, tuple[type[CampaignModel], str | None] | None] = {}
     known: dict[tuple[Any, ...], list[Commitment]] = {}
-    campaigns, providers = workspace.campaigns, workspace.providers
+    campaigns = workspace.campaigns
     for change in changes:
-        instance = providers.get(change.provider)
+        provider = change.provider
+        instance = instances.get(provider, _UNSEEN)
+        if instance is _UNSEEN:
+            configured = workspace.providers.get(provider)
+            instance = instances[provider] = None if configured is None else (
+                configured.plugin.campaign_model, currency_of(workspace, provider))
         if instance is None:
             continue
         campaign = campaigns.get(change.key)
         # the model's class, not a validated model: a cached campaign would be validated again for it
-        model: type[CampaignModel] = campaign.model_type if campaign else instance.plugin.campaign_model
-        currency = currencies[change.provider] if change.provider in currencies \
-            else currencies.setdefault(change.provider, currency_of(workspace, change.provider))
+        model: type[CampaignModel] = campaign.model_type if campaign else instance[0]
+        currency = instance[1]
         before_fields = None if change.action is Action.CREATE else live_fields(change)
         before = _commitments(model, before_fields, currency, known) if before_fields is not None else []
         # (a no-op, most of a plan, leaves the campaign as it is: `_after` would say so)
         after = before if change.action is Action.NOOP else _after(change, model, before_fields, before, currency)
         if after is before:
             if before:
-                steady.append((change.provider, currency, before))
+                slot = (provider, currency, id(before))
+                counted = steady.get(slot)
+                if counted is None:
+                    counted = steady[slot] = _Steady(provider, currency, before)
+                else:
+                    counted.count += 1
+                order.append(counted)
             continue
         for period, was, will in _pair(before, after):
             rows.append(CampaignSpend(change.key, change.provider, currency, period, change.action.value, was, will))
-    return _lines(rows, steady), [row for row in rows if row.changed]
+    return _lines(rows, list(steady.values()), order), [row for row in rows if row.changed]
+
+
+_UNSEEN: Any = object()
+
+
+@dataclass(slots=True)
+class _Steady:
+    """Campaigns of one instance that the plan leaves committing one list of commitments."""
+
+    provider: str
+    currency: str | None
+    commitments: list[Commitment]  # shared (`_commitments`): the same list object for each campaign
+    count: int = 1
 
 
 def _commitments(model: type[CampaignModel], fields: Mapping[str, Any], currency: str | None,
@@ -117,15 +144,25 @@ def period_key(period: str) -> tuple[int, str]:
     return (PERIOD_ORDER.index(period) if period in PERIOD_ORDER else len(PERIOD_ORDER), period)
 
 
-def _lines(rows: list[CampaignSpend], steady: list[tuple[str, str | None, list[Commitment]]]) -> list[SpendLine]:
-    lines: dict[tuple[str, str, str], SpendLine] = {}
-    for provider, currency, commitments in steady:
-        # one commitment per period, as `_pair` keeps them (the last of a period wins)
-        for commitment in ({c.period: c for c in commitments}.values() if len(commitments) > 1 else commitments):
-            slot = (provider, currency or "", commitment.period)
-            line = lines.get(slot)
-            if line is None:
-                line = lines[slot] = SpendLine(provider, currency, commitment.period)
+def _steady_commitments(commitments: list[Commitment]) -> Iterable[Commitment]:
+    """One commitment per period, as `_pair` keeps them (the last of a period wins)."""
+    return {c.period: c for c in commitments}.values() if len(commitments) > 1 else commitments
+
+
+def _line(lines: dict[tuple[str, str, str], SpendLine], provider: str, currency: str | None,
+          period: str) -> SpendLine:
+    slot = (provider, currency or "", period)
+    line = lines.get(slot)
+    if line is None:
+        line = lines[slot] = SpendLine(provider, currency, period)
+    return line
+
+
+def _add_each(lines: dict[tuple[str, str, str], SpendLine], order: list[_Steady]) -> None:
+    """Add each unchanged campaign's commitments to both totals, one campaign after the other."""
+    for group in order:
+        for commitment in _steady_commitments(group.commitments):
+            line = _line(lines, group.provider, group.currency, commitment.period)
             committed = commitment.committed
             line.before += committed
             line.after += committed
@@ -134,11 +171,42 @@ def _lines(rows: list[CampaignSpend], steady: list[tuple[str, str | None, list[C
             if commitment.unknown:
                 line.unknown_before += 1
                 line.unknown_after += 1
+
+
+def _add_counted(lines: dict[tuple[str, str, str], SpendLine], steady: list[_Steady]) -> bool:
+    """`_add_each`, once per distinct list of commitments times the campaigns that share it. Only
+    where that is exactly `_add_each`'s sum (False, having added nothing that counts, otherwise): with
+    no amount below zero, and no operation rounded, every partial sum in any order is exact too, so
+    the totals (value and exponent alike) are those of adding one campaign after the other."""
+    with localcontext() as context:
+        context.traps[Inexact] = context.traps[Rounded] = True
+        try:
+            for group in steady:
+                for commitment in _steady_commitments(group.commitments):
+                    committed = commitment.committed
+                    if committed.is_signed():
+                        return False
+                    line = _line(lines, group.provider, group.currency, commitment.period)
+                    total = committed * group.count if group.count > 1 else committed
+                    line.before += total
+                    line.after += total
+                    if commitment.unbounded:
+                        line.unbounded_before = line.unbounded = True
+                    if commitment.unknown:
+                        line.unknown_before += group.count
+                        line.unknown_after += group.count
+        except (Inexact, Rounded):
+            return False
+    return True
+
+
+def _lines(rows: list[CampaignSpend], steady: list[_Steady], order: list[_Steady]) -> list[SpendLine]:
+    lines: dict[tuple[str, str, str], SpendLine] = {}
+    if not _add_counted(lines, steady):
+        lines.clear()
+        _add_each(lines, order)
     for row in rows:
-        slot = (row.provider, row.currency or "", row.period)
-        line = lines.get(slot)
-        if line is None:
-            line = lines[slot] = SpendLine(row.provider, row.currency, row.period)
+        line = _line(lines, row.provider, row.currency, row.period)
         if row.before is not None:
             line.before += row.before.committed
             line.unbounded_before = line.unbounded_before or row.before.unbounded

@@ -98,3 +98,22 @@ def test_same_tells_types_apart_where_normal_forms_do() -> None:
     assert not same({"a": [1]}, {"a": [True]})
     assert not same({"a": None}, {"a": 0}) and not same({"a": 0}, {"a": None})
     assert same({"a": None, "extra": 1}, {"a": None})  # only what is declared is compared
+
+
+def test_same_takes_an_amount_recorded_as_its_text_as_normal_forms_do() -> None:
+    """An amount read as a number and recorded as text (Criteo) is compared by its text first."""
+    from provisioner.diff import same
+
+    amounts = [Decimal("100.25"), Decimal("100.250"), Decimal("1E+2"), Decimal("100"), Decimal("-0"), Decimal("0E-8"),
+               Decimal("NaN"), Decimal("-Infinity"), Decimal("Infinity"), Decimal("1.5")]
+    texts = ["100.25", "100.250", "1E+2", "100", "-0", "0E-8", "0", "NaN", "-Infinity", "Infinity", "1.50", "x", ""]
+    for amount in amounts:
+        for text in texts:
+            assert same(amount, text) == (canon(amount) == canon(text)), (amount, text)
+            assert same({"a": amount}, {"a": text}) == (canon(amount) == canon(text)), (amount, text)
+
+
+def test_zero_has_one_normal_form_whatever_its_sign_and_whichever_came_first() -> None:
+    zeros = [Decimal("-0"), 0, Decimal("0E-8"), -0.0, "-0.00", 0.0, "0", Decimal("-0E+3")]
+    assert {canon(z) for z in zeros} == {("n", "0")}
+    assert {canon(z) for z in reversed(zeros)} == {("n", "0")}
