@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Any
 
 from provisioner.config.models import PAUSED, CampaignConfig, Workspace
-from provisioner.diff import canon, field_diffs, fingerprint, project, same
+from provisioner.diff import DIFFERENT, UNDECIDED, canon, field_diffs, fingerprint, project, same, same_projection
 from provisioner.flight import check_flights
 from provisioner.moves import pending_moves, plan_rename
 from provisioner.plans.action import Action, DriftKind
@@ -51,6 +51,8 @@ class Planner:
         self.moves = pending_moves(workspace, state)  # new key → old key (`moved:`)
         # keys of managed campaigns whose live values are as last applied (drift finds them first)
         self._as_applied: set[str] = set()
+        # ... of those whose last applied values are the declared ones: live projected onto them
+        self._projected: dict[str, Any] = {}
 
     def plan(self, mode: str = NORMAL, paths: list[str] | None = None) -> Plan:
         plan = Plan(mode=mode, workspace=paths or [str(self.workspace.root)],
@@ -102,7 +104,7 @@ class Planner:
         (`_unchanged`). Such a campaign's no-op is built here directly, exactly as `_plan_moved` would
         build it, without the lookups and checks that only matter for a change."""
         changes: list[ResourceChange] = []
-        resources, as_applied, moves = self.state.resources, self._as_applied, self.moves
+        resources, as_applied, moves, projected = self.state.resources, self._as_applied, self.moves, self._projected
         # per instance, once: its platform's name and its live campaigns by id
         quick = {name: (provider.plugin.name, self.live[name].by_id)
                  for name, provider in self.workspace.providers.items() if name in self.live}
@@ -116,8 +118,10 @@ class Planner:
                 found = by_id.get(resource.id)
                 declared = campaign.compared
                 if found is not None and unchanged(campaign, resource, declared):
-                    changes.append(ResourceChange(key, campaign.instance, platform, Action.NOOP, id=found.id,
-                                                  before=project(found.fields, declared), after=campaign.desired))
+                    before = projected.get(key)  # (drift projected it, where it could)
+                    changes.append(ResourceChange(
+                        key, campaign.instance, platform, Action.NOOP, id=found.id, after=campaign.desired,
+                        before=project(found.fields, declared) if before is None else before))
                     continue
             changes.append(full(campaign))
         return changes
@@ -282,7 +286,8 @@ class Planner:
         comparison below gives such a campaign exactly this no-op; this only skips its work."""
         return (resource is not None and resource.key in self._as_applied and campaign.launch != PAUSED
                 and resource.protected == campaign.protect and not self.workspace.has_ignore_rules(campaign)
-                and (resource.attrs == declared  # (as the full comparison, plain equality first)
+                # (as the full comparison, plain equality first; drift projected only where attrs == declared)
+                and ((resource.key == campaign.key and resource.key in self._projected) or resource.attrs == declared
                      or (resource.attrs.keys() == declared.keys() and same(resource.attrs, declared))))
 
     def _observed(self, found: LiveCampaign, resource: ResourceState | None) -> Observed:
@@ -381,7 +386,7 @@ class Planner:
             if duplicates:
                 drift.append(DriftEntry(key, resource.provider, resource.id, DriftKind.POSSIBLE_DUPLICATE,
                                         twins=duplicates))
-            if same(found.fields, resource.attrs):
+            if self._as_last_applied(key, found.fields, resource.attrs):
                 as_applied.add(key)
                 continue  # unchanged since the last apply: no field differs, and the platform rewrote none
             campaign = self.workspace.campaigns.get(key)
@@ -401,6 +406,19 @@ class Planner:
                                         platform, reason=reasons))
         drift.sort(key=_BY_KEY)
         return drift
+
+    def _as_last_applied(self, key: str, live: dict[str, Any], attrs: dict[str, Any]) -> bool:
+        """`same(live, attrs)`. Where what was last applied is what the YAML declares (nearly always),
+        the same walk also projects live onto the declared fields: the `before` of its no-op."""
+        campaign = self.workspace.campaigns.get(key)
+        if campaign is not None and attrs == (declared := campaign.compared):
+            before = same_projection(live, declared, attrs)
+            if before is DIFFERENT:
+                return False
+            if before is not UNDECIDED:
+                self._projected[key] = before
+                return True
+        return same(live, attrs)
 
     def _twins_by_identity(self, instance: str, view: LiveView) -> tuple[Any, dict[Any, list[str]]] | None:
         """(the platform's twin identity, identity → ids of live campaigns no state entry claims)."""

@@ -117,3 +117,53 @@ def test_zero_has_one_normal_form_whatever_its_sign_and_whichever_came_first() -
     zeros = [Decimal("-0"), 0, Decimal("0E-8"), -0.0, "-0.00", 0.0, "0", Decimal("-0E+3")]
     assert {canon(z) for z in zeros} == {("n", "0")}
     assert {canon(z) for z in reversed(zeros)} == {("n", "0")}
+
+
+def test_same_projection_is_same_and_project_in_one_walk() -> None:
+    """Where the recorded values == the declared ones, `same_projection` answers `same(live, recorded)`
+    and gives `project(live, declared)` (the very live mapping where `project` keeps it), or says it
+    cannot decide alone; never anything else."""
+    import copy
+    import random
+
+    from provisioner.diff import DIFFERENT, UNDECIDED, same, same_projection
+
+    rng = random.Random(7)
+    # other types' values that == it (keyed by type too: True == 1)
+    respelt = {(int, 1): [True, 1.0, Decimal("1")], (int, 0): [False, 0.0], (int, 1500): [1500.0, Decimal("1500.0")],
+               (bool, True): [1], (str, "100.25"): ["100.25"]}
+
+    def value(depth: int = 0) -> object:
+        if depth < 3 and rng.random() < 0.4:
+            return {rng.choice("abcd"): value(depth + 1) for _ in range(rng.randint(0, 3))}
+        return rng.choice(_SAME_VALUES)
+
+    def respell(declared: object) -> object:
+        if isinstance(declared, dict):
+            return {k: respell(v) for k, v in declared.items()}
+        choices = respelt.get((type(declared), declared)) if isinstance(declared, (int, str)) else None
+        return rng.choice(choices) if choices and rng.random() < 0.3 else copy.deepcopy(declared)
+
+    outcomes = []
+    for _ in range(30_000):
+        declared, live = value(), value()
+        if not isinstance(declared, dict):
+            continue
+        if rng.random() < 0.5:
+            live = copy.deepcopy(declared) if rng.random() < 0.5 else declared
+            if rng.random() < 0.5:
+                live["extra"] = 1
+        if not isinstance(live, dict):
+            continue
+        recorded = respell(declared)
+        if recorded != declared:
+            continue
+        result = same_projection(live, declared, recorded)
+        outcomes.append("undecided" if result is UNDECIDED else "different" if result is DIFFERENT else "same")
+        if result is UNDECIDED:
+            continue
+        assert same(live, recorded) == (result is not DIFFERENT), (live, declared, recorded)
+        if result is not DIFFERENT:
+            projected = project(live, declared)
+            assert result == projected and (result is live) == (projected is live), (live, declared)
+    assert {"undecided", "different", "same"} <= set(outcomes)

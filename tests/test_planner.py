@@ -8,6 +8,7 @@ import pytest
 
 from provisioner.config.models import Workspace
 from provisioner.config.workspace import load_workspace
+from provisioner.diff import same
 from provisioner.planner import Planner
 from provisioner.providers.base import LiveCampaign
 from provisioner.refresh import LiveView
@@ -184,7 +185,8 @@ def test_same_values_spelled_differently_are_unchanged_and_fingerprinted_when_re
 def test_the_no_op_shortcut_plans_exactly_what_the_full_comparison_plans(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """`Planner._unchanged` only skips work: over campaigns unchanged, changed, spelt differently,
-    ignored, protected and launched paused, the plan is the same with the shortcut and without."""
+    ignored, protected and launched paused, the plan is the same with the shortcut and without (and
+    without drift's projection of the no-ops it finds, `Planner._as_last_applied`)."""
     import itertools
     from datetime import UTC, datetime
     from decimal import Decimal
@@ -207,6 +209,13 @@ def test_the_no_op_shortcut_plans_exactly_what_the_full_comparison_plans(tmp_pat
     def counted(self: Planner, *args: object) -> bool:
         shortcuts.append(result := original(self, *args))  # type: ignore[arg-type]
         return result
+    projected: list[bool] = []
+    as_last_applied = Planner._as_last_applied
+
+    def projecting(self: Planner, key: str, live: dict[str, object], attrs: dict[str, object]) -> bool:
+        result = as_last_applied(self, key, live, attrs)
+        projected.append(key in self._projected)
+        return result
     for n, (extra, apply_, live_, protected) in enumerate(itertools.product(extras, applied, lives, (False, True))):
         ws = tmp_path / f"ws{n}"
         ws.mkdir()
@@ -227,11 +236,15 @@ def test_the_no_op_shortcut_plans_exactly_what_the_full_comparison_plans(tmp_pat
 
         with monkeypatch.context() as patch:
             patch.setattr(Planner, "_unchanged", counted)
+            patch.setattr(Planner, "_as_last_applied", projecting)
             with_shortcut = plan_dict()
         with monkeypatch.context() as patch:
             patch.setattr(Planner, "_unchanged", lambda *args: False)
+            # drift's one walk (same and the no-op's projection together) replaced by `same` alone
+            patch.setattr(Planner, "_as_last_applied", lambda self, key, live, attrs: same(live, attrs))
             without = plan_dict()
         assert with_shortcut == without, (extra, n)
         compared += 1
     assert compared == len(extras) * len(applied) * len(lives) * 2
     assert 0 < shortcuts.count(True) < len(shortcuts)  # it was taken, and refused where it must be
+    assert 0 < projected.count(True) < len(projected)  # drift projected no-ops, and not where it must not
