@@ -4,6 +4,7 @@ single-order create, PUT update and cancel, orders by brand, and the lookups nam
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from provisioner.errors import ProvisionerError
@@ -12,6 +13,7 @@ from provisioner.providers.base import RateLimit
 from provisioner.providers.http import ApiClient, HttpContext, shared_login
 from provisioner.providers.skala.errors import raise_for_error
 from provisioner.providers.skala.schema import SkalaSettings
+from provisioner.providers.skala.stream import each_object, list_answer
 from provisioner.providers.wire import answer, expect_object, expect_objects, json_request, loads
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # §8: nothing documented
@@ -60,6 +62,15 @@ class SkalaClient:
         brand = self.settings.brand_id
         return self._list(f"{ORDERS}/by-brand/{brand}", f"list campaign orders of brand {brand}",
                           f"CompanyUser for at least one company under brand {brand}")
+
+    def each_order(self) -> Iterator[dict[str, Any]]:
+        """orders_by_brand's orders one at a time, decoded from the answer's bytes as they are taken
+        (stream.py): the raw orders of a large brand are never all alive at once."""
+        brand = self.settings.brand_id
+        action = f"list campaign orders of brand {brand}"
+        response = self.api.request("GET", f"{ORDERS}/by-brand/{brand}")
+        raise_for_error(response, action, f"CompanyUser for at least one company under brand {brand}")
+        return each_object(response.content, list_answer(response, f"Skala {action}"))
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         return self._object("GET", f"{ORDERS}/{order_id}", f"read campaign order {order_id}", COMPANY_USER)

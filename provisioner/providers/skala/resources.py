@@ -7,6 +7,7 @@ ids of the existing values read from the live order just before (new values go w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from provisioner.providers.base import (
 )
 from provisioner.providers.skala.schema import SkalaSettings
 from provisioner.providers.wire import expect_id, unexpected
+from provisioner.sharing import Memo, share_strings
 
 if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
     from provisioner.providers.http import HttpContext
@@ -32,6 +34,7 @@ MEDIA = ("picture", "video", "audio")
 VALUE_MEMBERS = ("type", "text", *MEDIA)  # what a field value holds besides its id, reference and model
 BUDGET = ("budgetOptionId", "customBudget", "customAdPlatformTypes")
 # ad texts are update-only on the gateway; the PUT resends what the order already has
+Keep = Callable[[str, str], str]  # a string memo's setdefault (sharing.py): the equal string first seen
 AD_TEXTS = ("fbCtaButton", "fbHeadline", "fbDescription", "fbPrimaryText", "scBrandName", "scHeadline",
             "scCtaButton", "liTitle", "liDescription", "liCommentary", "liCtaButton")
 
@@ -57,7 +60,9 @@ def _live_value(value: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def to_live(order: dict[str, Any]) -> LiveCampaign:
+def to_live(order: dict[str, Any], keep: Keep | None = None) -> LiveCampaign:
+    """An order in the config vocabulary; with `keep` (a memo's setdefault, sharing.py), the field
+    values' references, which become keys, are kept once across the orders of an answer."""
     order_id = expect_id(order, "id", "Skala campaign order")
     get = order.get
     # written out field by field (no helpers per field): every order of the brand goes through here
@@ -67,7 +72,8 @@ def to_live(order: dict[str, Any]) -> LiveCampaign:
         for value in listed:
             if isinstance(value, dict):
                 reference = value.get("reference")
-                values[reference if type(reference) is str else str(reference)] = _live_value(value)
+                reference = reference if type(reference) is str else str(reference)
+                values[keep(reference, reference) if keep else reference] = _live_value(value)
     company, ctype = get("company"), get("campaignType")
     fields: dict[str, Any] = {
         "company": {"id": company.get("id"), "name": company.get("name")} if isinstance(company, dict) else None,
@@ -396,7 +402,24 @@ class SkalaSession:
         return RuleCheck(problems)
 
     def list_campaigns(self) -> list[LiveCampaign]:
-        return [to_live(o) for o in self.client.orders_by_brand()]
+        # Each raw order is converted as soon as it is decoded and then dropped (stream.py); its
+        # strings are kept once across the answer, as a whole decoded answer keeps them (sharing.py).
+        memo: Memo = {}
+        keep = memo.setdefault
+        orders = self.client.each_order()
+        campaigns = []
+        for order in orders:
+            try:
+                live = to_live(order, keep)
+            except ProviderError:
+                # decoded at once, a body that is not a list of objects is reported as such before any
+                # order is converted: the rest of the answer is read first, and its error wins
+                for _ in orders:
+                    pass
+                raise
+            share_strings(live.fields, memo)
+            campaigns.append(live)
+        return campaigns
 
     def find_campaign(self, key: str, desired: dict[str, Any]) -> LiveCampaign | None:
         """§8: match on company, campaign type and dates (plus landingPage when set); several

@@ -1,0 +1,140 @@
+"""The objects of a JSON list answer one at a time, decoded window by window from its bytes.
+
+Skala lists every order of a brand in one answer (53 MB at 50,000 orders). Decoded whole, the
+answer's text and every order's raw dicts (~3 KB each) were alive at once beside the workspace
+and the state: the plan's peak memory. Decoded item by item, each raw order is dropped as soon as
+it is converted, and only a window of the text is alive. Anything unusual about the body (not
+UTF-8 text opening with `[`, invalid JSON, an item that is not an object) goes through the whole
+answer's decode instead, so its error is exactly the one `answer` and `expect_objects` give.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from provisioner.providers.wire import answer, expect_objects
+
+WINDOW = 1 << 18  # bytes decoded at a time: large enough that an order rarely straddles two windows
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, as json.decoder skips it
+_JSON_SPACE = b" \t\n\r"
+
+# the decoder json.loads(body, parse_float=Decimal) builds (wire.py); raw_decode reads one value
+# from an index of a str with its C scanner, which is what reading item by item needs
+_scan = json.JSONDecoder(parse_float=Decimal).raw_decode
+
+
+class _Unusual(Exception):
+    """The body is not a plain list of objects in UTF-8: the whole answer's decode says what it is."""
+
+
+def each_object(content: bytes, whole: Callable[[], list[dict[str, Any]]],
+                window: int = WINDOW) -> Iterator[dict[str, Any]]:
+    """Each object of the JSON list `content`, in order: what `whole()` (the answer decoded at once
+    and checked to be a list of objects) would give. On anything unusual the rest comes from
+    `whole()`, which raises the error the body deserves (invalid JSON first, then an item that is
+    not an object); `window` is a parameter for tests that put window edges everywhere."""
+    given = 0
+    try:
+        for item in _items(content, window):
+            given += 1
+            yield item
+    except _Unusual:
+        items = whole()
+        # what was given so far decoded the same way from the same bytes: only the rest is new
+        yield from items[given:]
+
+
+def list_answer(response: Any, what: str) -> Callable[[], list[dict[str, Any]]]:
+    """`whole` for each_object: the answer decoded at once, as Skala's client reads any list."""
+    return lambda: expect_objects(answer(response, what), what)
+
+
+def _skip(text: str, pos: int) -> int:
+    """The index after the JSON whitespace at `pos`."""
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _items(content: bytes, window: int) -> Iterator[dict[str, Any]]:
+    head = content[:4]
+    # json.loads(bytes) guesses UTF-16/32 from zero bytes and honours BOMs (codecs.BOM_*: none of
+    # their first bytes is JSON whitespace or `[`): a body opening with JSON text in UTF-8 has neither
+    if not head or 0 in head or head.lstrip(_JSON_SPACE)[:1] not in (b"[", b""):
+        raise _Unusual
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # as json.loads decodes bytes
+    size = len(content)
+    read = 0  # bytes of `content` decoded so far
+
+    def more(text: str, pos: int, at_least: int) -> str:
+        """The text from `pos` on, with at least `at_least` more bytes of content decoded onto it."""
+        nonlocal read
+        if read >= size:
+            raise _Unusual  # the body ended inside a value: invalid JSON
+        end = min(size, read + max(window, at_least))
+        try:
+            added = decoder.decode(content[read:end], final=end >= size)
+        except UnicodeDecodeError:
+            raise _Unusual from None
+        read = end
+        return text[pos:] + added
+
+    text, pos = more("", 0, window), 0
+    pos = _skip(text, pos)
+    while pos >= len(text):  # whitespace up to the window's edge: `[` is further on
+        text, pos = more(text, pos, window), 0
+        pos = _skip(text, pos)
+    if text[pos] != "[":
+        raise _Unusual
+    pos += 1
+    first = True
+    while True:
+        pos = _skip(text, pos)
+        if pos >= len(text):
+            text, pos = more(text, pos, window), 0
+            continue
+        char = text[pos]
+        if char == "]" and first:
+            pos += 1
+            break
+        if not first:
+            if char == "]":
+                pos += 1
+                break
+            if char != ",":
+                raise _Unusual
+            pos = _skip(text, pos + 1)
+            while pos >= len(text):
+                text, pos = more(text, pos, window), 0
+                pos = _skip(text, pos)
+        # one value: a failure or a value ending at the window's edge (a number may go on) may only
+        # be the window's fault, so it is tried again with more text, twice as much each time
+        wanted = window
+        while True:
+            try:
+                item, end = _scan(text, pos)
+            except ValueError:
+                if read >= size:
+                    raise _Unusual from None
+                end = -1
+            if 0 <= end < len(text) or (end >= 0 and read >= size):
+                break
+            text, pos = more(text, pos, wanted), 0
+            wanted *= 2
+        if type(item) is not dict:
+            raise _Unusual  # the whole answer's check names its position
+        pos = end
+        first = False
+        yield item
+    # only whitespace may follow the list (json.loads: "Extra data")
+    while True:
+        pos = _skip(text, pos)
+        if pos < len(text):
+            raise _Unusual
+        if read >= size:
+            return
+        text, pos = more(text, pos, window), 0

@@ -1,0 +1,128 @@
+"""Skala's orders read one at a time (stream.py) give exactly what the whole answer decoded at once
+gives: the same objects (Decimals, strings shared, order kept) with a window edge at every
+position, and the same error, whatever is wrong with the body and wherever it is."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from provisioner.errors import ProviderError
+from provisioner.providers.skala.resources import SkalaSession, to_live
+from provisioner.providers.skala.stream import each_object, list_answer
+from provisioner.providers.wire import answer, expect_objects
+
+WHAT = "Skala list campaign orders of brand 1"
+ORDER: dict[str, Any] = {
+    "id": 5001, "company": {"id": 10, "name": "Sandbox Company Øslo"}, "campaignType": {"id": 100, "name": "P"},
+    "status": "PENDING", "startDate": "2030-04-01", "endDate": "2030-04-20",
+    "campaignFieldValues": [
+        {"id": 7, "reference": "headline", "type": "FREETEXT", "text": "Åpent hus 🏠 \\ \" \u2028", "picture": None},
+        {"id": 8, "reference": "image", "type": "PICTURE", "picture": {"id": 3301}},
+        {"id": 9, "reference": "rooms", "type": "MODEL",
+         "model": {"selectedEntries": [{"id": 1, "campaignFieldModelEntry": {"id": 7}, "position": 0}]}},
+    ],
+    "landingPage": "https://example.com/x", "budgetOptionId": None, "customBudget": 12500.10,
+    "customAdPlatformTypes": ["ADFORM"], "big": 12345678901234567890, "exp": 1e-7, "t": True, "n": None,
+}
+
+
+def orders(count: int) -> list[dict[str, Any]]:
+    return [{**ORDER, "id": 5001 + i, "landingPage": f"https://example.com/{i}"} for i in range(count)]
+
+
+GOOD: list[bytes] = [
+    json.dumps(orders(5)).encode(),
+    json.dumps(orders(4), indent=2).encode(),
+    json.dumps(orders(3), separators=(",", ":"), ensure_ascii=False).encode(),
+    b" \n\t\r [ ] \n", b"[]", b"[{}]", b"\n\n\n\n\n[{\"id\": 1}]\r\n",
+    b'[ {"id":1} ,\n {"id":2}\t]', b'[{"a": NaN, "b": -Infinity, "c": 1.5e3}]',
+    b"\xef\xbb\xbf" + json.dumps(orders(2)).encode(),  # json.loads(bytes) reads a UTF-8 BOM
+    json.dumps(orders(2)).encode("utf-16"),  # ...and UTF-16 (goes the whole way)
+]
+BAD: list[bytes] = [
+    b"", b"   ", b"<html>oops</html>", b"null", b"5", b'"text"', b'{"orders": []}', b"[", b"[{", b'[{"id": 1}',
+    b'[{"id": 1},]', b'[{"id": 1} {"id": 2}]', b'[{"id": 1}] extra', b'[{"id": 1}]]', b"[1]", b'[{"id": 1}, 2]',
+    b'[{"id": 1}, null, {"id": 3}]', b'[{"id": 1}, "x", {"id": 3} garbage',
+    json.dumps(orders(3)).encode()[:-5],  # cut short
+    json.dumps(orders(3)).encode().replace(b"PENDING", b"PEND\xffING"),  # not UTF-8 in the middle
+    b'[{"id": 1}, {"id": 01}]', b'[{"id": 1e}]', b"[\x00]",
+]
+
+
+def response(content: bytes) -> httpx.Response:
+    return httpx.Response(200, content=content, headers={"content-type": "application/json"},
+                          request=httpx.Request("GET", "https://example.invalid/"))
+
+
+def outcome(read: Any) -> Any:
+    """What reading gives: the items, or the error's type and message."""
+    try:
+        return ("items", read())
+    except (ProviderError, ValueError) as error:
+        return ("error", type(error), str(error))
+
+
+def decoded_at_once(content: bytes) -> Any:
+    return outcome(lambda: expect_objects(answer(response(content), WHAT), WHAT))
+
+
+@pytest.mark.parametrize("content", GOOD + BAD)
+@pytest.mark.parametrize("window", [1, 2, 3, 7, 64, 1 << 18])
+def test_each_object_is_the_whole_answer(content: bytes, window: int) -> None:
+    streamed = outcome(lambda: list(each_object(content, list_answer(response(content), WHAT), window)))
+    assert streamed == decoded_at_once(content)
+    if streamed[0] == "items":
+        assert json.dumps(streamed[1], default=repr) == json.dumps(decoded_at_once(content)[1], default=repr)
+
+
+def test_the_corpus_has_both_outcomes() -> None:
+    assert all(decoded_at_once(c)[0] == "items" for c in GOOD)
+    assert all(decoded_at_once(c)[0] == "error" for c in BAD)
+
+
+def test_every_window_edge_inside_a_value() -> None:
+    content = json.dumps([{"id": 1, "x": 123456789, "y": Decimal("0.25")}, {"id": 22, "z": "Ø🏠"}],
+                         default=str, ensure_ascii=False).encode()
+    expected = expect_objects(answer(response(content), WHAT), WHAT)
+    for window in range(1, len(content) + 1):
+        assert list(each_object(content, list_answer(response(content), WHAT), window)) == expected
+
+
+class _Client:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def each_order(self) -> Any:
+        return each_object(self.content, list_answer(response(self.content), WHAT), 16)
+
+
+def _session(content: bytes) -> SkalaSession:
+    session = SkalaSession.__new__(SkalaSession)
+    session.client = _Client(content)  # type: ignore[assignment]  # only each_order is read
+    return session
+
+
+@pytest.mark.parametrize("content", [
+    json.dumps(orders(6)).encode(), b"[]",
+    b'[{"id": 1}, {"no": "id"}, {"id": 3}]',  # an order without its id: to_live's error
+    b'[{"id": 1}, {"no": "id"}, {"id": 3}, 4]',  # ...and an item that is not an object after it: that error
+    b'[{"id": 1}, {"no": "id"}, {"id": 3} oops',  # ...or invalid JSON after it: that error
+    b'{"id": 1}',
+])
+def test_list_campaigns_is_to_live_of_the_whole_answer(content: bytes) -> None:
+    fast = outcome(lambda: _session(content).list_campaigns())
+    slow = outcome(lambda: [to_live(o) for o in expect_objects(answer(response(content), WHAT), WHAT)])
+    assert fast == slow
+
+
+def test_list_campaigns_keeps_repeated_strings_once() -> None:
+    campaigns = _session(json.dumps(orders(3)).encode()).list_campaigns()
+    first, last = campaigns[0].fields, campaigns[-1].fields
+    assert first["startDate"] is last["startDate"] and first["company"]["name"] is last["company"]["name"]
+    assert next(iter(first["campaignFieldValues"])) is next(iter(last["campaignFieldValues"]))  # keys too
+    assert first["campaignFieldValues"]["headline"]["type"] is last["campaignFieldValues"]["headline"]["type"]
