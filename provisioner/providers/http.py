@@ -322,6 +322,11 @@ class ApiClient:
             try:
                 try:
                     response = self.http.request(method, path, **kwargs)
+                    # httpx binds a response's stream to the response, a reference cycle: with the
+                    # collector paused while a plan reads (collector.py), every answer lived until
+                    # the plan was made (Skala's orders: 53 MB at 50,000). The body is read by now;
+                    # a plain stream over it breaks the cycle, so the answer goes when its reader does.
+                    response.stream = httpx.ByteStream(response.content)
                 finally:
                     self.limiter.release(slot)  # answered or failed: the platform has seen it by now
             except TransientLoginError as error:
