@@ -402,10 +402,10 @@ class SkalaSession:
         return RuleCheck(problems)
 
     def list_campaigns(self) -> list[LiveCampaign]:
-        # Each raw order is converted as soon as it is decoded and then dropped (stream.py); its
-        # strings are kept once across the answer, as a whole decoded answer keeps them (sharing.py).
-        memo: Memo = {}
-        keep = memo.setdefault
+        # Each raw order is converted as soon as it is decoded and then dropped (stream.py); what
+        # the orders repeat is kept once across the answer (_Sharing).
+        sharing = _Sharing()
+        keep = sharing.keep
         orders = self.client.each_order()
         campaigns = []
         for order in orders:
@@ -417,7 +417,7 @@ class SkalaSession:
                 for _ in orders:
                     pass
                 raise
-            share_strings(live.fields, memo)
+            sharing.fields(live.fields)
             campaigns.append(live)
         return campaigns
 
@@ -467,6 +467,66 @@ class SkalaSession:
 
     def close(self) -> None:
         self.client.close()
+
+
+_SHAREABLE = frozenset({int, bool, type(None), Decimal, float})  # members compared by type and value
+
+
+class _Sharing:
+    """What the orders of one answer repeat, kept once: equal strings (sharing.py), and equal
+    company and campaign type mappings and field values (5 of every 6 of an order's mappings are
+    the same in thousands of orders). Nothing changes a live campaign's fields after they are read
+    (the planner, drift and import read and copy them), so one mapping can serve every order."""
+
+    __slots__ = ("keep", "memo", "parts")
+
+    def __init__(self) -> None:
+        self.memo: Memo = {}
+        self.keep = self.memo.setdefault
+        self.parts: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def fields(self, fields: dict[str, Any]) -> None:
+        """A listed order's fields (to_live's, made for this order) with what they repeat kept once."""
+        keep = self.keep
+        for name, member in fields.items():
+            kind = type(member)
+            if kind is str:
+                fields[name] = keep(member, member)
+            elif kind is dict:
+                if name == "campaignFieldValues":  # unique to its order: only its values are shared
+                    for reference, value in member.items():
+                        if type(value) is dict:
+                            member[reference] = self.part(value)[0]
+                else:
+                    fields[name] = self.part(member)[0]
+            elif kind is list:
+                share_strings({name: member}, self.memo)
+
+    def part(self, mapping: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """`mapping` with its strings kept once, or the equal mapping seen first when every member is
+        a string, number, null, or such a mapping itself; True when it was (so it can be a member of another)."""
+        keep = self.keep
+        key: list[Any] = []
+        shareable = True
+        for name, member in mapping.items():
+            kind = type(member)
+            if kind is str:
+                member = mapping[name] = keep(member, member)
+                key.append((name, member))
+            elif kind is dict:
+                member, inner = self.part(member)
+                mapping[name] = member
+                shareable = shareable and inner
+                key.append((name, dict, id(member)))  # a shared mapping: the one object for its value
+            elif kind in _SHAREABLE:
+                key.append((name, kind, member))  # 1, True, 1.0 and Decimal(1) are equal: the type tells them apart
+            else:
+                if kind is list:
+                    share_strings({name: member}, self.memo)
+                shareable = False
+        if not shareable:
+            return mapping, False
+        return self.parts.setdefault(tuple(key), mapping), True
 
 
 def _has_values(live: dict[str, Any], declared: dict[str, Any]) -> bool:

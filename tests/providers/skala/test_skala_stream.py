@@ -107,8 +107,32 @@ def _session(content: bytes) -> SkalaSession:
     return session
 
 
+ODD = [  # shapes an answer may take: each is converted as to_live converts it, whatever is shared
+    {"id": 1, "company": {"id": 10, "name": "A"}, "campaignType": {"id": True, "name": None},
+     "campaignFieldValues": [{"reference": "x", "type": "FREETEXT", "text": "1"},
+                             {"reference": "y", "type": "FREETEXT", "text": 1},
+                             {"reference": "z", "type": "FREETEXT", "text": 1.0},
+                             {"reference": "w", "type": "FREETEXT", "text": True},
+                             {"reference": "v", "type": "PICTURE", "picture": {"id": 1, "tags": ["a", "b"]}},
+                             {"reference": "u", "type": "PICTURE", "picture": {"id": 1}},
+                             {"reference": "t", "type": "PICTURE", "picture": {"id": "1"}},
+                             {"reference": "s", "type": "MODEL", "model": {"selectedEntries": [
+                                 {"campaignFieldModelEntry": {"id": 7}, "position": 0}]}}],
+     "customAdPlatformTypes": ["ADFORM", "FACEBOOK"], "customBudget": 10.5, "status": "PENDING"},
+    {"id": 2, "company": {"id": 1, "name": "A"}, "campaignType": {"id": 1, "name": None},
+     "campaignFieldValues": [{"reference": "x", "type": "FREETEXT", "text": "1"},
+                             {"reference": "y", "type": "FREETEXT", "text": True},
+                             {"reference": "z", "type": "FREETEXT", "text": 1},
+                             {"reference": "u", "type": "PICTURE", "picture": {"id": 1}},
+                             {"reference": "v", "type": "PICTURE", "picture": {"id": 1, "tags": ["a", "b"]}}],
+     "customAdPlatformTypes": "ADFORM", "customBudget": "10.50", "budgetOptionId": 5},
+    {"id": 3, "company": {"id": "10", "name": "A", "extra": [1]}, "campaignType": "no", "campaignFieldValues": [
+        {"reference": "x", "text": "1", "type": "FREETEXT"}, {"reference": "x", "type": "FREETEXT", "text": "1"}]},
+]
+
+
 @pytest.mark.parametrize("content", [
-    json.dumps(orders(6)).encode(), b"[]",
+    json.dumps(orders(6)).encode(), b"[]", json.dumps(ODD * 2).encode(),
     b'[{"id": 1}, {"no": "id"}, {"id": 3}]',  # an order without its id: to_live's error
     b'[{"id": 1}, {"no": "id"}, {"id": 3}, 4]',  # ...and an item that is not an object after it: that error
     b'[{"id": 1}, {"no": "id"}, {"id": 3} oops',  # ...or invalid JSON after it: that error
@@ -118,6 +142,11 @@ def test_list_campaigns_is_to_live_of_the_whole_answer(content: bytes) -> None:
     fast = outcome(lambda: _session(content).list_campaigns())
     slow = outcome(lambda: [to_live(o) for o in expect_objects(answer(response(content), WHAT), WHAT)])
     assert fast == slow
+    if fast[0] == "items":  # equal, and spelt the same: key order and the types of equal numbers
+        assert [json.dumps(c.fields, default=repr) for c in fast[1]] == \
+            [json.dumps(c.fields, default=repr) for c in slow[1]]
+        assert [[repr(v) for v in c.fields["campaignFieldValues"].values()] for c in fast[1]] == \
+            [[repr(v) for v in c.fields["campaignFieldValues"].values()] for c in slow[1]]
 
 
 def test_list_campaigns_keeps_repeated_strings_once() -> None:
@@ -126,3 +155,14 @@ def test_list_campaigns_keeps_repeated_strings_once() -> None:
     assert first["startDate"] is last["startDate"] and first["company"]["name"] is last["company"]["name"]
     assert next(iter(first["campaignFieldValues"])) is next(iter(last["campaignFieldValues"]))  # keys too
     assert first["campaignFieldValues"]["headline"]["type"] is last["campaignFieldValues"]["headline"]["type"]
+    # equal mappings once: the company, the campaign type, and field values of strings, numbers and ids
+    assert first["company"] is last["company"] and first["campaignType"] is last["campaignType"]
+    assert first["campaignFieldValues"]["image"] is last["campaignFieldValues"]["image"]
+    assert first["campaignFieldValues"]["rooms"] is not last["campaignFieldValues"]["rooms"]  # holds a list
+
+
+def test_equal_numbers_of_other_types_are_not_shared() -> None:
+    one, two = (c.fields["campaignFieldValues"] for c in _session(json.dumps(ODD).encode()).list_campaigns()[:2])
+    assert repr(one["y"]["text"]) == "1" and repr(two["y"]["text"]) == "True"
+    assert repr(one["w"]["text"]) == "True" and repr(two["z"]["text"]) == "1"
+    assert one["x"] is two["x"] and one["u"] is two["u"] and one["v"] is not two["v"]
