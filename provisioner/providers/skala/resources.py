@@ -7,7 +7,6 @@ ids of the existing values read from the live order just before (new values go w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,6 @@ MEDIA = ("picture", "video", "audio")
 VALUE_MEMBERS = ("type", "text", *MEDIA)  # what a field value holds besides its id, reference and model
 BUDGET = ("budgetOptionId", "customBudget", "customAdPlatformTypes")
 # ad texts are update-only on the gateway; the PUT resends what the order already has
-Keep = Callable[[str, str], str]  # a string memo's setdefault (sharing.py): the equal string first seen
 AD_TEXTS = ("fbCtaButton", "fbHeadline", "fbDescription", "fbPrimaryText", "scBrandName", "scHeadline",
             "scCtaButton", "liTitle", "liDescription", "liCommentary", "liCtaButton")
 
@@ -60,9 +58,9 @@ def _live_value(value: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def to_live(order: dict[str, Any], keep: Keep | None = None) -> LiveCampaign:
-    """An order in the config vocabulary; with `keep` (a memo's setdefault, sharing.py), the field
-    values' references, which become keys, are kept once across the orders of an answer."""
+def to_live(order: dict[str, Any], sharing: _Sharing | None = None) -> LiveCampaign:
+    """An order in the config vocabulary; with `sharing` (list_campaigns), what the orders of one
+    answer repeat is kept once: equal mappings as one object, equal strings as one (sharing.py)."""
     order_id = expect_id(order, "id", "Skala campaign order")
     get = order.get
     # written out field by field (no helpers per field): every order of the brand goes through here
@@ -73,11 +71,19 @@ def to_live(order: dict[str, Any], keep: Keep | None = None) -> LiveCampaign:
             if isinstance(value, dict):
                 reference = value.get("reference")
                 reference = reference if type(reference) is str else str(reference)
-                values[keep(reference, reference) if keep else reference] = _live_value(value)
+                if sharing is None:
+                    values[reference] = _live_value(value)
+                else:
+                    values[sharing.keep(reference, reference)] = sharing.value(value)
     company, ctype = get("company"), get("campaignType")
+    if sharing is None:
+        company = {"id": company.get("id"), "name": company.get("name")} if isinstance(company, dict) else None
+        ctype = {"id": ctype.get("id"), "name": ctype.get("name")} if isinstance(ctype, dict) else None
+    else:
+        company = sharing.ref(company) if isinstance(company, dict) else None
+        ctype = sharing.ref(ctype) if isinstance(ctype, dict) else None
     fields: dict[str, Any] = {
-        "company": {"id": company.get("id"), "name": company.get("name")} if isinstance(company, dict) else None,
-        "campaignType": {"id": ctype.get("id"), "name": ctype.get("name")} if isinstance(ctype, dict) else None,
+        "company": company, "campaignType": ctype,
         "startDate": get("startDate"), "endDate": get("endDate"), "landingPage": get("landingPage"),
         "campaignFieldValues": values,
         # BUDGET, in its order
@@ -85,6 +91,8 @@ def to_live(order: dict[str, Any], keep: Keep | None = None) -> LiveCampaign:
         "customAdPlatformTypes": get("customAdPlatformTypes"),
         "status": get("status"),  # read-only: never declared, so never compared
     }
+    if sharing is not None:
+        sharing.scalars(fields)
     return LiveCampaign(id=order_id, fields=fields)
 
 
@@ -405,19 +413,17 @@ class SkalaSession:
         # Each raw order is converted as soon as it is decoded and then dropped (stream.py); what
         # the orders repeat is kept once across the answer (_Sharing).
         sharing = _Sharing()
-        keep = sharing.keep
         orders = self.client.each_order()
         campaigns = []
         for order in orders:
             try:
-                live = to_live(order, keep)
+                live = to_live(order, sharing)
             except ProviderError:
                 # decoded at once, a body that is not a list of objects is reported as such before any
                 # order is converted: the rest of the answer is read first, and its error wins
                 for _ in orders:
                     pass
                 raise
-            sharing.fields(live.fields)
             campaigns.append(live)
         return campaigns
 
@@ -478,27 +484,50 @@ class _Sharing:
     the same in thousands of orders). Nothing changes a live campaign's fields after they are read
     (the planner, drift and import read and copy them), so one mapping can serve every order."""
 
-    __slots__ = ("keep", "memo", "parts")
+    __slots__ = ("keep", "memo", "parts", "refs", "values")
 
     def __init__(self) -> None:
         self.memo: Memo = {}
         self.keep = self.memo.setdefault
         self.parts: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # what the usual shapes are looked up by, before anything is built: a reference's (id, name),
+        # a field value's (type, text) or (type, text, picture id)
+        self.refs: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.values: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def fields(self, fields: dict[str, Any]) -> None:
-        """A listed order's fields (to_live's, made for this order) with what they repeat kept once."""
+    def ref(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """A company or campaign type as to_live reads it ({"id", "name"})."""
+        ref_id, name = raw.get("id"), raw.get("name")
+        if type(ref_id) is int and (name is None or type(name) is str):
+            key = (ref_id, name)
+            found = self.refs.get(key)
+            if found is None:
+                found = self.refs[key] = {"id": ref_id, "name": name if name is None else self.keep(name, name)}
+            return found
+        return self.part({"id": ref_id, "name": name})[0]
+
+    def value(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """A field value as _live_value reads it."""
+        kind, text, picture = raw.get("type"), raw.get("text"), raw.get("picture")
+        if (kind is None or type(kind) is str) and (text is None or type(text) is str) \
+                and raw.get("video") is None and raw.get("audio") is None and raw.get("model") is None:
+            key: tuple[Any, ...] | None = (kind, text) if picture is None else (
+                (kind, text, picture["id"]) if type(picture) is dict and len(picture) == 1
+                and type(picture.get("id")) is int else None)
+            if key is not None:
+                found = self.values.get(key)
+                if found is None:
+                    found = self.values[key] = self.part(_live_value(raw))[0]
+                return found
+        return self.part(_live_value(raw))[0]
+
+    def scalars(self, fields: dict[str, Any]) -> None:
+        """The strings of a listed order's other fields (its mappings are shared already) kept once."""
         keep = self.keep
         for name, member in fields.items():
             kind = type(member)
             if kind is str:
                 fields[name] = keep(member, member)
-            elif kind is dict:
-                if name == "campaignFieldValues":  # unique to its order: only its values are shared
-                    for reference, value in member.items():
-                        if type(value) is dict:
-                            member[reference] = self.part(value)[0]
-                else:
-                    fields[name] = self.part(member)[0]
             elif kind is list:
                 share_strings({name: member}, self.memo)
 
