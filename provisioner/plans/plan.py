@@ -66,14 +66,18 @@ class Plan:
             counts[change.action.value] += 1
         return counts
 
-    def to_dict(self, slim: bool = False) -> dict[str, Any]:
-        """`slim`: unchanged campaigns that need nothing recorded as key and field digests only."""
-        return {
+    def to_dict(self, slim: bool = False, changes: bool = True) -> dict[str, Any]:
+        """`slim`: unchanged campaigns that need nothing recorded as key and field digests only.
+        `changes=False`: without the "changes" member (the plan file writer encodes them in parts)."""
+        document = {
             "format_version": self.format_version, "mode": self.mode, "workspace": self.workspace,
             "config_digest": self.config_digest, "state_digest": self.state_digest,
             "state_lineage": self.state_lineage, "created_at": self.created_at, "prune": self.prune,
             "summary": self.counts(),
-            "changes": [c.to_dict(slim) for c in self.changes],
+        }
+        if changes:  # (members in the order they always had)
+            document["changes"] = [c.to_dict(slim) for c in self.changes]
+        document |= {
             "drift": [d.to_dict() for d in self.drift],
             "not_observable": self.not_observable, "read_errors": self.read_errors, "warnings": self.warnings,
             "targets": self.targets, "excludes": self.excludes,
@@ -81,6 +85,7 @@ class Plan:
             "spend_campaigns": [c.to_dict() for c in self.spend_campaigns],
             "policy": [o.to_dict() for o in self.policy], "allow_spend_increase": self.allow_spend_increase,
         }
+        return document
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:

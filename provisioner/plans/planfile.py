@@ -10,10 +10,11 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from provisioner.canonical import canonical_json, content_hash
+from provisioner.canonical import COMPACT, content_hash
 from provisioner.errors import PlanFileError
 from provisioner.plans.plan import FORMAT_VERSION, Plan
 
@@ -23,19 +24,41 @@ def _checksum(body: dict[str, Any]) -> str:
 
 
 def plan_text(plan: Plan, slim: bool = True) -> str:
-    """The plan file's text: the body's canonical JSON (the bytes the checksum is computed on,
-    written by the C encoder in one pass) with the checksum added as the last member."""
-    body, tail = _plan_bytes(plan, slim)
-    return (bytes(body) + tail).decode("utf-8")
+    """The plan file's text: the body's canonical JSON (the bytes the checksum is computed on) with
+    the checksum added as the last member."""
+    return b"".join(_plan_file_parts(plan, slim)).decode("utf-8")
 
 
-def _plan_bytes(plan: Plan, slim: bool) -> tuple[memoryview, bytes]:
-    """The plan file as (the body's canonical JSON without its closing brace, the checksum member
-    and the rest): written as two parts, a 50,000-campaign plan is held in memory once, not three
-    times (text, its UTF-8 bytes, the text with the checksum)."""
-    body = canonical_json(plan.to_dict(slim)).encode()  # Decimals etc. → their JSON (string) forms
-    checksum = "sha256:" + hashlib.sha256(body).hexdigest()
-    return memoryview(body)[:-1], f',"checksum":"{checksum}"}}\n'.encode()
+# the campaigns encoded at a time: a 50,000-campaign plan is never held as one tree of dicts, one
+# text and its bytes (+65 MB at the peak of writing it), only as this many campaigns' dicts and JSON
+CHANGES_PER_PART = 500
+_ENCODE = json.JSONEncoder(sort_keys=True, default=str, separators=COMPACT).encode  # canonical_json's
+_CHANGES_SLOT = "\x00changes\x00"  # stands for the changes while the rest of the document is encoded
+
+
+def _plan_file_parts(plan: Plan, slim: bool) -> Iterator[bytes]:
+    """The plan file in parts, ending with the checksum member: the parts of the body are exactly
+    `canonical_json(plan.to_dict(slim))` (what the checksum is computed on) without its closing
+    brace. The campaigns are encoded CHANGES_PER_PART at a time: a list's canonical JSON is its
+    items' joined by ",", so the parts join to the document's one-pass encoding."""
+    document = plan.to_dict(slim, changes=False)
+    document["changes"] = _CHANGES_SLOT
+    # sorted keys: "changes" is the second member (after a boolean), so the first slot is this one
+    head, tail = _ENCODE(document).split(f'"changes":{_ENCODE(_CHANGES_SLOT)}', 1)
+    digest = hashlib.sha256()
+    part = f'{head}"changes":['.encode()
+    digest.update(part)
+    yield part
+    changes = plan.changes
+    for start in range(0, len(changes), CHANGES_PER_PART):
+        items = _ENCODE([c.to_dict(slim) for c in changes[start:start + CHANGES_PER_PART]])[1:-1]
+        part = (items if start == 0 else f",{items}").encode()
+        digest.update(part)
+        yield part
+    part = f"]{tail}".encode()
+    digest.update(part)
+    yield part[:-1]  # the body's closing brace comes after the checksum member
+    yield f',"checksum":"sha256:{digest.hexdigest()}"}}\n'.encode()
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -49,10 +72,9 @@ def write_plan(plan: Plan, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        body, tail = _plan_bytes(plan, slim=True)
         with open(tmp, "wb") as out:
-            out.write(body)
-            out.write(tail)
+            for part in _plan_file_parts(plan, slim=True):
+                out.write(part)
         os.replace(tmp, path)
     except OSError as error:
         with contextlib.suppress(OSError):  # a half-written temporary file is never a plan

@@ -114,3 +114,47 @@ def test_the_file_is_the_plan_text_byte_for_byte(tmp_path: Path) -> None:
     written = (tmp_path / "p.json").read_bytes()
     assert written == plan_text(plan).encode("utf-8")
     assert written.endswith(b'"}\n') and read_plan(tmp_path / "p.json").to_dict() == plan.to_dict()
+
+
+def _one_pass_file(plan: Plan, slim: bool = True) -> bytes:
+    """The plan file as it was written before it was written in parts: the whole body's canonical
+    JSON in one pass, then the checksum member."""
+    import hashlib
+
+    from provisioner.canonical import canonical_json
+
+    body = canonical_json(plan.to_dict(slim)).encode()
+    return body[:-1] + f',"checksum":"sha256:{hashlib.sha256(body).hexdigest()}"}}\n'.encode()
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 7])
+def test_the_campaigns_written_in_parts_make_the_one_pass_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               count: int) -> None:
+    """write_plan encodes the campaigns a few at a time (a 50,000-campaign plan is never one tree of
+    dicts and one text in memory); the bytes are those of the whole plan's canonical JSON, checksum
+    included, whatever the number of parts."""
+    from decimal import Decimal
+
+    from provisioner.plans.action import DriftKind
+    from provisioner.plans.change import DriftEntry
+    from provisioner.plans.planfile import plan_document, plan_text
+
+    monkeypatch.setattr("provisioner.plans.planfile.CHANGES_PER_PART", 2)
+    kinds = [
+        ResourceChange("a", "ts", "topsort", Action.NOOP, id="1", before={"name": "x"}, after={"name": "x"}),
+        ResourceChange("b", "ts", "topsort", Action.UPDATE, id="2", before={"budget": Decimal("1.50")},
+                       after={"budget": Decimal("2")}, diffs=[FieldDiff("budget", Decimal("1.50"), Decimal("2"))],
+                       live_fingerprint="f", warnings=['"changes":[]']),
+        ResourceChange("c-ü", "ts", "topsort", Action.CREATE, after={"name": "Frühling ☀"}, live_fingerprint="absent"),
+        ResourceChange("d", "ts", "topsort", Action.NOOP, id="4", before={"name": "y"}, after={"name": "y"},
+                       record_state=True, live_fingerprint="g"),
+    ]
+    changes = [kinds[i % len(kinds)] for i in range(count)]
+    plan = Plan("normal", ["ws"], "cd", "sd", "lin", "2026-11-23T00:00:00Z", changes=changes,
+                drift=[DriftEntry("d", "ts", "4", DriftKind.CHANGED, [FieldDiff("name", "y", "z")])],
+                warnings=['a "changes":"\x00changes\x00" look-alike'], targets=["*"])
+    write_plan(plan, tmp_path / "p.json")
+    assert (tmp_path / "p.json").read_bytes() == _one_pass_file(plan)
+    assert plan_text(plan, slim=False).encode() == _one_pass_file(plan, slim=False)
+    assert plan_document(plan) == json.loads(_one_pass_file(plan, slim=False))
+    assert [c.key for c in read_plan(tmp_path / "p.json").changes] == [c.key for c in changes]  # checksum holds
