@@ -111,13 +111,13 @@ class _Loader:
                 workspace.providers[name] = instance
             # the decoder makes a string per row for the instance and the file, which stay alive with
             # each campaign: the instance's own name and one string per file instead (7 MB at 50,000)
-            files: dict[str, str] = {}
+            file_names: dict[str, str] = {}
             for key, instance_name, plugin_name, file, line, desired in cached["campaigns"]:
                 instance = workspace.providers.get(instance_name)
                 if instance is None or instance.plugin.name != plugin_name:
                     return None
                 workspace.campaigns[key] = CachedCampaignConfig(key, instance.name, instance.plugin.campaign_model,
-                                                                desired, SourceLocation(files.setdefault(file, file),
+                                                                desired, SourceLocation(file_names.setdefault(file, file),
                                                                                         line))
             self._check_unique_names(workspace)
             self._check_currencies(workspace)
