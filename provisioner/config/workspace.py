@@ -116,9 +116,9 @@ class _Loader:
                 instance = workspace.providers.get(instance_name)
                 if instance is None or instance.plugin.name != plugin_name:
                     return None
+                source = SourceLocation(file_names.setdefault(file, file), line)
                 workspace.campaigns[key] = CachedCampaignConfig(key, instance.name, instance.plugin.campaign_model,
-                                                                desired, SourceLocation(file_names.setdefault(file, file),
-                                                                                        line))
+                                                                desired, source)
             self._check_unique_names(workspace)
             self._check_currencies(workspace)
             self._check_launches(workspace, None)
