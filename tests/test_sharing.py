@@ -72,6 +72,19 @@ def test_loaded_state_shares_its_repeated_strings_and_dumps_to_the_same_bytes() 
     assert first.key == "k0" and first.id == "id-0" and second.attrs["name"] == "N1"
 
 
+def test_entries_without_outputs_or_ci_details_share_one_empty_mapping_and_dump_the_same() -> None:
+    data = json.loads(_state_text(3))
+    for name in ("k1", "k2"):
+        data["resources"][name]["outputs"] = {}
+        del data["resources"][name]["applied_by"]
+    text = json.dumps(data, indent=1, sort_keys=True)
+    state = load_state(text, "state.json")
+    assert dump_state(state) == text
+    first, second, third = (state.resources[k] for k in ("k0", "k1", "k2"))
+    assert second.outputs is third.outputs is second.applied_by is third.applied_by == {}
+    assert first.outputs == {"url": "https://x/y"} and first.applied_by == {"commit": "abc", "run": "1"}
+
+
 def test_refresh_shares_repeated_live_strings_and_reads_the_same_campaigns(tmp_path: Path) -> None:
     root = workspace_gen.write(tmp_path / "ws", 3)
     context = HttpContext(sleep=lambda seconds: None)
