@@ -475,7 +475,10 @@ class SkalaSession:
         self.client.close()
 
 
-_SHAREABLE = frozenset({int, bool, type(None), Decimal, float})  # members compared by type and value
+_SHAREABLE = frozenset({int, bool, type(None)})  # members compared by type and value
+# equal numbers spelt apart (Decimal 1.0 and 1.00, float 0.0 and -0.0): compared by their spelling,
+# so that each order keeps the number it was answered with
+_SPELT = frozenset({Decimal, float})
 
 
 class _Sharing:
@@ -549,6 +552,8 @@ class _Sharing:
                 key.append((name, dict, id(member)))  # a shared mapping: the one object for its value
             elif kind in _SHAREABLE:
                 key.append((name, kind, member))  # 1, True, 1.0 and Decimal(1) are equal: the type tells them apart
+            elif kind in _SPELT:
+                key.append((name, kind, repr(member)))
             else:
                 if kind is list:
                     share_strings({name: member}, self.memo)

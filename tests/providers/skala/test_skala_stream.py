@@ -166,3 +166,10 @@ def test_equal_numbers_of_other_types_are_not_shared() -> None:
     assert repr(one["y"]["text"]) == "1" and repr(two["y"]["text"]) == "True"
     assert repr(one["w"]["text"]) == "True" and repr(two["z"]["text"]) == "1"
     assert one["x"] is two["x"] and one["u"] is two["u"] and one["v"] is not two["v"]
+
+
+def test_equal_numbers_spelt_apart_keep_their_spelling() -> None:
+    body = json.dumps([ODD[0], {**ODD[0], "id": 3}, {**ODD[0], "id": 4}]).replace('"text": 1.0', '"text": 1.00', 1)
+    values = [c.fields["campaignFieldValues"] for c in _session(body.encode()).list_campaigns()]
+    assert [str(v["z"]["text"]) for v in values] == ["1.00", "1.0", "1.0"]
+    assert values[0]["z"] is not values[1]["z"] and values[1]["z"] is values[2]["z"]
