@@ -118,13 +118,13 @@ def same(live: Any, declared: Any) -> bool:
     return bool(canon(live) == canon(declared))  # (not `==` across types: True == 1, unlike in normal form)
 
 
-class Undecided:
-    """`same_projection` could not decide alone: ask `same` (a value no projection can be)."""
+class NoProjection:
+    """What `same_projection` answers instead of a projection (a value no projection can be)."""
 
 
-UNDECIDED = Undecided()
+UNDECIDED = NoProjection()  # it could not decide alone: ask `same`
+DIFFERENT = NoProjection()  # it decided: live differs from what was recorded
 _LEAVES = frozenset({str, int, float, Decimal, bool, type(None)})
-DIFFERENT = Undecided()  # ... or it decided: live differs from what was recorded
 
 
 def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: dict[str, Any]) -> Any:

@@ -19,21 +19,20 @@ _WRITES = frozenset({Action.CREATE, Action.UPDATE, Action.ADOPT})
 
 def check_platform_rules(plan: Plan, live: Mapping[str, LiveView]) -> None:
     """Block the writes whose declared values break a rule; note where rules went unchecked."""
-    checked = sorted((instance, view) for instance, view in live.items() if view.rules is not None)
-    if not checked:
+    rules_of = {instance: view.rules for instance, view in live.items() if view.rules is not None}
+    if not rules_of:
         return
     # the writes of the plan, found in one pass (most changes of a plan are no-ops)
     all_writes = [c for c in plan.changes if c.action in _WRITES
                   and (c.action is Action.CREATE or c.updatable)]
-    for instance, view in checked:
-        if view.rules is None:
-            continue
+    for instance in sorted(rules_of):
+        rules = rules_of[instance]
         writes = [c for c in all_writes if c.provider == instance]
-        if view.rules.unchecked and writes:
+        if rules.unchecked and writes:
             plan.warnings.append(f"{instance}: platform rules are unchecked for "
-                                 f"{', '.join(c.key for c in writes)}: {view.rules.unchecked}")
+                                 f"{', '.join(c.key for c in writes)}: {rules.unchecked}")
         for change in writes:
-            problems = [p for p in view.rules.problems.get(change.key, [])
+            problems = [p for p in rules.problems.get(change.key, [])
                         if change.action is Action.CREATE or not p.create_only]
             if problems:
                 change.action = Action.INVALID

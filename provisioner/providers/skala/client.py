@@ -14,7 +14,7 @@ from provisioner.providers.http import ApiClient, HttpContext, shared_login
 from provisioner.providers.skala.errors import raise_for_error
 from provisioner.providers.skala.schema import SkalaSettings
 from provisioner.providers.skala.stream import each_object, list_answer
-from provisioner.providers.wire import answer, expect_object, expect_objects, json_request, loads
+from provisioner.providers.wire import answer, expect_object, json_request, loads
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # §8: nothing documented
 ORDERS = "/api/campaign-order"
@@ -54,18 +54,12 @@ class SkalaClient:
         """A GET whose answer must be a JSON list of objects (orders, campaign types)."""
         response = self.api.request("GET", path)
         raise_for_error(response, action, needs)
-        what = f"Skala {action}"
-        return expect_objects(answer(response, what), what)
+        return list_answer(response, f"Skala {action}")()
 
     # -- campaign orders ------------------------------------------------------------------------
-    def orders_by_brand(self) -> list[dict[str, Any]]:
-        brand = self.settings.brand_id
-        return self._list(f"{ORDERS}/by-brand/{brand}", f"list campaign orders of brand {brand}",
-                          f"CompanyUser for at least one company under brand {brand}")
-
-    def each_order(self) -> Iterator[dict[str, Any]]:
-        """orders_by_brand's orders one at a time, decoded from the answer's bytes as they are taken
-        (stream.py): the raw orders of a large brand are never all alive at once."""
+    def orders_by_brand(self) -> Iterator[dict[str, Any]]:
+        """The brand's orders (one answer, every order) one at a time, decoded from the answer's
+        bytes as they are taken (stream.py): the raw orders of a large brand are never all alive at once."""
         brand = self.settings.brand_id
         action = f"list campaign orders of brand {brand}"
         response = self.api.request("GET", f"{ORDERS}/by-brand/{brand}")

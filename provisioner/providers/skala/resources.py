@@ -413,7 +413,7 @@ class SkalaSession:
         # Each raw order is converted as soon as it is decoded and then dropped (stream.py); what
         # the orders repeat is kept once across the answer (_Sharing).
         sharing = _Sharing()
-        orders = self.client.each_order()
+        orders = self.client.orders_by_brand()
         campaigns = []
         for order in orders:
             try:

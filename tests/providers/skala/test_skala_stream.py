@@ -97,13 +97,13 @@ class _Client:
     def __init__(self, content: bytes) -> None:
         self.content = content
 
-    def each_order(self) -> Any:
+    def orders_by_brand(self) -> Any:
         return each_object(self.content, list_answer(response(self.content), WHAT), 16)
 
 
 def _session(content: bytes) -> SkalaSession:
     session = SkalaSession.__new__(SkalaSession)
-    session.client = _Client(content)  # type: ignore[assignment]  # only each_order is read
+    session.client = _Client(content)  # type: ignore[assignment]  # only orders_by_brand is read
     return session
 
 
