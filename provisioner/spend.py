@@ -158,43 +158,35 @@ def _line(lines: dict[tuple[str, str, str], SpendLine], provider: str, currency:
     return line
 
 
-def _add_each(lines: dict[tuple[str, str, str], SpendLine], order: list[_Steady]) -> None:
-    """Add each unchanged campaign's commitments to both totals, one campaign after the other."""
-    for group in order:
+def _add_steady(lines: dict[tuple[str, str, str], SpendLine], groups: list[_Steady], counted: bool) -> None:
+    """Add unchanged campaigns' commitments to both totals: each group once, times the campaigns that
+    share it (`counted`), or each campaign after the other (`groups` then lists one group per campaign)."""
+    for group in groups:
+        times = group.count if counted else 1
         for commitment in _steady_commitments(group.commitments):
-            line = _line(lines, group.provider, group.currency, commitment.period)
             committed = commitment.committed
-            line.before += committed
-            line.after += committed
+            if counted and committed.is_signed():
+                raise Inexact  # (see `_add_counted`: not provably the one-by-one sum)
+            line = _line(lines, group.provider, group.currency, commitment.period)
+            total = committed * times if times > 1 else committed
+            line.before += total
+            line.after += total
             if commitment.unbounded:
                 line.unbounded_before = line.unbounded = True
             if commitment.unknown:
-                line.unknown_before += 1
-                line.unknown_after += 1
+                line.unknown_before += times
+                line.unknown_after += times
 
 
 def _add_counted(lines: dict[tuple[str, str, str], SpendLine], steady: list[_Steady]) -> bool:
-    """`_add_each`, once per distinct list of commitments times the campaigns that share it. Only
-    where that is exactly `_add_each`'s sum (False, having added nothing that counts, otherwise): with
-    no amount below zero, and no operation rounded, every partial sum in any order is exact too, so
-    the totals (value and exponent alike) are those of adding one campaign after the other."""
+    """`_add_steady` counted, only where that is exactly the one-by-one sum (False, having added
+    nothing that counts, otherwise): with no amount below zero, and no operation rounded, every
+    partial sum in any order is exact too, so the totals (value and exponent alike) are those of
+    adding one campaign after the other."""
     with localcontext() as context:
         context.traps[Inexact] = context.traps[Rounded] = True
         try:
-            for group in steady:
-                for commitment in _steady_commitments(group.commitments):
-                    committed = commitment.committed
-                    if committed.is_signed():
-                        return False
-                    line = _line(lines, group.provider, group.currency, commitment.period)
-                    total = committed * group.count if group.count > 1 else committed
-                    line.before += total
-                    line.after += total
-                    if commitment.unbounded:
-                        line.unbounded_before = line.unbounded = True
-                    if commitment.unknown:
-                        line.unknown_before += group.count
-                        line.unknown_after += group.count
+            _add_steady(lines, steady, counted=True)
         except (Inexact, Rounded):
             return False
     return True
@@ -204,7 +196,7 @@ def _lines(rows: list[CampaignSpend], steady: list[_Steady], order: list[_Steady
     lines: dict[tuple[str, str, str], SpendLine] = {}
     if not _add_counted(lines, steady):
         lines.clear()
-        _add_each(lines, order)
+        _add_steady(lines, order, counted=False)
     for row in rows:
         line = _line(lines, row.provider, row.currency, row.period)
         if row.before is not None:

@@ -13,7 +13,7 @@ import provisioner.spend as spend
 from provisioner.plans.money import SpendLine
 from provisioner.providers.base import Commitment
 from provisioner.providers.money import scaled
-from provisioner.spend import _add_each, _lines, _Steady
+from provisioner.spend import _add_steady, _lines, _Steady
 
 AMOUNTS = [Decimal("100.25"), Decimal("100.250"), Decimal("0"), Decimal("0.00"), Decimal("-0.00"), Decimal("1E+2"),
            Decimal("7"), Decimal("0.1000000000000000055511151231257827"), Decimal("1E+30"), Decimal("1E-30"),
@@ -56,7 +56,7 @@ def test_counted_totals_are_exactly_the_totals_added_one_campaign_after_the_othe
                 group.count += 1
             order.append(group)
         one_by_one: dict[tuple[str, str, str], SpendLine] = {}
-        _add_each(one_by_one, order)  # the summary's way before counting: one campaign after the other
+        _add_steady(one_by_one, order, counted=False)  # the summary's way before counting: one campaign after the other
         try:
             for line in one_by_one.values():
                 if line.currency:
