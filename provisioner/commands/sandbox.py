@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import threading
 from collections import Counter
@@ -37,7 +38,10 @@ def serve(state_dir: str, port: int, platforms: list[str], faults: str | None, s
         servers.append(server)
         out(f"{name}: base_url {server.url}")
     if ready_file:
-        Path(ready_file).write_text(json.dumps({s.emulator.name: s.url for s in servers}), "utf-8")
+        # written aside and renamed: a watcher polling for the file never reads it half written
+        pending = Path(f"{ready_file}.tmp")
+        pending.write_text(json.dumps({s.emulator.name: s.url for s in servers}), "utf-8")
+        os.replace(pending, ready_file)
     err(f"Serving {len(servers)} emulator(s); state in {state_dir}. Ctrl-C to stop.")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
