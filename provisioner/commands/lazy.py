@@ -15,5 +15,8 @@ class LazyModule:
 
     def __getattr__(self, attr: str) -> Any:
         if self._module is None:
-            self._module = importlib.import_module(self._name)
+            from provisioner.collector import collector_paused
+
+            with collector_paused():  # a command's imports stay alive: no collector passes over them
+                self._module = importlib.import_module(self._name)
         return getattr(self._module, attr)
