@@ -155,10 +155,10 @@ def main(quiet: bool, no_color: bool, log_format: str) -> None:
 
     Global options go before the command: `provisioner --quiet plan WS`.
     """
-    from provisioner import environment
+    from provisioner import terminal  # (not the environment's classes: `validate` reads nothing else of it)
     from provisioner.commands.output import OutputOptions, configure
 
-    configure(OutputOptions(quiet=quiet, color=not (no_color or environment.no_color()), log_format=log_format))
+    configure(OutputOptions(quiet=quiet, color=not (no_color or terminal.no_color()), log_format=log_format))
 
 
 @main.command(short_help="Check a workspace offline: every problem with file, line and field.",

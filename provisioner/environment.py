@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 from provisioner.errors import ProvisionerError
 from provisioner.sandboxing import SandboxOptions
+from provisioner.terminal import no_color
 
 NOW_VARIABLE = "PROVISIONER_NOW"  # pins the clock (tests, reproducible demos): an ISO 8601 time
-NO_COLOR_VARIABLE = "NO_COLOR"  # https://no-color.org: set and not empty turns colour off
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,6 @@ def _ci_run(environ: Mapping[str, str]) -> CiRun:
         return CiRun(environ.get("GITHUB_SHA") or None, run)
     return CiRun(environ.get("CI_COMMIT_SHA") or None,
                  environ.get("CI_PIPELINE_URL") or environ.get("CI_PIPELINE_ID") or None)
-
-
-def no_color(environ: Mapping[str, str] | None = None) -> bool:
-    """NO_COLOR alone, for the command group (it must not fail on the other variables)."""
-    environ = os.environ if environ is None else environ
-    return bool(environ.get(NO_COLOR_VARIABLE))
 
 
 def _pinned_now(text: str | None) -> datetime | None:

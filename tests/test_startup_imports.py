@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 # Never needed by `validate` of a valid workspace without a `policy:` section (top-level names, or
 # provisioner modules and everything under them).
 NOT_FOR_VALIDATE = ("deepdiff", "httpx", "rich", "difflib", "provisioner.policy",
-                    "provisioner.plans", "provisioner.spend", "provisioner.planner", "provisioner.engine")
+                    "provisioner.plans", "provisioner.spend", "provisioner.planner", "provisioner.engine",
+                    "provisioner.environment", "provisioner.sandboxing")
 
 # Runs the real command in-process, then lists every imported module (a None entry blocks an import:
 # provisioner puts httpx._main there before httpx could load).
