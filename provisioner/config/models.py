@@ -33,9 +33,13 @@ class ProviderInstance:
 
 @dataclass
 class CampaignConfig:
+    """A validated campaign as the run keeps it: its declared values, not the pydantic model that
+    validated them (the models of 50,000 campaigns held 132 MiB for the whole run)."""
+
     key: str
     instance: str
-    model: CampaignModel
+    model_type: type[CampaignModel]  # the campaign's model class (what comparisons need)
+    desired: dict[str, Any]  # the declared fields, as validated (the model's `declared()`)
     source: SourceLocation
     launch: str = ACTIVE  # "paused": created switched off, activated by a later plan
     source_of_launch: SourceLocation | None = None  # where the campaign itself says `launch:`
@@ -55,15 +59,12 @@ class CampaignConfig:
             meta["adopt"] = True
         return meta
 
-    @cached_property
-    def desired(self) -> dict[str, Any]:
-        """The declared fields (computed once: the model is not changed after loading)."""
-        return self.model.declared()
-
     @property
-    def model_type(self) -> type[CampaignModel]:
-        """The campaign's model class (what comparisons need; it does not validate a cached model)."""
-        return type(self.model)
+    def model(self) -> CampaignModel:
+        """The model, validated again from the declared values: only apply and import read it, for
+        the campaigns they send (a model type whose values do not validate back to themselves is
+        never cached, and the loader checks the same round trip)."""
+        return self.model_type.model_validate(self.desired)
 
     @cached_property
     def compared(self) -> dict[str, Any]:
@@ -79,28 +80,7 @@ class CampaignConfig:
 
 class CachedCampaignConfig(CampaignConfig):
     """A campaign from the workspace cache: its declared values as validated when the cache was
-    written; the model itself is validated again from them only when something reads it."""
-
-    def __init__(self, key: str, instance: str, model_type: type[CampaignModel], desired: dict[str, Any],
-                 source: SourceLocation) -> None:
-        self.key, self.instance, self.source = key, instance, source
-        self._model_type = model_type
-        self._model: CampaignModel | None = None
-        self.__dict__["desired"] = desired  # the cached_property's slot
-
-    @property
-    def model(self) -> CampaignModel:
-        if self._model is None:
-            self._model = self._model_type.model_validate(self.desired)
-        return self._model
-
-    @model.setter
-    def model(self, value: CampaignModel) -> None:
-        self._model = value
-
-    @property
-    def model_type(self) -> type[CampaignModel]:
-        return self._model_type
+    written (a cold load validated them; a warm one does not validate them again)."""
 
 
 @dataclass(frozen=True)

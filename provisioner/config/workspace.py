@@ -53,6 +53,9 @@ STATE_BACKENDS = ("local", "postgres")
 # digit, '_' or '-' besides its dots.
 KEY_PATTERN = re.compile(r"^(?!\.+$)[A-Za-z0-9._-]{1,64}$")
 KEY_RULE = "must be 1-64 letters, digits, '.', '_' or '-', and not only dots"
+# A file that may declare a section other than campaigns (a top-level key at the start of a line).
+# Only the order of a streamed load depends on it: a section it misses sends the load down the whole path.
+HEADER_SECTION = re.compile(rb"(?m)^(?:%s)[ \t]*:" % "|".join(s for s in TOP_LEVEL if s != "campaigns").encode())
 
 
 class _Loader:
@@ -67,6 +70,7 @@ class _Loader:
         self.raw_providers: dict[str, list[Any]] = {}
         self.raw_state: list[Any] | None = None
         self.cacheable = True
+        self.file_names: dict[Path, str] = {}  # each file's name, shared by its campaigns' sources
 
     def error(self, summary: str, file: Path, line: int | None, field_path: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(summary, SourceLocation(str(file), line), field_path))
@@ -133,6 +137,100 @@ class _Loader:
         return workspace
 
     def _load_cold(self, root: Path, files: list[Path], contents: list[tuple[Path, bytes]]) -> Workspace:
+        if not self.diagnostics:
+            streamed = self._load_streamed(root, files, contents)
+            if streamed is not None:
+                return streamed
+            # something to report: the whole load again, which reports every problem in its order
+            self.diagnostics, self.plugins, self.raw_providers, self.raw_state = [], {}, {}, None
+            self.cacheable = True
+        return self._load_whole(root, files, contents)
+
+    def _load_streamed(self, root: Path, files: list[Path], contents: list[tuple[Path, bytes]]) -> Workspace | None:
+        """A valid workspace loaded file by file: each campaign file's YAML tree and line marks are
+        freed once its campaigns are validated, instead of every file's at once (241 MB of trees at
+        50,000 campaigns). Files that declare other sections (providers, state, ...) are read first,
+        so their settings are known when the campaign files stream. None at the first problem (or a
+        layout this order cannot take): the caller then loads the whole workspace as one, which
+        reports every problem exactly as it always did."""
+        header_files = [index for index, (_, raw) in enumerate(contents) if HEADER_SECTION.search(raw)]
+        order = header_files + [index for index in range(len(contents)) if index not in set(header_files)]
+        workspace = Workspace(root=root, files=files)
+        provider_docs: dict[str, tuple[Path, Any, int]] = {}
+        state_doc: tuple[Path, MarkedDict] | None = None
+        ignore_docs: list[tuple[Path, Any, int]] = []
+        moved_docs: list[tuple[Path, MarkedDict]] = []
+        singles: dict[str, tuple[Path, MarkedDict]] = {}
+        declared: dict[str, int] = {}  # campaign key → index of its file (a key declared twice: reported)
+        campaigns: list[list[CampaignConfig]] = [[] for _ in files]
+        waiting: list[tuple[int, Path, Any]] = []  # campaign sections read before the headers were
+        settled = not header_files
+        if settled:
+            self._settle(workspace, root, state_doc, singles, provider_docs)
+        for position, index in enumerate(order):
+            file, raw = contents[index]
+            doc = self._parse(file, raw)
+            if self.diagnostics:
+                return None
+            if doc is None:
+                pass
+            elif not settled:
+                self.cacheable = self.cacheable and not set(doc) - {"providers", "campaigns", "state"}
+                self._merge(file, doc, "providers", provider_docs)
+                if "state" in doc:
+                    state_doc = (file, doc)
+                if "ignore" in doc:
+                    ignore_docs.append((file, doc["ignore"], doc.lines["ignore"]))
+                if "moved" in doc:
+                    moved_docs.append((file, doc))
+                for section in ("policy", "launch"):
+                    if section in doc and section in singles:
+                        return None  # declared twice: reported by the whole load
+                    if section in doc:
+                        singles[section] = (file, doc)
+                if "campaigns" in doc:
+                    waiting.append((index, file, doc.pop("campaigns")))
+            elif set(doc) != {"campaigns"}:
+                return None  # a section the header scan did not see (e.g. a quoted key): the whole load
+            else:
+                waiting.append((index, file, doc.pop("campaigns")))
+            del doc
+            if self.diagnostics:
+                return None
+            if not settled and position == len(header_files) - 1:
+                settled = True
+                self._settle(workspace, root, state_doc, singles, provider_docs)
+                if self.diagnostics:
+                    return None
+            if settled:
+                for found in waiting:
+                    if not self._stream_campaigns(found, workspace, provider_docs, declared, campaigns):
+                        return None
+                waiting.clear()
+        for of_file in campaigns:
+            for campaign in of_file:
+                workspace.campaigns[campaign.key] = campaign
+        self._finish(workspace, ignore_docs, moved_docs, declared, singles)
+        return None if self.diagnostics else workspace
+
+    def _stream_campaigns(self, section: tuple[int, Path, Any], workspace: Workspace,
+                          provider_docs: dict[str, Any], declared: dict[str, int],
+                          campaigns: list[list[CampaignConfig]]) -> bool:
+        """Validate one file's `campaigns:` section into `campaigns`; False at the first problem."""
+        index, file, body = section
+        if not isinstance(body, MarkedDict):
+            return False
+        for key, value in body.items():
+            if key in declared:
+                return False
+            declared[key] = index
+            campaign = self._campaign(key, file, value, body.lines[key], workspace, provider_docs)
+            if campaign is None or self.diagnostics:
+                return False
+            campaigns[index].append(campaign)
+        return True
+
+    def _load_whole(self, root: Path, files: list[Path], contents: list[tuple[Path, bytes]]) -> Workspace:
         workspace = Workspace(root=root, files=files)
         documents = [(f, doc) for f, raw in contents if (doc := self._parse(f, raw)) is not None]
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
@@ -159,6 +257,19 @@ class _Loader:
                                doc.lines[section], section)
                 elif section in doc:
                     singles[section] = (file, doc)
+        self._settle(workspace, root, state_doc, singles, provider_docs)
+        for key, (file, body, line) in campaign_docs.items():
+            campaign = self._campaign(key, file, body, line, workspace, provider_docs)
+            if campaign:
+                workspace.campaigns[key] = campaign
+        self._finish(workspace, ignore_docs, moved_docs, campaign_docs, singles)
+        if self.diagnostics:
+            raise ConfigError(self.diagnostics)
+        return workspace
+
+    def _settle(self, workspace: Workspace, root: Path, state_doc: tuple[Path, MarkedDict] | None,
+                singles: dict[str, tuple[Path, MarkedDict]], provider_docs: dict[str, tuple[Path, Any, int]]) -> None:
+        """The sections campaigns depend on: state, policy, the default launch and the providers."""
         workspace.state = self._state(state_doc, root)
         if state_doc is not None:
             self.raw_state = [str(state_doc[0]), plain(state_doc[1]["state"]), state_doc[1].lines["state"]]
@@ -171,22 +282,20 @@ class _Loader:
             if instance:
                 workspace.providers[name] = instance
                 self.raw_providers[name] = [str(file), plain(body), line, dict(body.lines)]
-        for key, (file, body, line) in campaign_docs.items():
-            campaign = self._campaign(key, file, body, line, workspace, provider_docs)
-            if campaign:
-                workspace.campaigns[key] = campaign
+
+    def _finish(self, workspace: Workspace, ignore_docs: list[tuple[Path, Any, int]],
+                moved_docs: list[tuple[Path, MarkedDict]], campaign_keys: Mapping[str, Any],
+                singles: dict[str, tuple[Path, MarkedDict]]) -> None:
+        """What is checked once every campaign is loaded: ignore rules, names, moves, currencies, launches."""
         every_field = sorted({f for plugin in self.plugins.values() for f in _field_names(plugin.campaign_model, 1)})
         workspace.ignore = tuple(p for file, body, line in ignore_docs
                                  for p in self._ignore(body, file, line, "ignore", every_field))
         self._check_unique_names(workspace)
-        workspace.moved = self._moved(moved_docs, campaign_docs)
+        workspace.moved = self._moved(moved_docs, campaign_keys)
         self._check_currencies(workspace)
         self._check_launches(workspace, singles.get("launch"))
-        if self.diagnostics:
-            raise ConfigError(self.diagnostics)
-        return workspace
 
-    def _moved(self, documents: list[tuple[Path, MarkedDict]], campaign_docs: dict[str, Any]) -> list[Move]:
+    def _moved(self, documents: list[tuple[Path, MarkedDict]], campaign_docs: Mapping[str, Any]) -> list[Move]:
         """The `moved:` sections: [{from: OLD, to: NEW}], where NEW is a declared campaign and OLD
         is not (its campaign is now declared as NEW); a key moves at most once."""
         moves: list[Move] = []
@@ -393,12 +502,17 @@ class _Loader:
             return None
         if instance is None:
             return None  # checked against its platform's rules; its provider's own error is reported
-        campaign = CampaignConfig(key, instance_name, validated, SourceLocation(str(file), line),
-                                  launch or workspace.launch, ignore=ignore,
-                                  protect=flags["protect"], adopt=flags["adopt"])
+        # kept for the run: the declared values, not the model (as a warm load keeps them); the
+        # instance's own name and one string per file, not a copy per campaign
+        campaign = CampaignConfig(key, instance.name, model, validated.declared(),
+                                  SourceLocation(self._file_name(file), line), launch or workspace.launch,
+                                  ignore=ignore, protect=flags["protect"], adopt=flags["adopt"])
         if launch is not None:
             campaign.source_of_launch = SourceLocation(str(file), body.lines["launch"])
         return campaign
+
+    def _file_name(self, file: Path) -> str:
+        return self.file_names.setdefault(file, str(file))
 
     def _launch(self, value: Any, file: Path, line: int | None, where: str) -> str | None:
         if value not in LAUNCHES:
