@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -100,7 +101,7 @@ def write_cache(root: Path, key: str, content: dict[str, Any]) -> None:
         text = json.dumps(document, separators=(",", ":"))
     except (TypeError, ValueError):
         return  # a value JSON cannot hold (e.g. a YAML date in provider settings): not cached
-    if json.loads(text) != document:
+    if not _json_exact(document):
         return  # JSON would change a value (a tuple, a non-string key): a warm load must equal a cold one
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +110,27 @@ def write_cache(root: Path, key: str, content: dict[str, Any]) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def _json_exact(value: Any) -> bool:
+    """Whether JSON gives `value` back equal to itself (checked on the values, not by decoding the
+    text again: that copy of every campaign was the cold load's peak, ~100 MB at 50,000). Called on
+    what json.dumps accepted, so every value is JSON-able and acyclic."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False  # JSON keys are text: 1 or True would come back as "1" or "true"
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return False  # NaN comes back unequal to itself
+        elif not (item is None or isinstance(item, (str, int))):
+            return False  # a tuple comes back as a list
+    return True
 
 
 def plain(value: Any) -> Any:

@@ -216,6 +216,9 @@ _PLAIN_SCALARS = {tag: _MarkedLoader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:timestamp")}
 
 
+_UNBOUND: Any = None  # what `_load_plain_document` leaves in its recursive function's closure cell
+
+
 def _load_plain_document(text: str) -> Any:
     """The document built straight from libyaml's events, without node objects or the constructor's
     bookkeeping (about half the cold load of a large workspace): the same `MarkedDict`s, lines and
@@ -295,6 +298,9 @@ def _load_plain_document(text: str) -> Any:
         return root
     finally:
         parser.dispose()
+        # `node` refers to itself through its closure: a cycle holding the parser and the memos
+        # (a tuple per distinct scalar), which the plan's paused collector would keep for the run
+        node = _UNBOUND  # rebinding the name in its cell breaks the cycle
 
 
 def line_of(document: Any, path: tuple[Any, ...]) -> int | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.config.cache import cache_path
+from provisioner.config.cache import CACHE_FORMAT, cache_path, read_cache, write_cache
 from provisioner.config.models import CachedCampaignConfig, Workspace
 from provisioner.config.workspace import load_workspace
 from provisioner.errors import ConfigError
@@ -122,3 +122,17 @@ def test_workspaces_with_meta_fields_or_other_sections_load_cold_every_time(tmp_
     assert not cache_path(root).exists()
     assert not isinstance(second.campaigns["summer"], CachedCampaignConfig)
     assert second.campaigns["summer"].protect and first.campaigns["summer"].protect
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ({"a": [1, 2.5, "x", None, True, {"b": -0.0}]}, True),
+    ({"a": (1, 2)}, False),  # JSON would give a list back
+    ({"a": {1: "x"}}, False),  # ... and the key "1"
+    ({"a": float("nan")}, False),  # ... and a NaN unequal to itself
+])
+def test_the_cache_is_written_only_when_json_gives_its_values_back_equal(tmp_path: Path, value: object,
+                                                                         written: bool) -> None:
+    write_cache(tmp_path, "k", {"content": value})
+    assert cache_path(tmp_path).is_file() is written
+    if written:
+        assert read_cache(tmp_path, "k") == {"format": CACHE_FORMAT, "key": "k", "content": value}

@@ -179,3 +179,19 @@ def test_a_collection_as_a_key_is_an_error_with_its_line() -> None:
     with pytest.raises(YamlError) as raised:
         load_yaml_text(b"campaigns:\n  ? [complex, key]\n  : value\n")
     assert raised.value.line == 2 and "a key must be" in str(raised.value)
+
+
+@pytest.mark.parametrize("text", [CORPUS[6], "a: &x 1\nb: *x\n"])  # the event builder; the full loader
+def test_loading_leaves_no_reference_cycle_behind(text: str) -> None:
+    """A plan pauses the cyclic collector and then freezes what it loaded: a cycle left by each file
+    (the builder's recursive closure held the parser, the file's text and a tuple per scalar) was
+    kept for the whole run, 30 MB at 50,000 campaigns."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        load_yaml_text(text.encode())
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
