@@ -55,7 +55,16 @@ KEY_PATTERN = re.compile(r"^(?!\.+$)[A-Za-z0-9._-]{1,64}$")
 KEY_RULE = "must be 1-64 letters, digits, '.', '_' or '-', and not only dots"
 # A file that may declare a section other than campaigns (a top-level key at the start of a line).
 # Only the order of a streamed load depends on it: a section it misses sends the load down the whole path.
-HEADER_SECTION = re.compile(rb"(?m)^(?:%s)[ \t]*:" % "|".join(s for s in TOP_LEVEL if s != "campaigns").encode())
+HEADER_NAMES = tuple(section.encode() for section in TOP_LEVEL if section != "campaigns")
+HEADER_SECTION = re.compile(rb"(?m)^(?:%s)[ \t]*:" % b"|".join(HEADER_NAMES))
+
+
+def declares_other_sections(raw: bytes) -> bool:
+    """Whether a file's text has a top-level key other than `campaigns` (what HEADER_SECTION finds),
+    searched only where a line starts with one of their names: the regex alone tried every line
+    start of every campaign file (0.16 s at 50,000 campaigns)."""
+    return any(raw.startswith(name) or b"\n" + name in raw for name in HEADER_NAMES) and bool(
+        HEADER_SECTION.search(raw))
 
 
 class _Loader:
@@ -153,8 +162,8 @@ class _Loader:
         so their settings are known when the campaign files stream. None at the first problem (or a
         layout this order cannot take): the caller then loads the whole workspace as one, which
         reports every problem exactly as it always did."""
-        header_files = [index for index, (_, raw) in enumerate(contents) if HEADER_SECTION.search(raw)]
-        order = header_files + [index for index in range(len(contents)) if index not in set(header_files)]
+        header_files = [index for index, (_, raw) in enumerate(contents) if declares_other_sections(raw)]
+        order = header_files + sorted(set(range(len(contents))) - set(header_files))
         workspace = Workspace(root=root, files=files)
         provider_docs: dict[str, tuple[Path, Any, int]] = {}
         state_doc: tuple[Path, MarkedDict] | None = None

@@ -12,7 +12,7 @@ import pytest
 
 from provisioner.config.cache import cache_path
 from provisioner.config.models import CampaignConfig, Workspace
-from provisioner.config.workspace import _Loader, load_workspace
+from provisioner.config.workspace import _Loader, declares_other_sections, load_workspace
 from provisioner.errors import ConfigError
 from tests.conftest import Platforms, cli, quickstart_providers
 
@@ -117,3 +117,12 @@ def test_a_problem_in_a_streamed_file_is_reported_as_the_whole_load_reports_it(
     assert [str(d) for d in raised.value.diagnostics] == [str(d) for d in whole.diagnostics]
     assert any(where in str(d.source) and d.field == field for d in raised.value.diagnostics), \
         [str(d) for d in raised.value.diagnostics]
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    (b"providers:\n  topsort: {}\n", True), (b"# settings\nstate: {path: .p}\n", True),
+    (b"campaigns: {}\nmoved :\n  - {from: a, to: b}\n", True), (b"launch: paused", True),
+    (b"campaigns:\n  sale:\n    launch: paused\n    ignore: [name]\n", False), (b"campaigns:\n  policy-x: {}\n", False),
+])
+def test_files_with_sections_other_than_campaigns_are_read_first(text: bytes, other: bool) -> None:
+    assert declares_other_sections(text) is other
