@@ -116,21 +116,25 @@ def _json_exact(value: Any) -> bool:
     """Whether JSON gives `value` back equal to itself (checked on the values, not by decoding the
     text again: that copy of every campaign was the cold load's peak, ~100 MB at 50,000). Called on
     what json.dumps accepted, so every value is JSON-able and acyclic."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if not all(isinstance(key, str) for key in item):
+    try:
+        return _exact(value)
+    except RecursionError:
+        return False  # nested deeper than this check goes: not cached
+
+
+def _exact(value: Any) -> bool:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
                 return False  # JSON keys are text: 1 or True would come back as "1" or "true"
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                return False  # NaN comes back unequal to itself
-        elif not (item is None or isinstance(item, (str, int))):
-            return False  # a tuple comes back as a list
-    return True
+            if type(item) is not str and not _exact(item):  # (most values are text)
+                return False
+        return True
+    if isinstance(value, list):
+        return all(type(item) is str or _exact(item) for item in value)
+    if isinstance(value, float):
+        return math.isfinite(value)  # NaN comes back unequal to itself
+    return value is None or isinstance(value, (str, int))  # (a tuple comes back as a list)
 
 
 def plain(value: Any) -> Any:
