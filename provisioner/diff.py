@@ -131,9 +131,15 @@ def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: di
     """`project(live, declared)` if `same(live, recorded)`, else DIFFERENT, in one walk; for a
     `recorded` (what was last applied) that == `declared` (the caller has checked). Each recorded
     value must also be of its declared value's type (else UNDECIDED: True == 1, but not in normal
-    form); then both have one normal form, and `same` may compare live with either."""
+    form); then both have one normal form, and `same` may compare live with either.
+
+    Where the projection is `declared` itself, spelt the same (every leaf the declared one, or of its
+    type and equal, and that type one with a single spelling for equal values: str, int, bool, None),
+    the answer is the `declared` mapping (unless it is the live mapping itself): one object for both, not
+    a copy per campaign (the no-op's `before`, kept all run)."""
     narrowed = {}
     whole = len(declared) == len(live)
+    exact = True  # so far, every projected value is the declared one, spelt the same
     get = live.get
     for key, wanted in declared.items():
         kind = type(wanted)
@@ -148,15 +154,25 @@ def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: di
                 return narrower
             if narrower is not actual:
                 whole = False
+            if exact and narrower is not wanted:
+                exact = False
             actual = narrower
         elif actual is wanted or (kind is type(actual) and actual == wanted):
-            pass  # (as `same` compares leaves)
+            if exact and actual is not wanted and kind not in _ONE_SPELLING:
+                exact = False  # (0.0 and -0.0, or 1.0 and 1.00 as Decimals, are equal but spelt apart)
         elif (actual is None) != (wanted is None) or not same(actual, wanted):
             return DIFFERENT
+        elif exact:
+            exact = False  # equal in normal form only: the projection is spelt as live spells it
         if actual is None and whole and key not in live:
             whole = False
         narrowed[key] = actual
-    return live if whole else narrowed  # (as `project` keeps a live mapping that narrowing leaves whole)
+    if whole:
+        return live  # (as `project` keeps a live mapping that narrowing leaves whole)
+    return declared if exact else narrowed
+
+
+_ONE_SPELLING = frozenset({str, int, bool, type(None)})  # equal values of one of these types are spelt alike
 
 
 def field_diffs(desired: dict[str, Any], live: dict[str, Any], model: type[CampaignModel],

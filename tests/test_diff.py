@@ -166,4 +166,8 @@ def test_same_projection_is_same_and_project_in_one_walk() -> None:
         if result is not DIFFERENT:
             projected = project(live, declared)
             assert result == projected and (result is live) == (projected is live), (live, declared)
+            assert repr(result) == repr(projected), (live, declared)  # spelt alike: True is not 1, nor 1.0 1
+            if result is declared and declared is not live:
+                outcomes.append("declared")
+    assert "declared" in outcomes  # the declared mapping stood for a projection spelt as it is
     assert {"undecided", "different", "same"} <= set(outcomes)
