@@ -135,8 +135,8 @@ def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: di
 
     Where the projection is `declared` itself, spelt the same (every leaf the declared one, or of its
     type and equal, and that type one with a single spelling for equal values: str, int, bool, None),
-    the answer is the `declared` mapping (unless it is the live mapping itself): one object for both, not
-    a copy per campaign (the no-op's `before`, kept all run)."""
+    the answer is the `declared` mapping: one object for both, not a copy per campaign (the no-op's
+    `before`, kept all run)."""
     narrowed = {}
     whole = len(declared) == len(live)
     exact = True  # so far, every projected value is the declared one, spelt the same
@@ -167,9 +167,9 @@ def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: di
         if actual is None and whole and key not in live:
             whole = False
         narrowed[key] = actual
-    if whole:
-        return live  # (as `project` keeps a live mapping that narrowing leaves whole)
-    return declared if exact else narrowed
+    if exact:
+        return declared
+    return live if whole else narrowed  # (as `project` keeps a live mapping that narrowing leaves whole)
 
 
 _ONE_SPELLING = frozenset({str, int, bool, type(None)})  # equal values of one of these types are spelt alike
