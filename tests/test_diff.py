@@ -155,7 +155,8 @@ def test_same_projection_is_same_and_project_in_one_walk() -> None:
                 live["extra"] = 1
         if not isinstance(live, dict):
             continue
-        recorded = respell(declared)
+        # (the state's applied values may be the declared mapping itself: states/streamed.py)
+        recorded = declared if rng.random() < 0.2 else respell(declared)
         if recorded != declared:
             continue
         result = same_projection(live, declared, recorded)
