@@ -415,7 +415,7 @@ class Planner:
         """`same(live, attrs)`. Where what was last applied is what the YAML declares (nearly always),
         the same walk also projects live onto the declared fields: the `before` of its no-op."""
         campaign = self.workspace.campaigns.get(key)
-        if campaign is not None and attrs == (declared := campaign.compared):
+        if campaign is not None and ((declared := campaign.compared) is attrs or attrs == declared):
             before = same_projection(live, declared, attrs)
             if before is DIFFERENT:
                 return False
