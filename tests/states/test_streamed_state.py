@@ -111,3 +111,57 @@ def test_only_values_spelt_as_declared_and_stored_sorted_are_shared(monkeypatch:
     assert isinstance(first, State) and first.applied_as_declared == {"spring-sale"}
     assert first.resources["other"].attrs is not DECLARED["other"]  # it records more than is declared
     assert dump_state(first).encode() == VALID[0]  # written back byte for byte
+
+
+def _spelt_alike_by_walking_both(applied: Any, declared: Any) -> bool:
+    """The plain definition: the same names (sorted in `applied`), and at every leaf the same type, one of
+    str, int, bool or None, and an equal value."""
+    if type(applied) is dict and type(declared) is dict:
+        return (list(applied) == sorted(applied) and applied.keys() == declared.keys()
+                and all(_spelt_alike_by_walking_both(applied[k], declared[k]) for k in applied))
+    return type(applied) is type(declared) and type(applied) in (str, int, bool, type(None)) and applied == declared
+
+
+def test_spelt_alike_is_the_plain_definition() -> None:
+    import enum
+    import random
+    from decimal import Decimal
+
+    from provisioner.states.streamed import spelt_alike
+
+    class Kind(enum.StrEnum):
+        A = "a"
+
+    rng = random.Random(12)
+    leaves = [None, True, False, 0, 1, 1.0, 0.0, -0.0, Decimal("1"), "a", Kind.A, "1", [], [1], (1,), float("nan")]
+    # what storage gives back: JSON's types only
+    stored = [v for v in leaves if type(v) in (type(None), bool, int, float, str, list)]
+
+    def value(depth: int = 0, choices: list[Any] = leaves) -> Any:
+        if depth < 3 and rng.random() < 0.4:
+            names = rng.sample("abcd", rng.randint(0, 3))
+            return {n: value(depth + 1, choices) for n in (sorted(names) if rng.random() < 0.8 else names)}
+        return rng.choice(choices)
+
+    def respell(declared: Any) -> Any:  # (as read back from a file: JSON's types, names sorted or not)
+        if isinstance(declared, dict):
+            names = sorted(declared) if rng.random() < 0.9 else list(declared)[::-1]
+            return {n: respell(declared[n]) for n in names}
+        if rng.random() < 0.2:
+            return rng.choice([v for v in stored if v == declared and v is not declared] or [declared])
+        if isinstance(declared, Kind):
+            return declared.value
+        return list(declared) if isinstance(declared, tuple) else declared
+
+    outcomes = []
+    for _ in range(20_000):
+        declared = value()
+        if not isinstance(declared, dict):
+            continue
+        applied = respell(declared) if rng.random() < 0.8 else value(0, stored)
+        if not isinstance(applied, dict):
+            continue
+        expected = _spelt_alike_by_walking_both(applied, declared)
+        assert spelt_alike(applied, declared) == expected, (applied, declared)
+        outcomes.append(expected)
+    assert 0 < outcomes.count(True) < len(outcomes) - 1000
