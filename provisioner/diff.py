@@ -131,32 +131,56 @@ def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: di
     """`project(live, declared)` if `same(live, recorded)`, else DIFFERENT, in one walk; for a
     `recorded` (what was last applied) that == `declared` (the caller has checked). Each recorded
     value must also be of its declared value's type (else UNDECIDED: True == 1, but not in normal
-    form); then both have one normal form, and `same` may compare live with either."""
-    narrowed = {}
+    form); then both have one normal form, and `same` may compare live with either.
+
+    Where the projection is `declared` itself, spelt the same (every leaf the declared one, or of its
+    type and equal, and that type one with a single spelling for equal values: str, int, bool, None),
+    the answer is the `declared` mapping: one object for both, not a copy per campaign (the no-op's
+    `before`, kept all run)."""
+    narrowed: dict[str, Any] | None = None  # built only once a projected value is not the declared one
     whole = len(declared) == len(live)
+    # (state's applied values may be the declared mapping itself, states/streamed.py: nothing to check)
+    check = recorded is not declared
     get = live.get
     for key, wanted in declared.items():
         kind = type(wanted)
-        if type(recorded[key]) is not kind or (kind is not dict and kind not in _LEAVES):
+        if (kind is not dict and kind not in _LEAVES) or (check and type(recorded[key]) is not kind):
             return UNDECIDED  # (lists: [1] == [True]; and nothing but plain JSON values is expected)
         actual = get(key)
         if kind is dict:
             if not isinstance(actual, dict):
                 return DIFFERENT  # (a declared mapping is never equal to anything else in normal form)
-            narrower = same_projection(actual, wanted, recorded[key])
+            narrower = same_projection(actual, wanted, recorded[key] if check else wanted)
             if narrower is UNDECIDED or narrower is DIFFERENT:
                 return narrower
             if narrower is not actual:
                 whole = False
+            alike = narrower is wanted
             actual = narrower
         elif actual is wanted or (kind is type(actual) and actual == wanted):
-            pass  # (as `same` compares leaves)
+            # (0.0 and -0.0, or 1.0 and 1.00 as Decimals, are equal but spelt apart)
+            alike = actual is wanted or kind in _ONE_SPELLING
         elif (actual is None) != (wanted is None) or not same(actual, wanted):
             return DIFFERENT
+        else:
+            alike = False  # equal in normal form only: the projection is spelt as live spells it
         if actual is None and whole and key not in live:
             whole = False
-        narrowed[key] = actual
+        if narrowed is not None:
+            narrowed[key] = actual
+        elif not alike:  # the first value not spelt as declared: the ones before it were
+            narrowed = {}
+            for earlier, value in declared.items():
+                if earlier is key:
+                    break
+                narrowed[earlier] = value
+            narrowed[key] = actual
+    if narrowed is None:
+        return declared
     return live if whole else narrowed  # (as `project` keeps a live mapping that narrowing leaves whole)
+
+
+_ONE_SPELLING = frozenset({str, int, bool, type(None)})  # equal values of one of these types are spelt alike
 
 
 def field_diffs(desired: dict[str, Any], live: dict[str, Any], model: type[CampaignModel],

@@ -62,7 +62,9 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
     in-process emulators of `sandboxes` (pass the same object to runs that share platforms)."""
     with collector_paused():  # see collector.py: the collector's passes were half of a cold load
         workspace = load_workspace(paths)
-    statemgr = state_backend_for(workspace.root, workspace.state)
+    campaigns = workspace.campaigns  # (applied values spelt as declared keep the declared mapping: backend.py)
+    statemgr = state_backend_for(workspace.root, workspace.state,
+                                 lambda key: campaign.compared if (campaign := campaigns.get(key)) else None)
     context = context or HttpContext()
     context.redactor.add(workspace.state.dsn)
     sandboxes = sandboxes or Sandboxes()

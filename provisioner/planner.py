@@ -23,6 +23,7 @@ from provisioner.providers.base import LaunchSwitch, LiveCampaign, Observed, par
 from provisioner.refresh import LiveView
 from provisioner.spend import summarize
 from provisioner.states.state import MANAGED, PENDING, ResourceState, State
+from provisioner.states.streamed import in_key_order
 from provisioner.targeting import Targeting, targeting_warnings
 
 ABSENT = "absent"
@@ -394,7 +395,10 @@ class Planner:
             model = campaign.model_type if campaign else plugin.campaign_model
             rules = self.workspace.ignore_rules(key, resource.provider)
             rewrites: list[tuple[FieldDiff, str]] = []
-            diffs, _ = rules.split(field_diffs(resource.attrs, found.fields, model,
+            applied = resource.attrs
+            if key in self.state.applied_as_declared and campaign is not None and applied is campaign.compared:
+                applied = in_key_order(applied)  # the order state stored them in: the diffs' order
+            diffs, _ = rules.split(field_diffs(applied, found.fields, model,
                                                self._observed(found, resource), rewrites))
             if diffs:  # reported as last applied -> live now
                 flipped = [FieldDiff(d.path, d.after, d.before) for d in diffs]
@@ -411,7 +415,7 @@ class Planner:
         """`same(live, attrs)`. Where what was last applied is what the YAML declares (nearly always),
         the same walk also projects live onto the declared fields: the `before` of its no-op."""
         campaign = self.workspace.campaigns.get(key)
-        if campaign is not None and attrs == (declared := campaign.compared):
+        if campaign is not None and ((declared := campaign.compared) is attrs or attrs == declared):
             before = same_projection(live, declared, attrs)
             if before is DIFFERENT:
                 return False

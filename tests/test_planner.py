@@ -13,6 +13,8 @@ from provisioner.planner import Planner
 from provisioner.providers.base import LiveCampaign
 from provisioner.refresh import LiveView
 from provisioner.states.state import PENDING, ResourceState, State
+from provisioner.states.statefile import dump_state
+from provisioner.states.statemgr import LocalStateManager
 from provisioner.views.common import summary_line
 
 WORKSPACE = """\
@@ -199,11 +201,14 @@ def test_the_no_op_shortcut_plans_exactly_what_the_full_comparison_plans(tmp_pat
     applied = [lambda d: d, lambda d: {**d, "name": "old"}, lambda d: {k: v for k, v in d.items() if k != "name"},
                lambda d: {**d, "name": None}]
     lives = [lambda d: d, lambda d: {**d, "name": "edited"}, lambda d: {**d, "extra": 1},
+             # two fields edited: drift lists them in the order of what was last applied
+             lambda d: {**d, "name": "edited", **({"budget": {"amount": 150, "type": "daily"}} if "budget" in d
+                                                  else {"goal": "Other"})},
              lambda d: {**d, "budget": {"amount": 100.0, "type": "daily"}} if "budget" in d else
              {**d, "spendLimit": {**d["spendLimit"], "spendLimitAmount": Decimal("10.00")}},
              lambda d: {**d, "startDate": "2030-03-01T01:00:00+01:00"} if "startDate" in d else d]
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    compared, shortcuts = 0, []
+    compared, shortcuts, shared = 0, [], []
     original = Planner._unchanged
 
     def counted(self: Planner, *args: object) -> bool:
@@ -244,7 +249,18 @@ def test_the_no_op_shortcut_plans_exactly_what_the_full_comparison_plans(tmp_pat
             patch.setattr(Planner, "_as_last_applied", lambda self, key, live, attrs: same(live, attrs))
             without = plan_dict()
         assert with_shortcut == without, (extra, n)
+        # state read from its file entry by entry, applied values spelt as declared holding the declared
+        # mapping itself (its YAML order, not the file's sorted one): the plan of the state read whole,
+        # drift's order too
+        folder = tmp_path / f"state{n}"
+        folder.mkdir()
+        (folder / "state.json").write_text(dump_state(state))
+        read = LocalStateManager(folder, lambda key, ws=workspace: c.compared if (c := ws.campaigns.get(key)) else None)
+        streamed = read.load()
+        shared.append(len(streamed.applied_as_declared))
+        assert plan_dict(state=streamed) == plan_dict(state=LocalStateManager(folder).load()), (extra, n)
         compared += 1
     assert compared == len(extras) * len(applied) * len(lives) * 2
     assert 0 < shortcuts.count(True) < len(shortcuts)  # it was taken, and refused where it must be
     assert 0 < projected.count(True) < len(projected)  # drift projected no-ops, and not where it must not
+    assert shared.count(2) > 0 and shared.count(0) > 0  # applied values shared, and not where they differ

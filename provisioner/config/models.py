@@ -70,7 +70,10 @@ class CampaignConfig:
     def compared(self) -> dict[str, Any]:
         """The declared fields that are compared with live (bids and the like are create-only input)."""
         skip = self.model_type.not_compared
-        return {k: v for k, v in self.desired.items() if k not in skip}
+        desired = self.desired
+        if skip.isdisjoint(desired):  # nothing skipped: the declared mapping itself (never changed in place)
+            return desired
+        return {k: v for k, v in desired.items() if k not in skip}
 
     @cached_property
     def compared_canon(self) -> Any:

@@ -18,6 +18,7 @@ from provisioner.states.state import ResourceState, State
 
 if TYPE_CHECKING:
     from provisioner.config.models import StateSettings
+    from provisioner.states.streamed import Declared
 
 
 @runtime_checkable
@@ -102,8 +103,10 @@ def local_state_dir(root: Path, path: str) -> Path:
     return directory if directory.is_absolute() else root / directory
 
 
-def state_backend_for(root: Path, settings: StateSettings) -> StateBackend:
-    """The backend the workspace's (already validated) state settings name."""
+def state_backend_for(root: Path, settings: StateSettings, declared: Declared | None = None) -> StateBackend:
+    """The backend the workspace's (already validated) state settings name. `declared` gives a
+    campaign key's declared values: the local backend reads its snapshot entry by entry and keeps
+    them instead of equal applied values (statefile.read_snapshot)."""
     if settings.backend == "postgres":
         from provisioner.states.postgres import PostgresStateManager  # psycopg only when used
 
@@ -112,4 +115,4 @@ def state_backend_for(root: Path, settings: StateSettings) -> StateBackend:
         return PostgresStateManager(settings.dsn, settings.workspace)
     from provisioner.states.statemgr import LocalStateManager
 
-    return LocalStateManager(local_state_dir(root, settings.path))
+    return LocalStateManager(local_state_dir(root, settings.path), declared)

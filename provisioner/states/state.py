@@ -61,6 +61,10 @@ class State:
     lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
     serial: int = 0
     resources: dict[str, ResourceState] = field(default_factory=dict)
+    # keys whose attrs, as read from storage, were spelt as their campaign's declared values: such an
+    # entry holds the declared mapping itself, whose order is the YAML's; storage had the names sorted
+    # at every level (a reader to whom the order matters uses that: streamed.in_key_order)
+    applied_as_declared: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def digest(self) -> str:
         """Changes whenever any resource entry changes; plans record it to detect stale plans."""

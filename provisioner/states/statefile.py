@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import StateError
 from provisioner.sharing import Memo, share_strings
 from provisioner.states.state import ResourceState, State
+
+if TYPE_CHECKING:
+    from provisioner.states.streamed import Declared
 
 FORMAT_VERSION = 1
 
@@ -55,20 +59,8 @@ def load_state(text: str, where: str) -> State:
         data = json.loads(text)
     except ValueError as error:
         raise StateError(f"{where}: state is not valid JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise StateError(f"{where}: expected a state object {{\"format_version\": {FORMAT_VERSION}, \"lineage\": "
-                         f"..., \"serial\": ..., \"resources\": {{...}}}}, found {_kind(data)}")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise StateError(f"{where}: state format {data.get('format_version')!r} is not {FORMAT_VERSION}")
-    lineage, serial, entries = data.get("lineage"), data.get("serial", 0), data.get("resources", {})
-    if not isinstance(lineage, str) or not lineage:
-        raise StateError(f"{where}: expected \"lineage\" to be a non-empty string, "
-                         f"found {'nothing' if 'lineage' not in data else _kind(lineage)}")
-    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
-        raise StateError(f"{where}: expected \"serial\" to be a whole number >= 0, found {serial!r}")
-    if not isinstance(entries, dict):
-        raise StateError(f"{where}: expected \"resources\" to be an object keyed by campaign key, "
-                         f"found {_kind(entries)}")
+    check_document(data, where)
+    entries = data.get("resources", {})
     resources = {}
     memo: Memo = {}
     # Entries without outputs or CI details (most) hold one empty mapping between them instead of two
@@ -85,21 +77,59 @@ def load_state(text: str, where: str) -> State:
         if not resource.applied_by:
             resource.applied_by = empty
         resources[key] = resource
-    return State(lineage=lineage, serial=serial, resources=resources)
+    return State(lineage=data["lineage"], serial=data.get("serial", 0), resources=resources)
+
+
+def read_snapshot(content: bytes, where: str, text: Callable[[], str], declared: Declared | None) -> State:
+    """`load_state(text(), where)` for a snapshot's bytes: with `declared` (each campaign key's declared
+    values), read entry by entry (states/streamed.py: neither the whole text nor its whole decode is
+    alive at once, and applied values spelt as declared keep the declared mapping); anything unusual
+    about the bytes is read the whole-text way, so every error is the one it always was."""
+    if declared is not None:
+        from provisioner.states.streamed import Unusual, read_state
+
+        try:
+            return read_state(content, where, declared, lambda document: check_document(document, where))
+        except (Unusual, StateError):
+            pass
+    return load_state(text(), where)
+
+
+def check_document(data: Any, where: str) -> None:
+    """The snapshot's document apart from its entries: an object, this format, a lineage, a serial and
+    (if given) an object of entries."""
+    if not isinstance(data, dict):
+        raise StateError(f"{where}: expected a state object {{\"format_version\": {FORMAT_VERSION}, \"lineage\": "
+                         f"..., \"serial\": ..., \"resources\": {{...}}}}, found {_kind(data)}")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise StateError(f"{where}: state format {data.get('format_version')!r} is not {FORMAT_VERSION}")
+    lineage, serial, entries = data.get("lineage"), data.get("serial", 0), data.get("resources", {})
+    if not isinstance(lineage, str) or not lineage:
+        raise StateError(f"{where}: expected \"lineage\" to be a non-empty string, "
+                         f"found {'nothing' if 'lineage' not in data else _kind(lineage)}")
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+        raise StateError(f"{where}: expected \"serial\" to be a whole number >= 0, found {serial!r}")
+    if not isinstance(entries, dict):
+        raise StateError(f"{where}: expected \"resources\" to be an object keyed by campaign key, "
+                         f"found {_kind(entries)}")
 
 
 def _share(resource: ResourceState, memo: Memo) -> None:
     """The entry's repeated strings (instance, type, status, times, applied values) as one object each
     across the state (sharing.py): most entries of a large state hold the same few."""
-    keep = memo.setdefault
+    share_names(resource, memo.setdefault)
+    share_strings(resource.attrs, memo)
+    if resource.outputs:
+        share_strings(resource.outputs, memo)
+
+
+def share_names(resource: ResourceState, keep: Callable[[str, str], str]) -> None:
+    """The entry's own strings (instance, type, status, times) as the memo's (`keep`: its setdefault)."""
     resource.provider = keep(resource.provider, resource.provider)
     resource.provider_type = keep(resource.provider_type, resource.provider_type)
     resource.status = keep(resource.status, resource.status)
     resource.updated_at = keep(resource.updated_at, resource.updated_at)
     resource.created_at = keep(resource.created_at, resource.created_at)
-    share_strings(resource.attrs, memo)
-    if resource.outputs:
-        share_strings(resource.outputs, memo)
 
 
 def journal_put(resource: ResourceState) -> str:
@@ -169,5 +199,6 @@ def _replay_one(state: State, record: dict[str, Any], where: str) -> None:
     if "put" in record:
         resource = resource_from_json(record["put"], where)
         state.resources[resource.key] = resource
+        state.applied_as_declared.discard(resource.key)
     else:
         state.resources.pop(record["remove"], None)

@@ -18,12 +18,15 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from provisioner.errors import StateError, StateLockedError
 from provisioner.states.backend import holder_info, local_state_dir, locked_message, now_iso, readers_message
 from provisioner.states.state import ResourceState, State
-from provisioner.states.statefile import complete_lines, dump_state, journal_put, journal_remove, load_state, replay
+
+if TYPE_CHECKING:
+    from provisioner.states.streamed import Declared
+from provisioner.states.statefile import complete_lines, dump_state, journal_put, journal_remove, read_snapshot, replay
 
 SNAPSHOT, JOURNAL, LOCK, LOCK_INFO = "state.json", "state.journal", "state.lock", "state.lock.json"
 READERS = "state.lock.readers"  # one record per plan or drift reading under the shared lock
@@ -32,8 +35,9 @@ READERS = "state.lock.readers"  # one record per plan or drift reading under the
 class LocalStateManager:
     """A `StateBackend` in a local folder."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, declared: Declared | None = None) -> None:
         self.directory = directory
+        self.declared = declared  # each campaign key's declared values (statefile.read_snapshot)
         self._lock_file: IO[str] | None = None
         self._shared = False
         self._journal: IO[str] | None = None
@@ -53,7 +57,8 @@ class LocalStateManager:
         snapshot, journal = self.directory / SNAPSHOT, self.directory / JOURNAL
         self._check_folder()
         data = self._read(snapshot)
-        state = State() if data is None else load_state(_utf8(data, snapshot), str(snapshot))
+        state = State() if data is None else read_snapshot(data, str(snapshot), lambda: _utf8(data, snapshot),
+                                                           self.declared)
         records = self._read(journal)
         if records is not None:
             replay(state, records, str(journal))

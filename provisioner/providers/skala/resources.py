@@ -91,9 +91,10 @@ def to_live(order: dict[str, Any], sharing: _Sharing | None = None) -> LiveCampa
         "customAdPlatformTypes": get("customAdPlatformTypes"),
         "status": get("status"),  # read-only: never declared, so never compared
     }
-    if sharing is not None:
-        sharing.scalars(fields)
-    return LiveCampaign(id=order_id, fields=fields)
+    if sharing is None:
+        return LiveCampaign(id=order_id, fields=fields)
+    sharing.scalars(fields)
+    return LiveCampaign(id=order_id, fields=fields, outputs=sharing.nothing)  # (orders list no outputs)
 
 
 def twin_identity(live: LiveCampaign) -> tuple[Any, ...] | None:
@@ -487,7 +488,7 @@ class _Sharing:
     the same in thousands of orders). Nothing changes a live campaign's fields after they are read
     (the planner, drift and import read and copy them), so one mapping can serve every order."""
 
-    __slots__ = ("keep", "memo", "parts", "refs", "values")
+    __slots__ = ("empty", "keep", "memo", "nothing", "parts", "refs", "values")
 
     def __init__(self) -> None:
         self.memo: Memo = {}
@@ -497,6 +498,8 @@ class _Sharing:
         # a field value's (type, text) or (type, text, picture id)
         self.refs: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.values: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.nothing: dict[str, Any] = {}  # every listed order's outputs (none): one mapping, not one each
+        self.empty: list[Any] = []  # an empty list (customAdPlatformTypes, mostly): one object, not one each
 
     def ref(self, raw: dict[str, Any]) -> dict[str, Any]:
         """A company or campaign type as to_live reads it ({"id", "name"})."""
@@ -532,7 +535,10 @@ class _Sharing:
             if kind is str:
                 fields[name] = keep(member, member)
             elif kind is list:
-                share_strings({name: member}, self.memo)
+                if member:
+                    share_strings({name: member}, self.memo)
+                else:
+                    fields[name] = self.empty
 
     def part(self, mapping: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """`mapping` with its strings kept once, or the equal mapping seen first when every member is

@@ -159,6 +159,10 @@ def test_list_campaigns_keeps_repeated_strings_once() -> None:
     assert first["company"] is last["company"] and first["campaignType"] is last["campaignType"]
     assert first["campaignFieldValues"]["image"] is last["campaignFieldValues"]["image"]
     assert first["campaignFieldValues"]["rooms"] is not last["campaignFieldValues"]["rooms"]  # holds a list
+    # nothing listed: one empty mapping of outputs, one empty list (as to_live alone gives, equal: see above)
+    assert campaigns[0].outputs is campaigns[-1].outputs and campaigns[0].outputs == {}
+    empty = _session(json.dumps([{**o, "customAdPlatformTypes": []} for o in orders(2)]).encode()).list_campaigns()
+    assert empty[0].fields["customAdPlatformTypes"] is empty[1].fields["customAdPlatformTypes"] == []
 
 
 def test_equal_numbers_of_other_types_are_not_shared() -> None:
