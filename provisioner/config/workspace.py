@@ -7,6 +7,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,34 @@ def declares_other_sections(raw: bytes) -> bool:
     start of every campaign file (0.16 s at 50,000 campaigns)."""
     return any(raw.startswith(name) or b"\n" + name in raw for name in HEADER_NAMES) and bool(
         HEADER_SECTION.search(raw))
+
+
+@dataclass
+class _Sections:
+    """The workspace-wide sections the files declare, gathered file by file (both load paths)."""
+
+    providers: dict[str, tuple[Path, Any, int]] = field(default_factory=dict)  # (file, body, line) per name
+    state: tuple[Path, MarkedDict] | None = None
+    ignore: list[tuple[Path, Any, int]] = field(default_factory=list)
+    moved: list[tuple[Path, MarkedDict]] = field(default_factory=list)
+    singles: dict[str, tuple[Path, MarkedDict]] = field(default_factory=dict)  # policy, launch: one file each
+
+    def take(self, file: Path, doc: MarkedDict) -> list[str]:
+        """Note `doc`'s state, ignore, moved, policy and launch (providers merge apart: their errors
+        come first); the names of those of policy and launch another file already declared."""
+        if "state" in doc:
+            self.state = (file, doc)
+        if "ignore" in doc:
+            self.ignore.append((file, doc["ignore"], doc.lines["ignore"]))
+        if "moved" in doc:
+            self.moved.append((file, doc))
+        twice: list[str] = []
+        for section in ("policy", "launch"):
+            if section in doc and section in self.singles:
+                twice.append(section)
+            elif section in doc:
+                self.singles[section] = (file, doc)
+        return twice
 
 
 class _Loader:
@@ -165,17 +194,13 @@ class _Loader:
         header_files = [index for index, (_, raw) in enumerate(contents) if declares_other_sections(raw)]
         order = header_files + sorted(set(range(len(contents))) - set(header_files))
         workspace = Workspace(root=root, files=files)
-        provider_docs: dict[str, tuple[Path, Any, int]] = {}
-        state_doc: tuple[Path, MarkedDict] | None = None
-        ignore_docs: list[tuple[Path, Any, int]] = []
-        moved_docs: list[tuple[Path, MarkedDict]] = []
-        singles: dict[str, tuple[Path, MarkedDict]] = {}
+        sections = _Sections()
         declared: dict[str, int] = {}  # campaign key → index of its file (a key declared twice: reported)
         campaigns: list[list[CampaignConfig]] = [[] for _ in files]
         waiting: list[tuple[int, Path, Any]] = []  # campaign sections read before the headers were
         settled = not header_files
         if settled:
-            self._settle(workspace, root, state_doc, singles, provider_docs)
+            self._settle(workspace, root, sections)
         for position, index in enumerate(order):
             file, raw = contents[index]
             doc = self._parse(file, raw)
@@ -185,18 +210,9 @@ class _Loader:
                 pass
             elif not settled:
                 self.cacheable = self.cacheable and not set(doc) - {"providers", "campaigns", "state"}
-                self._merge(file, doc, "providers", provider_docs)
-                if "state" in doc:
-                    state_doc = (file, doc)
-                if "ignore" in doc:
-                    ignore_docs.append((file, doc["ignore"], doc.lines["ignore"]))
-                if "moved" in doc:
-                    moved_docs.append((file, doc))
-                for section in ("policy", "launch"):
-                    if section in doc and section in singles:
-                        return None  # declared twice: reported by the whole load
-                    if section in doc:
-                        singles[section] = (file, doc)
+                self._merge(file, doc, "providers", sections.providers)
+                if sections.take(file, doc):
+                    return None  # a section declared twice: reported by the whole load
                 if "campaigns" in doc:
                     waiting.append((index, file, doc.pop("campaigns")))
             elif set(doc) != {"campaigns"}:
@@ -208,18 +224,18 @@ class _Loader:
                 return None
             if not settled and position == len(header_files) - 1:
                 settled = True
-                self._settle(workspace, root, state_doc, singles, provider_docs)
+                self._settle(workspace, root, sections)
                 if self.diagnostics:
                     return None
             if settled:
                 for found in waiting:
-                    if not self._stream_campaigns(found, workspace, provider_docs, declared, campaigns):
+                    if not self._stream_campaigns(found, workspace, sections.providers, declared, campaigns):
                         return None
                 waiting.clear()
         for of_file in campaigns:
             for campaign in of_file:
                 workspace.campaigns[campaign.key] = campaign
-        self._finish(workspace, ignore_docs, moved_docs, declared, singles)
+        self._finish(workspace, sections, declared)
         return None if self.diagnostics else workspace
 
     def _stream_campaigns(self, section: tuple[int, Path, Any], workspace: Workspace,
@@ -242,43 +258,30 @@ class _Loader:
     def _load_whole(self, root: Path, files: list[Path], contents: list[tuple[Path, bytes]]) -> Workspace:
         workspace = Workspace(root=root, files=files)
         documents = [(f, doc) for f, raw in contents if (doc := self._parse(f, raw)) is not None]
-        provider_docs: dict[str, tuple[Path, Any, int]] = {}
         campaign_docs: dict[str, tuple[Path, Any, int]] = {}
-        state_doc: tuple[Path, MarkedDict] | None = None
-        ignore_docs: list[tuple[Path, Any, int]] = []
-        moved_docs: list[tuple[Path, MarkedDict]] = []
-        singles: dict[str, tuple[Path, MarkedDict]] = {}  # sections one file declares for the workspace
+        sections = _Sections()
         for file, doc in documents:
             # only workspaces of providers, campaigns and state are cached (the other sections and
             # campaign meta-fields are few, and a cold load handles them)
             self.cacheable = self.cacheable and not set(doc) - {"providers", "campaigns", "state"}
-            self._merge(file, doc, "providers", provider_docs)
+            self._merge(file, doc, "providers", sections.providers)
             self._merge(file, doc, "campaigns", campaign_docs)
-            if "state" in doc:
-                state_doc = (file, doc)
-            if "ignore" in doc:
-                ignore_docs.append((file, doc["ignore"], doc.lines["ignore"]))
-            if "moved" in doc:
-                moved_docs.append((file, doc))
-            for section in ("policy", "launch"):
-                if section in doc and section in singles:
-                    self.error(f"{section} is declared twice (also in {singles[section][0]})", file,
-                               doc.lines[section], section)
-                elif section in doc:
-                    singles[section] = (file, doc)
-        self._settle(workspace, root, state_doc, singles, provider_docs)
+            for section in sections.take(file, doc):
+                self.error(f"{section} is declared twice (also in {sections.singles[section][0]})", file,
+                           doc.lines[section], section)
+        self._settle(workspace, root, sections)
         for key, (file, body, line) in campaign_docs.items():
-            campaign = self._campaign(key, file, body, line, workspace, provider_docs)
+            campaign = self._campaign(key, file, body, line, workspace, sections.providers)
             if campaign:
                 workspace.campaigns[key] = campaign
-        self._finish(workspace, ignore_docs, moved_docs, campaign_docs, singles)
+        self._finish(workspace, sections, campaign_docs)
         if self.diagnostics:
             raise ConfigError(self.diagnostics)
         return workspace
 
-    def _settle(self, workspace: Workspace, root: Path, state_doc: tuple[Path, MarkedDict] | None,
-                singles: dict[str, tuple[Path, MarkedDict]], provider_docs: dict[str, tuple[Path, Any, int]]) -> None:
+    def _settle(self, workspace: Workspace, root: Path, sections: _Sections) -> None:
         """The sections campaigns depend on: state, policy, the default launch and the providers."""
+        state_doc, singles = sections.state, sections.singles
         workspace.state = self._state(state_doc, root)
         if state_doc is not None:
             self.raw_state = [str(state_doc[0]), plain(state_doc[1]["state"]), state_doc[1].lines["state"]]
@@ -286,23 +289,21 @@ class _Loader:
         if "launch" in singles:
             file, doc = singles["launch"]
             workspace.launch = self._launch(doc["launch"], file, doc.lines["launch"], "launch") or ACTIVE
-        for name, (file, body, line) in provider_docs.items():
+        for name, (file, body, line) in sections.providers.items():
             instance = self._provider(name, file, body, line)
             if instance:
                 workspace.providers[name] = instance
                 self.raw_providers[name] = [str(file), plain(body), line, dict(body.lines)]
 
-    def _finish(self, workspace: Workspace, ignore_docs: list[tuple[Path, Any, int]],
-                moved_docs: list[tuple[Path, MarkedDict]], campaign_keys: Mapping[str, Any],
-                singles: dict[str, tuple[Path, MarkedDict]]) -> None:
+    def _finish(self, workspace: Workspace, sections: _Sections, campaign_keys: Mapping[str, Any]) -> None:
         """What is checked once every campaign is loaded: ignore rules, names, moves, currencies, launches."""
         every_field = sorted({f for plugin in self.plugins.values() for f in _field_names(plugin.campaign_model, 1)})
-        workspace.ignore = tuple(p for file, body, line in ignore_docs
+        workspace.ignore = tuple(p for file, body, line in sections.ignore
                                  for p in self._ignore(body, file, line, "ignore", every_field))
         self._check_unique_names(workspace)
-        workspace.moved = self._moved(moved_docs, campaign_keys)
+        workspace.moved = self._moved(sections.moved, campaign_keys)
         self._check_currencies(workspace)
-        self._check_launches(workspace, singles.get("launch"))
+        self._check_launches(workspace, sections.singles.get("launch"))
 
     def _moved(self, documents: list[tuple[Path, MarkedDict]], campaign_docs: Mapping[str, Any]) -> list[Move]:
         """The `moved:` sections: [{from: OLD, to: NEW}], where NEW is a declared campaign and OLD

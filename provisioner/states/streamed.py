@@ -202,31 +202,18 @@ def with_shared_keys(mapping: dict[str, Any], keep: Callable[[str, str], str]) -
     """`mapping` rebuilt with each member name and each string value the one string the memo (`keep`,
     its setdefault) holds for it, in nested mappings and lists too: what one decode of the whole
     document and `sharing.share_strings` gave together."""
-    rebuilt = {}
-    for name, value in mapping.items():
-        kind = type(value)
-        if kind is str:
-            value = keep(value, value)
-        elif kind is dict:
-            value = with_shared_keys(value, keep)
-        elif kind is list:
-            value = _list_with_shared_keys(value, keep)
-        rebuilt[keep(name, name)] = value
-    return rebuilt
+    return {keep(name, name): _with_shared_strings(value, keep) for name, value in mapping.items()}
 
 
-def _list_with_shared_keys(items: list[Any], keep: Callable[[str, str], str]) -> list[Any]:
-    rebuilt = []
-    for value in items:
-        kind = type(value)
-        if kind is str:
-            value = keep(value, value)
-        elif kind is dict:
-            value = with_shared_keys(value, keep)
-        elif kind is list:
-            value = _list_with_shared_keys(value, keep)
-        rebuilt.append(value)
-    return rebuilt
+def _with_shared_strings(value: Any, keep: Callable[[str, str], str]) -> Any:
+    kind = type(value)
+    if kind is str:
+        return keep(value, value)
+    if kind is dict:
+        return with_shared_keys(value, keep)
+    if kind is list:
+        return [_with_shared_strings(item, keep) for item in value]
+    return value
 
 
 def in_key_order(mapping: dict[str, Any]) -> dict[str, Any]:
