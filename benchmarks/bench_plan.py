@@ -625,7 +625,7 @@ def markdown(rows: list[Row], latency: float, command: str) -> str:
              "platforms' documented rate limits on (`sandbox serve --rate-limits`), emulators in their own process."),
              f"Command: `{command}`", "",
              ("| provider | N | plan wall (s) cold / warm / --out | requests | CPU µs / campaign cold / warm / --out "
-             "| peak RSS (MB) warm / --out | plan file (MB) | ideal (s) | plan / ideal (warm) | one GET each, par. 10 (s) "
+             "| peak RSS (MB) cold / warm / --out | plan file (MB) | ideal (s) | plan / ideal (warm) | one GET each, par. 10 (s) "
              "| one-GET / plan | emulator CPU (s) |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -633,7 +633,7 @@ def markdown(rows: list[Row], latency: float, command: str) -> str:
         lines.append(
             f"| {row.provider} | {row.n:,} | {f['wall_cold_s']:.2f} / {f['wall_no_save_s']:.2f} / {f['wall_out_s']:.2f} "
             f"| {f['requests_per_plan']:.0f} (ideal {f['ideal_requests']}) "
-            f"| {f['cpu_cold_us']:.0f} / {f['cpu_no_save_us']:.0f} / {f['cpu_out_us']:.0f} | {f['rss_no_save_mb']:.0f} / {f['rss_out_mb']:.0f} "
+            f"| {f['cpu_cold_us']:.0f} / {f['cpu_no_save_us']:.0f} / {f['cpu_out_us']:.0f} | {f['rss_cold_mb']:.0f} / {f['rss_no_save_mb']:.0f} / {f['rss_out_mb']:.0f} "
             f"| {f['plan_file_mb']:.1f} | {f['ideal_s']:.2f} | {f['wall_over_ideal']:.1f}x "
             f"| {f['one_get_s']:.1f}{'*' if f['one_get_sample'] < row.n else ''} | {f['one_get_over_wall']:.1f}x "
             f"| {f['emulator_cpu_no_save_s']:.2f} |")
