@@ -5,7 +5,8 @@ The cache is plain JSON (no pickle: a file in the workspace must never be able t
 `<workspace>/.provisioner/cache/`. It holds what the YAML says (the campaigns' validated declared
 values, the provider and state sections as written, `${env:}` references unresolved) and never a
 resolved secret or anything that depends on the date; provider settings are resolved and validated
-again on every load. Its key is a hash of the program's version and code, each file's path and
+again on every load. The campaigns' declared values are written by column (see `_pack`): what
+campaigns repeat is written, decoded and kept once, the mappings around it built by C code. Its key is a hash of the program's version and code, each file's path and
 bytes, and each referenced environment variable's value (hashed, never stored). A cache that is
 missing, corrupt or for another key is ignored and rebuilt.
 """
@@ -19,12 +20,13 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 CACHE_DIR = Path(".provisioner") / "cache"
 CACHE_FILE = "workspace.json"
 ENV_REFERENCE_IN_TEXT = re.compile(rb"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -89,6 +91,11 @@ def read_cache(root: Path, key: str) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
         return None
+    try:
+        if "campaigns" in data:
+            _unpack(data["campaigns"], data.pop("declared"))
+    except (KeyError, TypeError, ValueError, IndexError, StopIteration):
+        return None  # a damaged file: the caller loads cold
     return data
 
 
@@ -98,10 +105,13 @@ def write_cache(root: Path, key: str, content: dict[str, Any]) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     document = {"format": CACHE_FORMAT, "key": key, **content}
     try:
+        if "campaigns" in content:
+            campaigns, declared = _pack(content["campaigns"])
+            document = {**document, "campaigns": campaigns, "declared": declared}
         text = json.dumps(document, separators=(",", ":"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return  # a value JSON cannot hold (e.g. a YAML date in provider settings): not cached
-    if not _json_exact(document):
+    if not _json_exact(content):
         return  # JSON would change a value (a tuple, a non-string key): a warm load must equal a cold one
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +125,7 @@ def write_cache(root: Path, key: str, content: dict[str, Any]) -> None:
 def _json_exact(value: Any) -> bool:
     """Whether JSON gives `value` back equal to itself (checked on the values, not by decoding the
     text again: that copy of every campaign was the cold load's peak, ~100 MB at 50,000). Called on
-    what json.dumps accepted, so every value is JSON-able and acyclic."""
+    what json.dumps accepted (packed), so every value is JSON-able and acyclic."""
     try:
         return _exact(value)
     except RecursionError:
@@ -144,3 +154,90 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+# The campaigns' declared values by column. Each row of "campaigns" ends with its declared mapping,
+# or with the number of its group in "declared": campaigns whose mappings have the same keys in the
+# same order (nested mappings included) form a group, written as a tree of columns:
+#   [RAW, [value per campaign]]                  what differs from campaign to campaign
+#   [CODED, [distinct values], [index per campaign]]  what campaigns repeat: each distinct value is
+#                                                decoded once and is one object in every campaign
+#   [MAPPING, [keys], [column per key]]          a mapping built per campaign from its columns
+# and a group is [campaign count, [keys], [column per key]]. Two values are one distinct value when
+# JSON spells them alike: 1, 1.0 and true, or keys in another order, never are. Nothing changes the
+# declared values in place once loaded (a change to a shared one would change every campaign's).
+RAW, CODED, MAPPING = 0, 1, 2
+MIN_GROUP = 2  # a campaign of a shape no other campaign has is written as it is
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _pack(rows: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The rows with their declared mappings by group (see above), and the groups."""
+    shapes: dict[Any, list[int]] = {}
+    for number, row in enumerate(rows):
+        shapes.setdefault(_shape(row[-1]), []).append(number)
+    packed = [row for row in rows]
+    groups: list[list[Any]] = []
+    for shape, numbers in shapes.items():
+        if len(numbers) < MIN_GROUP or not shape:
+            continue
+        group = len(groups)
+        values = [rows[n][-1] for n in numbers]
+        keys = list(values[0])
+        groups.append([len(values), keys, [_column([v[k] for v in values]) for k in keys]])
+        for n in numbers:
+            packed[n] = [*rows[n][:-1], group]
+    return packed, groups
+
+
+def _shape(value: Any) -> Any:
+    """A mapping's keys in order, with each non-empty nested mapping's shape (None for any other value)."""
+    return tuple((k, _shape(v) if type(v) is dict and v else None) for k, v in value.items())
+
+
+def _column(values: list[Any]) -> list[Any]:
+    texts = list(map(_ENCODE, values))
+    first: dict[str, Any] = {}
+    for text, value in zip(texts, values):
+        first.setdefault(text, value)
+    if len(first) * 2 <= len(values):
+        index = {text: n for n, text in enumerate(first)}
+        return [CODED, list(first.values()), [index[text] for text in texts]]
+    if type(values[0]) is dict and values[0]:  # (all of one shape: the same keys, in order)
+        keys = list(values[0])
+        return [MAPPING, keys, [_column([v[k] for v in values]) for k in keys]]
+    return [RAW, values]
+
+
+def _unpack(rows: list[Any], groups: list[Any]) -> None:
+    """Put each row's declared mapping in its place (in the decoded document); raises on anything
+    not as _pack writes it."""
+    made = [_mappings(count, keys, columns) for count, keys, columns in groups]
+    nexts = [m.__next__ for m in made]
+    for row in rows:
+        declared = row[5]
+        if type(declared) is int:
+            row[5] = nexts[declared]()
+        elif type(declared) is not dict:
+            raise TypeError("a campaign's declared values")
+    if any(next(m, None) is not None for m in made):
+        raise ValueError("more declared values than campaigns")
+
+
+def _mappings(count: int, keys: list[Any], columns: list[Any]) -> Iterator[dict[str, Any]]:
+    if type(count) is not int or not keys or len(columns) != len(keys) or len(set(keys)) != len(keys) or any(
+            type(k) is not str for k in keys):
+        raise ValueError("a column of mappings")
+    rows = zip(*[_values(count, column) for column in columns])
+    return map(dict, map(zip, repeat(keys), rows))
+
+
+def _values(count: int, column: list[Any]) -> Iterator[Any]:
+    kind = column[0]
+    if kind == RAW and len(column[1]) == count:
+        return iter(column[1])
+    if kind == CODED and len(column[2]) == count:
+        return map(column[1].__getitem__, column[2])
+    if kind == MAPPING:
+        return _mappings(count, column[1], column[2])
+    raise ValueError("a column of declared values")
