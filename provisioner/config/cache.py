@@ -5,10 +5,10 @@ The cache is plain JSON (no pickle: a file in the workspace must never be able t
 `<workspace>/.provisioner/cache/`. It holds what the YAML says (the campaigns' validated declared
 values, the provider and state sections as written, `${env:}` references unresolved) and never a
 resolved secret or anything that depends on the date; provider settings are resolved and validated
-again on every load. The campaigns' declared values are written by column (see `_pack`): what
-campaigns repeat is written, decoded and kept once, the mappings around it built by C code. Its key is a hash of the program's version and code, each file's path and
+again on every load. Its key is a hash of the program's version and code, each file's path and
 bytes, and each referenced environment variable's value (hashed, never stored). A cache that is
-missing, corrupt or for another key is ignored and rebuilt.
+missing, corrupt or for another key is ignored and rebuilt. The campaigns' declared values are
+written by column (`_pack`): what campaigns repeat is written, decoded and kept once.
 """
 
 from __future__ import annotations
@@ -158,11 +158,12 @@ def plain(value: Any) -> Any:
 
 # The campaigns' declared values by column. Each row of "campaigns" ends with its declared mapping,
 # or with the number of its group in "declared": campaigns whose mappings have the same keys in the
-# same order (nested mappings included) form a group, written as a tree of columns:
+# same order form a group, written as a tree of columns:
 #   [RAW, [value per campaign]]                  what differs from campaign to campaign
 #   [CODED, [distinct values], [index per campaign]]  what campaigns repeat: each distinct value is
 #                                                decoded once and is one object in every campaign
-#   [MAPPING, [keys], [column per key]]          a mapping built per campaign from its columns
+#   [MAPPING, [keys], [column per key]]          a mapping built per campaign from its columns (where
+#                                                every campaign's has the same keys, in order)
 # and a group is [campaign count, [keys], [column per key]]. Two values are one distinct value when
 # JSON spells them alike: 1, 1.0 and true, or keys in another order, never are. Nothing changes the
 # declared values in place once loaded (a change to a shared one would change every campaign's).
@@ -173,40 +174,48 @@ _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 def _pack(rows: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
     """The rows with their declared mappings by group (see above), and the groups."""
-    shapes: dict[Any, list[int]] = {}
+    shapes: dict[tuple[str, ...], list[int]] = {}
     for number, row in enumerate(rows):
-        shapes.setdefault(_shape(row[-1]), []).append(number)
-    packed = [row for row in rows]
+        shapes.setdefault(tuple(row[-1]), []).append(number)
+    packed = list(rows)
     groups: list[list[Any]] = []
-    for shape, numbers in shapes.items():
-        if len(numbers) < MIN_GROUP or not shape:
+    for keys, numbers in shapes.items():
+        if len(numbers) < MIN_GROUP or not keys:
             continue
         group = len(groups)
         values = [rows[n][-1] for n in numbers]
-        keys = list(values[0])
-        groups.append([len(values), keys, [_column([v[k] for v in values]) for k in keys]])
+        groups.append([len(values), list(keys), [_column([v[k] for v in values]) for k in keys]])
         for n in numbers:
             packed[n] = [*rows[n][:-1], group]
     return packed, groups
 
 
-def _shape(value: Any) -> Any:
-    """A mapping's keys in order, with each non-empty nested mapping's shape (None for any other value)."""
-    return tuple((k, _shape(v) if type(v) is dict and v else None) for k, v in value.items())
-
-
 def _column(values: list[Any]) -> list[Any]:
-    texts = list(map(_ENCODE, values))
-    first: dict[str, Any] = {}
-    for text, value in zip(texts, values):
-        first.setdefault(text, value)
-    if len(first) * 2 <= len(values):
-        index = {text: n for n, text in enumerate(first)}
-        return [CODED, list(first.values()), [index[text] for text in texts]]
-    if type(values[0]) is dict and values[0]:  # (all of one shape: the same keys, in order)
+    """The column of one key's values, one per campaign of a group (see above)."""
+    kinds = set(map(type, values))
+    if kinds == {dict} and values[0] and len(set(map(tuple, values))) == 1:  # mappings of the same keys
         keys = list(values[0])
-        return [MAPPING, keys, [_column([v[k] for v in values]) for k in keys]]
-    return [RAW, values]
+        columns = [_column([v[k] for v in values]) for k in keys]
+        if all(column[0] == CODED for column in columns):  # a mapping of repeated values may repeat
+            coded = _coded(values, list(zip(*[column[2] for column in columns], strict=True)))
+            if coded is not None:
+                return coded
+        return [MAPPING, keys, columns]
+    # one kind of value that equals no value of another kind: the values themselves tell them apart
+    same = len(kinds) == 1 and kinds <= {str, int, bool, type(None)}
+    return _coded(values, values if same else list(map(_ENCODE, values))) or [RAW, values]
+
+
+def _coded(values: list[Any], spellings: list[Any]) -> list[Any] | None:
+    """A CODED column of `values`, equal where their `spellings` are, when they repeat enough."""
+    index: dict[Any, Any] = dict.fromkeys(spellings)
+    if len(index) * 2 > len(values):
+        return None
+    first = dict(zip(reversed(spellings), reversed(values), strict=True))  # (the first of each: written last)
+    table = [first[spelling] for spelling in index]
+    for number, spelling in enumerate(index):
+        index[spelling] = number
+    return [CODED, table, list(map(index.__getitem__, spellings))]
 
 
 def _unpack(rows: list[Any], groups: list[Any]) -> None:
@@ -215,9 +224,9 @@ def _unpack(rows: list[Any], groups: list[Any]) -> None:
     made = [_mappings(count, keys, columns) for count, keys, columns in groups]
     nexts = [m.__next__ for m in made]
     for row in rows:
-        declared = row[5]
+        declared = row[-1]
         if type(declared) is int:
-            row[5] = nexts[declared]()
+            row[-1] = nexts[declared]()
         elif type(declared) is not dict:
             raise TypeError("a campaign's declared values")
     if any(next(m, None) is not None for m in made):
@@ -228,7 +237,7 @@ def _mappings(count: int, keys: list[Any], columns: list[Any]) -> Iterator[dict[
     if type(count) is not int or not keys or len(columns) != len(keys) or len(set(keys)) != len(keys) or any(
             type(k) is not str for k in keys):
         raise ValueError("a column of mappings")
-    rows = zip(*[_values(count, column) for column in columns])
+    rows = zip(*[_values(count, column) for column in columns], strict=True)  # (lengths checked: strict as well)
     return map(dict, map(zip, repeat(keys), rows))
 
 
