@@ -100,19 +100,21 @@ def read_cache(root: Path, key: str) -> dict[str, Any] | None:
 
 
 def write_cache(root: Path, key: str, content: dict[str, Any]) -> None:
-    """Best effort: a workspace on a read-only disk simply loads cold every time."""
+    """Best effort: a workspace on a read-only disk simply loads cold every time. The campaigns'
+    declared values are left sharing what they repeat (equal values, one object), as a warm load
+    gives them: the cold run that wrote the cache then holds as little as the warm ones."""
     path = cache_path(root)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    if not _json_exact(content):
+        return  # JSON would change a value (a tuple, a non-string key): a warm load must equal a cold one
     document = {"format": CACHE_FORMAT, "key": key, **content}
     try:
         if "campaigns" in content:
             campaigns, declared = _pack(content["campaigns"])
             document = {**document, "campaigns": campaigns, "declared": declared}
         text = json.dumps(document, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError):
+    except (TypeError, ValueError):
         return  # a value JSON cannot hold (e.g. a YAML date in provider settings): not cached
-    if not _json_exact(content):
-        return  # JSON would change a value (a tuple, a non-string key): a warm load must equal a cold one
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, "utf-8")
@@ -124,12 +126,12 @@ def write_cache(root: Path, key: str, content: dict[str, Any]) -> None:
 
 def _json_exact(value: Any) -> bool:
     """Whether JSON gives `value` back equal to itself (checked on the values, not by decoding the
-    text again: that copy of every campaign was the cold load's peak, ~100 MB at 50,000). Called on
-    what json.dumps accepted (packed), so every value is JSON-able and acyclic."""
+    text again: that copy of every campaign was the cold load's peak, ~100 MB at 50,000). Checked
+    before anything is written or shared: a value JSON cannot hold is not exact either."""
     try:
         return _exact(value)
     except RecursionError:
-        return False  # nested deeper than this check goes: not cached
+        return False  # nested deeper than this check goes (or a cycle): not cached
 
 
 def _exact(value: Any) -> bool:
@@ -173,7 +175,8 @@ _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _pack(rows: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
-    """The rows with their declared mappings by group (see above), and the groups."""
+    """The rows with their declared mappings by group (see above), and the groups. Each campaign's
+    mappings are left holding the one object of each CODED value (a value replaced by an equal one)."""
     shapes: dict[tuple[str, ...], list[int]] = {}
     for number, row in enumerate(rows):
         shapes.setdefault(tuple(row[-1]), []).append(number)
@@ -184,7 +187,7 @@ def _pack(rows: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
             continue
         group = len(groups)
         values = [rows[n][-1] for n in numbers]
-        groups.append([len(values), list(keys), [_column([v[k] for v in values]) for k in keys]])
+        groups.append([len(values), list(keys), _share(values, keys, [_column([v[k] for v in values]) for k in keys])])
         for n in numbers:
             packed[n] = [*rows[n][:-1], group]
     return packed, groups
@@ -200,10 +203,20 @@ def _column(values: list[Any]) -> list[Any]:
             coded = _coded(values, list(zip(*[column[2] for column in columns], strict=True)))
             if coded is not None:
                 return coded
-        return [MAPPING, keys, columns]
+        return [MAPPING, keys, _share(values, keys, columns)]
     # one kind of value that equals no value of another kind: the values themselves tell them apart
     same = len(kinds) == 1 and kinds <= {str, int, bool, type(None)}
     return _coded(values, values if same else list(map(_ENCODE, values))) or [RAW, values]
+
+
+def _share(mappings: list[dict[str, Any]], keys: Any, columns: list[list[Any]]) -> list[list[Any]]:
+    """Put the one object of each CODED value into the mappings (the campaigns' own: nothing else
+    holds them); the columns as they were."""
+    for key, column in zip(keys, columns, strict=True):
+        if column[0] == CODED:
+            for mapping, value in zip(mappings, map(column[1].__getitem__, column[2]), strict=True):
+                mapping[key] = value
+    return columns
 
 
 def _coded(values: list[Any], spellings: list[Any]) -> list[Any] | None:

@@ -66,6 +66,23 @@ def test_repeated_values_are_one_object_and_every_campaign_reads_back_equal(tmp_
     assert warm[9]["company"] is first["company"]  # the same shape after campaigns of another
 
 
+def test_writing_the_cache_leaves_the_cold_values_sharing_what_they_repeat(tmp_path: Path) -> None:
+    declared = [_skala(n) for n in range(4)]
+    before = [_typed(values) for values in declared]
+    write_cache(tmp_path, "key", {"campaigns": _rows(declared)})
+    assert [_typed(values) for values in declared] == before  # equal values, key order and types
+    assert declared[1]["company"] is declared[0]["company"]
+    assert declared[3]["campaignFieldValues"]["cta"] is declared[0]["campaignFieldValues"]["cta"]
+
+
+def test_values_json_would_change_are_neither_cached_nor_shared(tmp_path: Path) -> None:
+    declared = [{"a": [1, 2]}, {"a": (1, 2)}, {"a": [1, 2]}]  # a tuple and a list: JSON spells them alike
+    write_cache(tmp_path, "key", {"campaigns": _rows(declared)})
+    assert not cache_path(tmp_path).exists()
+    assert [type(values["a"]) for values in declared] == [list, tuple, list]
+    assert declared[2]["a"] is not declared[0]["a"]
+
+
 @pytest.mark.parametrize("values", [
     [1, True, 1.0, "1", None, 0, 0.0, -0.0, [1], {"x": 1}],  # equal in Python, apart in JSON
     [{"x": 1, "y": 2}, {"y": 2, "x": 1}],  # the same items in another order
@@ -124,6 +141,7 @@ def _declared(root: Path) -> list[Any]:
 def test_a_warm_load_shares_what_campaigns_repeat_and_equals_the_cold_one(ws: Path) -> None:
     cold = load_workspace([ws])
     assert not any(isinstance(c, CachedCampaignConfig) for c in cold.campaigns.values())
+    assert cold.campaigns[KEYS[1]].desired["company"] is cold.campaigns[KEYS[0]].desired["company"]
     warm = load_workspace([ws])
     assert all(isinstance(c, CachedCampaignConfig) for c in warm.campaigns.values())
     assert [_typed(c.desired) for c in warm.campaigns.values()] == [_typed(c.desired) for c in cold.campaigns.values()]
