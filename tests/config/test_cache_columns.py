@@ -85,6 +85,7 @@ def test_values_json_would_change_are_neither_cached_nor_shared(tmp_path: Path) 
 
 @pytest.mark.parametrize("values", [
     [1, True, 1.0, "1", None, 0, 0.0, -0.0, [1], {"x": 1}],  # equal in Python, apart in JSON
+    [1, True, 1.0, 0, False, 0.0, -0.0],  # ... numbers only
     [{"x": 1, "y": 2}, {"y": 2, "x": 1}],  # the same items in another order
 ])
 def test_values_json_spells_apart_are_never_merged(tmp_path: Path, values: list[Any]) -> None:
