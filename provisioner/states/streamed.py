@@ -67,6 +67,10 @@ class _Text:
         """The JSON value at `pos` (after whitespace), consumed. A failure, or a value ending at the
         window's edge (a number may go on), may be the window's fault: tried again with more text."""
         self.char()
+        if len(self.text) - self.pos < self.window >> 2 and self.read < self.size:
+            # a value near the window's edge: more text first. Failing there cost a JSONDecodeError,
+            # which counts the lines of the whole window before it, and a decode thrown away
+            self.more(self.window)
         wanted = self.window
         while True:
             try:

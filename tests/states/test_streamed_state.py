@@ -89,7 +89,7 @@ def _plain(state: State | str) -> Any:
         for k, r in state.resources.items()])
 
 
-@pytest.mark.parametrize("window", [1, 2, 3, 7, 64, 1 << 18])
+@pytest.mark.parametrize("window", [1, 2, 3, 7, 40, 64, 300, 1 << 18])
 def test_streamed_read_is_the_whole_read(window: int, monkeypatch: pytest.MonkeyPatch) -> None:
     for content in VALID + BROKEN:
         whole = _whole(content)
