@@ -38,9 +38,29 @@ _OPTIONAL = {"status": (str,), "id": (str, int, type(None)), "attrs": (dict,), "
              "applied_by": (dict,)}
 
 
+# the exact types of the members _OPTIONAL allows (bool only where it is named): an entry whose members
+# all have one passes the checks below, which then need not run (one pass over the entry's members)
+_EXACT = {name: frozenset(types) for name, types in _OPTIONAL.items()}
+
+
+def _plain(data: dict[str, Any]) -> bool:
+    for name in _STRINGS:
+        value = data.get(name)
+        if type(value) is not str or not value:
+            return False
+    exact = _EXACT.get
+    for name, value in data.items():
+        types = exact(name)
+        if types is not None and type(value) not in types:
+            return False
+    return True
+
+
 def resource_from_json(data: Any, where: str) -> ResourceState:
     """One resource entry, checked for shape first: a hand-edited or damaged entry is a clear
     StateError naming `where`, never a TypeError from deep inside."""
+    if type(data) is dict and _plain(data):
+        return ResourceState.from_dict(data)
     if not isinstance(data, dict):
         raise StateError(f"{where}: expected {RESOURCE_SHAPE}, found {_kind(data)}")
     for name in _STRINGS:

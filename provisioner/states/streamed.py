@@ -25,7 +25,6 @@ WINDOW = 1 << 18  # bytes decoded at a time
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, as json.decoder skips it
 _scan = json.JSONDecoder().raw_decode  # what json.loads(text) decodes with, one value at an index
 _ONE_SPELLING = frozenset({str, int, bool, type(None)})  # equal values of these types are spelt alike
-_ABSENT = object()
 
 Declared = Callable[[str], "dict[str, Any] | None"]  # a campaign key's declared (compared) values, if any
 
@@ -68,6 +67,10 @@ class _Text:
         """The JSON value at `pos` (after whitespace), consumed. A failure, or a value ending at the
         window's edge (a number may go on), may be the window's fault: tried again with more text."""
         self.char()
+        if len(self.text) - self.pos < self.window >> 2 and self.read < self.size:
+            # a value near the window's edge: more text first. Failing there cost a JSONDecodeError,
+            # which counts the lines of the whole window before it, and a decode thrown away
+            self.more(self.window)
         wanted = self.window
         while True:
             try:
@@ -177,23 +180,24 @@ def spelt_alike(applied: dict[str, Any], declared: dict[str, Any]) -> bool:
     """`applied` == `declared` with the same type at every node, every leaf of a type whose equal
     values are spelt alike (str, int, bool, None: not 1.0 for 1, nor True for 1), and `applied`'s
     names in sorted order at every level (as the state file stores them, so that the order a reader
-    of the shared mapping must use is known: State.applied_as_declared)."""
-    if len(applied) != len(declared):
-        return False
+    of the shared mapping must use is known: State.applied_as_declared). The values are compared
+    at once (in C) first: the walk then checks only types and the order of names."""
+    return applied == declared and _typed_alike(applied, declared)
+
+
+def _typed_alike(applied: dict[str, Any], declared: dict[str, Any]) -> bool:
+    """spelt_alike's walk, for mappings known to be equal: every name of `applied` is one of `declared`."""
     previous = ""
-    get = declared.get
     for name, value in applied.items():
         if name < previous:
             return False
         previous = name
         kind = type(value)
-        other = get(name, _ABSENT)
-        if type(other) is not kind:
-            return False
+        other = declared[name]
         if kind is dict:
-            if not spelt_alike(value, other):
+            if type(other) is not dict or not _typed_alike(value, other):
                 return False
-        elif kind not in _ONE_SPELLING or value != other:
+        elif type(other) is not kind or kind not in _ONE_SPELLING:
             return False
     return True
 

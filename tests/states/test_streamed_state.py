@@ -89,7 +89,7 @@ def _plain(state: State | str) -> Any:
         for k, r in state.resources.items()])
 
 
-@pytest.mark.parametrize("window", [1, 2, 3, 7, 64, 1 << 18])
+@pytest.mark.parametrize("window", [1, 2, 3, 7, 40, 64, 300, 1 << 18])
 def test_streamed_read_is_the_whole_read(window: int, monkeypatch: pytest.MonkeyPatch) -> None:
     for content in VALID + BROKEN:
         whole = _whole(content)
@@ -165,3 +165,39 @@ def test_spelt_alike_is_the_plain_definition() -> None:
         assert spelt_alike(applied, declared) == expected, (applied, declared)
         outcomes.append(expected)
     assert 0 < outcomes.count(True) < len(outcomes) - 1000
+
+
+def test_resource_from_json_fast_check_is_the_full_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry whose members all have exact types skips the member-by-member checks: over entries of
+    every kind of member value, the outcome (entry or error) is the one the full checks give."""
+    import random
+
+    from provisioner.errors import StateError
+    from provisioner.states import statefile
+
+    rng = random.Random(7)
+    names = ["key", "provider", "provider_type", "status", "id", "attrs", "outputs", "updated_at",
+             "ambiguous_at", "created_at", "protected", "applied_by", "other"]
+    values: list[Any] = ["x", "", 0, 5, True, False, None, {}, {"a": 1}, [], 1.5]
+
+    def outcome(entry: Any) -> Any:
+        try:
+            return statefile.resource_from_json(entry, "S")
+        except StateError as error:
+            return str(error)
+
+    entries: list[Any] = [None, [], "x"]
+    for _ in range(3000):
+        entry = {"key": "k", "provider": "p", "provider_type": "t", "status": "managed", "id": "1",
+                 "attrs": {}, "outputs": {}, "updated_at": "u"}
+        for name in rng.sample(names, rng.randint(0, 4)):
+            if rng.random() < 0.2:
+                entry.pop(name, None)
+            else:
+                entry[name] = rng.choice(values)
+        entries.append(entry)
+    fast = [outcome(entry) for entry in entries]
+    monkeypatch.setattr(statefile, "_plain", lambda data: False)
+    slow = [outcome(entry) for entry in entries]
+    assert fast == slow
+    assert 100 < sum(isinstance(o, str) for o in fast) < len(fast) - 100  # both outcomes are tried

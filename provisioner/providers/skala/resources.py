@@ -61,6 +61,8 @@ def _live_value(value: dict[str, Any]) -> dict[str, Any]:
 def to_live(order: dict[str, Any], sharing: _Sharing | None = None) -> LiveCampaign:
     """An order in the config vocabulary; with `sharing` (list_campaigns), what the orders of one
     answer repeat is kept once: equal mappings as one object, equal strings as one (sharing.py)."""
+    if sharing is not None:
+        return sharing.live(order)
     order_id = expect_id(order, "id", "Skala campaign order")
     get = order.get
     # written out field by field (no helpers per field): every order of the brand goes through here
@@ -71,17 +73,10 @@ def to_live(order: dict[str, Any], sharing: _Sharing | None = None) -> LiveCampa
             if isinstance(value, dict):
                 reference = value.get("reference")
                 reference = reference if type(reference) is str else str(reference)
-                if sharing is None:
-                    values[reference] = _live_value(value)
-                else:
-                    values[sharing.keep(reference, reference)] = sharing.value(value)
+                values[reference] = _live_value(value)
     company, ctype = get("company"), get("campaignType")
-    if sharing is None:
-        company = {"id": company.get("id"), "name": company.get("name")} if isinstance(company, dict) else None
-        ctype = {"id": ctype.get("id"), "name": ctype.get("name")} if isinstance(ctype, dict) else None
-    else:
-        company = sharing.ref(company) if isinstance(company, dict) else None
-        ctype = sharing.ref(ctype) if isinstance(ctype, dict) else None
+    company = {"id": company.get("id"), "name": company.get("name")} if isinstance(company, dict) else None
+    ctype = {"id": ctype.get("id"), "name": ctype.get("name")} if isinstance(ctype, dict) else None
     fields: dict[str, Any] = {
         "company": company, "campaignType": ctype,
         "startDate": get("startDate"), "endDate": get("endDate"), "landingPage": get("landingPage"),
@@ -91,10 +86,7 @@ def to_live(order: dict[str, Any], sharing: _Sharing | None = None) -> LiveCampa
         "customAdPlatformTypes": get("customAdPlatformTypes"),
         "status": get("status"),  # read-only: never declared, so never compared
     }
-    if sharing is None:
-        return LiveCampaign(id=order_id, fields=fields)
-    sharing.scalars(fields)
-    return LiveCampaign(id=order_id, fields=fields, outputs=sharing.nothing)  # (orders list no outputs)
+    return LiveCampaign(id=order_id, fields=fields)
 
 
 def twin_identity(live: LiveCampaign) -> tuple[Any, ...] | None:
@@ -513,32 +505,75 @@ class _Sharing:
         return self.part({"id": ref_id, "name": name})[0]
 
     def value(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """A field value as _live_value reads it."""
-        kind, text, picture = raw.get("type"), raw.get("text"), raw.get("picture")
+        """A field value as _live_value reads it. The usual shapes (a type and a text, or a picture by
+        id; nothing else) are built here directly, not through _live_value and part: a headline is
+        unique to its order, and `part` spent a key tuple and a `parts` entry on each one."""
+        get = raw.get
+        kind, text, picture = get("type"), get("text"), get("picture")
         if (kind is None or type(kind) is str) and (text is None or type(text) is str) \
-                and raw.get("video") is None and raw.get("audio") is None and raw.get("model") is None:
-            key: tuple[Any, ...] | None = (kind, text) if picture is None else (
-                (kind, text, picture["id"]) if type(picture) is dict and len(picture) == 1
-                and type(picture.get("id")) is int else None)
-            if key is not None:
-                found = self.values.get(key)
-                if found is None:
-                    found = self.values[key] = self.part(_live_value(raw))[0]
-                return found
+                and get("video") is None and get("audio") is None and get("model") is None:
+            picture_id = None
+            if picture is None:
+                key: tuple[Any, ...] = (kind, text)
+            elif type(picture) is dict and len(picture) == 1 and type(picture_id := picture.get("id")) is int:
+                key = (kind, text, picture_id)
+            else:
+                return self.part(_live_value(raw))[0]
+            found = self.values.get(key)
+            if found is None:
+                keep = self.keep
+                found = {}  # (_live_value's members, in its order)
+                if kind is not None:
+                    found["type"] = keep(kind, kind)
+                if text is not None:
+                    found["text"] = keep(text, text)
+                if picture_id is not None:
+                    # the one {"id": n} mapping `part` keeps for it
+                    found["picture"] = self.parts.setdefault((("id", int, picture_id),), {"id": picture_id})
+                self.values[key] = found
+            return found
         return self.part(_live_value(raw))[0]
 
-    def scalars(self, fields: dict[str, Any]) -> None:
-        """The strings of a listed order's other fields (its mappings are shared already) kept once."""
-        keep = self.keep
-        for name, member in fields.items():
-            kind = type(member)
-            if kind is str:
-                fields[name] = keep(member, member)
-            elif kind is list:
-                if member:
-                    share_strings({name: member}, self.memo)
-                else:
-                    fields[name] = self.empty
+    def live(self, order: dict[str, Any]) -> LiveCampaign:
+        """to_live(order) with what the orders repeat kept once: the same fields in the same order,
+        each string member as the memo's, an empty list as `empty`, any other list's strings shared
+        (written out here, not as a pass over the fields after: every listed order comes through)."""
+        order_id = expect_id(order, "id", "Skala campaign order")
+        get, keep = order.get, self.keep
+        values: dict[str, Any] = {}
+        listed = get("campaignFieldValues")
+        if isinstance(listed, list):  # an answer without a list of them has none
+            value_of = self.value
+            for value in listed:
+                if isinstance(value, dict):
+                    reference = value.get("reference")
+                    reference = reference if type(reference) is str else str(reference)
+                    values[keep(reference, reference)] = value_of(value)
+        company, ctype = get("company"), get("campaignType")
+        fields: dict[str, Any] = {
+            "company": self.ref(company) if isinstance(company, dict) else None,
+            "campaignType": self.ref(ctype) if isinstance(ctype, dict) else None,
+            "startDate": self.scalar(get("startDate")), "endDate": self.scalar(get("endDate")),
+            "landingPage": self.scalar(get("landingPage")),
+            "campaignFieldValues": values,
+            # BUDGET, in its order
+            "budgetOptionId": self.scalar(get("budgetOptionId")), "customBudget": self.scalar(get("customBudget")),
+            "customAdPlatformTypes": self.scalar(get("customAdPlatformTypes")),
+            "status": self.scalar(get("status")),  # read-only: never declared, so never compared
+        }
+        return LiveCampaign(id=order_id, fields=fields, outputs=self.nothing)  # (orders list no outputs)
+
+    def scalar(self, member: Any) -> Any:
+        """A member of a listed order that is not a mapping: a string as the memo's, an empty list
+        as `empty`, another list with its strings shared; anything else as it is."""
+        kind = type(member)
+        if kind is str:
+            return self.keep(member, member)
+        if kind is list:
+            if not member:
+                return self.empty
+            share_strings({"": member}, self.memo)
+        return member
 
     def part(self, mapping: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """`mapping` with its strings kept once, or the equal mapping seen first when every member is

@@ -238,3 +238,58 @@ def test_skala_models_build_their_validators_on_first_use() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     assert SkalaCampaign.model_validate({**ORDER, "campaignFieldValues": {"h": {"type": "FREETEXT", "text": "x"}}})
+
+
+# -- a listed order's field values: the usual shapes built directly, the others through `part` -----
+VALUES: list[dict[str, Any]] = [
+    {"type": "FREETEXT", "text": "Open house", "picture": None, "video": None, "audio": None, "model": None},
+    {"type": "FREETEXT", "text": "Open house"},  # the same value, spelt with fewer members
+    {"type": "PICTURE", "text": None, "picture": {"id": 3301}},
+    {"type": "PICTURE", "picture": {"id": 3301}, "text": "and a text"},
+    {"type": "PICTURE", "picture": {"id": True}},  # an id equal to 1, not 1
+    {"type": "PICTURE", "picture": {"id": 1}},
+    {"type": "PICTURE", "picture": {"id": 1.0}},
+    {"type": "PICTURE", "picture": {"id": "1"}},
+    {"type": "PICTURE", "picture": {"id": 1, "url": "x"}},
+    {"type": "PICTURE", "picture": {}},
+    {"type": "PICTURE", "picture": "not an object"},
+    {"type": "VIDEO", "video": {"id": 9}, "audio": {"id": 8}},
+    {"type": "MODEL", "model": {"selectedEntries": [{"campaignFieldModelEntry": {"id": 7}, "position": 0}]}},
+    {"type": None, "text": None},
+    {},
+    {"text": 1}, {"text": True}, {"text": 1.0}, {"type": 7, "text": "x"}, {"type": "SELECT", "text": ["a"]},
+]
+
+
+def test_listed_field_values_are_what_part_of_live_value_gives() -> None:
+    """Each value alone and then all of them in one answer (so that later ones meet what earlier ones
+    left in the sharing): equal to the slow path's, spelt alike (member order and number types), and
+    one object for equal usual shapes."""
+    from copy import deepcopy
+
+    from provisioner.providers.skala.resources import _live_value, _Sharing
+
+    def spelt(value: Any) -> str:
+        return json.dumps(value, default=repr) + repr(value)
+
+    together, slow_together = _Sharing(), _Sharing()
+    for raw in VALUES * 2:
+        slow = _Sharing().part(_live_value(deepcopy(raw)))[0]
+        for fast in (_Sharing().value(deepcopy(raw)), together.value(deepcopy(raw))):
+            assert fast == slow and spelt(fast) == spelt(slow)
+        assert spelt(slow_together.part(_live_value(deepcopy(raw)))[0]) == spelt(slow)
+    first, again = together.value(dict(VALUES[2])), together.value(deepcopy(VALUES[2]))
+    assert first is again and first["picture"] is together.value({"type": "X", "picture": {"id": 3301}})["picture"]
+
+
+def test_listed_orders_are_to_live_of_each() -> None:
+    """The sharing conversion (Sharing.live) against to_live alone, over the odd orders above."""
+    from copy import deepcopy
+
+    from provisioner.providers.skala.resources import _Sharing
+
+    sharing = _Sharing()
+    for order in ORDERS * 2:
+        fast, slow = to_live(deepcopy(order), sharing), to_live(deepcopy(order))
+        assert fast == slow
+        assert json.dumps(fast.fields, default=repr) == json.dumps(slow.fields, default=repr)
