@@ -47,7 +47,9 @@ class TransientLoginError(ProviderError):
 class TokenLogin(httpx.Auth):
     """Base flow. Subclasses say how to ask for a token and how to attach it."""
 
-    requires_response_body = True
+    # False: httpx would otherwise read every answer whole before the flow sees it, a streamed one
+    # too (http.py ApiClient.stream); only the login's answer is read for its body (_login)
+    requires_response_body = False
 
     def __init__(self, on_token: Callable[[str], None]) -> None:
         self._token: str | None = None
@@ -102,6 +104,7 @@ class TokenLogin(httpx.Auth):
 
     def _login(self, origin: str) -> Generator[httpx.Request, httpx.Response, str]:
         response = yield self.token_request(origin)
+        response.read()
         body = loads(response)
         if response.status_code == 429 or response.status_code >= 500:
             # Nothing was done for us: the request this login was for may be sent again.

@@ -14,7 +14,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -315,20 +315,61 @@ class ApiClient:
                 **kwargs: Any) -> httpx.Response:
         """Send with retries; returns any response that is not a retryable failure."""
         safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        response, _slot, _attempt = self._send(method, path, safe, time.monotonic() + self.context.max_total_seconds,
+                                               0, False, kwargs)
+        return response
+
+    def stream(self, method: str, path: str, check: Callable[[httpx.Response], None], *,
+               idempotent: bool | None = None, **kwargs: Any) -> StreamedAnswer:
+        """`request`, with a successful (2xx) answer's body left to be read as it arrives
+        (StreamedAnswer.chunks). Any other answer is read whole and goes the way `request` takes it;
+        `check` is what the caller does with an answer (raise for an error status), done here for
+        the first one and for any answer sent again when the connection fails mid-body."""
+        safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         deadline = time.monotonic() + self.context.max_total_seconds
-        attempt = 0
+        response, slot, attempt = self._send(method, path, safe, deadline, 0, True, kwargs)
+        answer = StreamedAnswer(self, method, path, safe, deadline, attempt, kwargs, check, response, slot)
+        try:
+            check(response)
+        except BaseException:
+            answer.close()
+            raise
+        return answer
+
+    def _open(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        """The request sent, its answer's body not read yet (httpx.Client.request without the read)."""
+        options = dict(kwargs)
+        auth = options.pop("auth", httpx.USE_CLIENT_DEFAULT)
+        return self.http.send(self.http.build_request(method, path, **options), auth=auth, stream=True)
+
+    def _send(self, method: str, path: str, safe: bool, deadline: float, attempt: int, stream: bool,
+              kwargs: dict[str, Any]) -> tuple[httpx.Response, _Slot | None, int]:
+        """The retry loop: the answer, and with `stream` the limiter's slot of a 2xx answer whose body
+        is still to be read (the request ends with it: the caller releases the slot then)."""
         while True:
             slot = self.limiter.acquire()
+            open_body = False
             try:
                 try:
-                    response = self.http.request(method, path, **kwargs)
-                    # httpx binds a response's stream to the response, a reference cycle: with the
-                    # collector paused while a plan reads (collector.py), every answer lived until
-                    # the plan was made (Skala's orders: 53 MB at 50,000). The body is read by now;
-                    # a plain stream over it breaks the cycle, so the answer goes when its reader does.
-                    response.stream = httpx.ByteStream(response.content)
+                    if stream:
+                        response = self._open(method, path, kwargs)
+                        open_body = 200 <= response.status_code < 300
+                        if not open_body:
+                            try:
+                                response.read()  # anything but a success is read whole, as before
+                            finally:
+                                response.close()
+                    else:
+                        response = self.http.request(method, path, **kwargs)
+                    if not open_body:
+                        # httpx binds a response's stream to the response, a reference cycle: with the
+                        # collector paused while a plan reads (collector.py), every answer lived until
+                        # the plan was made (Skala's orders: 53 MB at 50,000). The body is read by now;
+                        # a plain stream over it breaks the cycle, so the answer goes when its reader does.
+                        response.stream = httpx.ByteStream(response.content)
                 finally:
-                    self.limiter.release(slot)  # answered or failed: the platform has seen it by now
+                    if not open_body:
+                        self.limiter.release(slot)  # answered or failed: the platform has seen it by now
             except TransientLoginError as error:
                 # The login failed, so the request itself was never sent: always safe to repeat.
                 self.context.stats.count("login-retry", attempt > 0)
@@ -341,19 +382,17 @@ class ApiClient:
                 if attempt >= self.max_retries or time.monotonic() > deadline:
                     raise ProviderError(self._describe(method, path, error)) from None
             except httpx.TransportError as error:
-                self.context.stats.count("no-answer", attempt > 0)
-                if not safe:
-                    raise AmbiguousOutcomeError(self._describe(method, path, error)) from None
-                if attempt >= self.max_retries or time.monotonic() > deadline:
-                    raise ProviderError(self._describe(method, path, error)) from None
+                self._no_answer(method, path, safe, deadline, attempt, error)
             else:
+                if open_body:
+                    return response, slot, attempt  # a success: counted once its body is read
                 self.context.stats.count(str(response.status_code), attempt > 0)
                 if not self._should_retry(response, safe, attempt, deadline):
                     if response.status_code in RETRYABLE_STATUS and not safe:
                         raise AmbiguousOutcomeError(
                             f"{method} {self._redact_path(path)}: HTTP {response.status_code}; the "
                             "platform may or may not have applied it", status=response.status_code)
-                    return response
+                    return response, None, attempt
                 if response.status_code == 429:
                     wait = self._rate_limit_wait(response, attempt)
                     # every instance under this credential holds off until the platform's reset
@@ -363,6 +402,16 @@ class ApiClient:
                     continue
             self.context.sleep(self._backoff(attempt))
             attempt += 1
+
+    def _no_answer(self, method: str, path: str, safe: bool, deadline: float, attempt: int,
+                   error: httpx.TransportError) -> None:
+        """The request was sent and its answer (or the rest of it) never came: raise unless it may
+        be sent again (the caller then backs off and repeats it whole)."""
+        self.context.stats.count("no-answer", attempt > 0)
+        if not safe:
+            raise AmbiguousOutcomeError(self._describe(method, path, error)) from None
+        if attempt >= self.max_retries or time.monotonic() > deadline:
+            raise ProviderError(self._describe(method, path, error)) from None
 
     def _should_retry(self, response: httpx.Response, safe: bool, attempt: int, deadline: float) -> bool:
         if attempt >= self.max_retries or time.monotonic() > deadline:
@@ -394,3 +443,68 @@ class ApiClient:
 
     def _describe(self, method: str, path: str, error: Exception) -> str:
         return self.context.redactor(f"{method} {path}: {type(error).__name__}: {error}")
+
+
+class StreamedAnswer:
+    """A successful answer whose body is read as it arrives (ApiClient.stream); the request, and the
+    limiter's slot it holds, end when the body is read to its end or `close`d.
+
+    A connection that fails mid-body is handled as `request` handles it (a failure before the
+    answer was read): the whole request is sent again with the same retries and limits. The bytes
+    already given are not given twice: the new answer's first bytes are checked against them (a
+    SHA-256) and skipped; an answer that changed in between is an error, never a mix of two."""
+
+    def __init__(self, api: ApiClient, method: str, path: str, safe: bool, deadline: float, attempt: int,
+                 kwargs: dict[str, Any], check: Callable[[httpx.Response], None], response: httpx.Response,
+                 slot: _Slot | None) -> None:
+        self._api = api
+        self._method, self._path, self._safe, self._deadline = method, path, safe, deadline
+        self._attempt, self._kwargs, self._check = attempt, kwargs, check
+        self.response = response  # the latest answer: its status and headers
+        self._slot = slot
+
+    def close(self) -> None:
+        """End the request: the body is finished or abandoned (idempotent)."""
+        self.response.close()
+        if self._slot is not None:
+            slot, self._slot = self._slot, None
+            self._api.limiter.release(slot)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body's bytes in order, each once, across connections that fail mid-body."""
+        api = self._api
+        taken, digest = 0, hashlib.sha256()  # the bytes given so far
+        try:
+            while True:
+                skip, again = taken, hashlib.sha256()  # a new answer's bytes that were given already
+                try:
+                    for chunk in self.response.iter_bytes():
+                        if skip:
+                            head, chunk = chunk[:skip], chunk[skip:]
+                            again.update(head)
+                            skip -= len(head)
+                            if not skip and again.digest() != digest.digest():
+                                raise self._changed()
+                        if chunk:
+                            digest.update(chunk)
+                            taken += len(chunk)
+                            yield chunk
+                except httpx.TransportError as error:
+                    self.close()
+                    api._no_answer(self._method, self._path, self._safe, self._deadline, self._attempt, error)
+                    api.context.sleep(api._backoff(self._attempt))
+                    self.response, self._slot, self._attempt = api._send(
+                        self._method, self._path, self._safe, self._deadline, self._attempt + 1, True, self._kwargs)
+                    self._check(self.response)
+                    continue
+                if skip:
+                    raise self._changed()  # shorter than what was given
+                api.context.stats.count(str(self.response.status_code), self._attempt > 0)
+                return
+        finally:
+            self.close()
+
+    def _changed(self) -> ProviderError:
+        return ProviderError(self._api.context.redactor(
+            f"{self._method} {self._path}: the connection failed mid-answer, and the answer sent again "
+            "differs from the part already read; run again"))

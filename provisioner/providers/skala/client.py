@@ -5,20 +5,39 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from provisioner.errors import ProvisionerError
+from provisioner.errors import ProviderError, ProvisionerError
 from provisioner.providers.auth import JsonLogin
 from provisioner.providers.base import RateLimit
-from provisioner.providers.http import ApiClient, HttpContext, shared_login
+from provisioner.providers.http import ApiClient, HttpContext, StreamedAnswer, shared_login
 from provisioner.providers.skala.errors import raise_for_error
 from provisioner.providers.skala.schema import SkalaSettings
-from provisioner.providers.skala.stream import each_object, list_answer
-from provisioner.providers.wire import answer, expect_object, json_request, loads
+from provisioner.providers.skala.stream import each_streamed, list_answer
+from provisioner.providers.wire import answer, expect_object, expect_objects, json_request, loads
+
+if TYPE_CHECKING:  # annotations only, as in errors.py
+    import httpx
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # §8: nothing documented
 ORDERS = "/api/campaign-order"
 COMPANY_USER = "CompanyUser for the order's company"
+
+
+class _Whole:
+    """A streamed answer with its whole body: what `answer` reads of a response."""
+
+    def __init__(self, response: httpx.Response, content: bytes) -> None:
+        self.status_code, self.headers, self.content = response.status_code, response.headers, content
+
+
+def _not_json(response: httpx.Response, what: str) -> ProvisionerError:
+    """The error `answer` gives for a body that is not JSON (it names only the status and type)."""
+    try:
+        answer(cast(Any, _Whole(response, b"\0")), what)
+    except ProvisionerError as error:
+        return error
+    raise ProviderError(f"{what}: a body of one NUL byte decoded as JSON")  # pragma: no cover
 
 
 class SkalaClient:
@@ -59,12 +78,26 @@ class SkalaClient:
     # -- campaign orders ------------------------------------------------------------------------
     def orders_by_brand(self) -> Iterator[dict[str, Any]]:
         """The brand's orders (one answer, every order) one at a time, decoded from the answer's
-        bytes as they are taken (stream.py): the raw orders of a large brand are never all alive at once."""
+        bytes as they arrive (stream.py): neither the answer's body nor the raw orders of a large
+        brand are ever all alive at once. An error status is raised here, as the call is made."""
         brand = self.settings.brand_id
         action = f"list campaign orders of brand {brand}"
-        response = self.api.request("GET", f"{ORDERS}/by-brand/{brand}")
-        raise_for_error(response, action, f"CompanyUser for at least one company under brand {brand}")
-        return each_object(response.content, list_answer(response, f"Skala {action}"))
+        needs = f"CompanyUser for at least one company under brand {brand}"
+        streamed = self.api.stream("GET", f"{ORDERS}/by-brand/{brand}",
+                                   lambda response: raise_for_error(response, action, needs))
+        return self._each_order(streamed, f"Skala {action}")
+
+    @staticmethod
+    def _each_order(streamed: StreamedAnswer, what: str) -> Iterator[dict[str, Any]]:
+        """The orders of a streamed answer; anything unusual about it gives the error the answer read
+        whole gives (stream.each_streamed). The request ends when this does, read or abandoned."""
+        try:
+            yield from each_streamed(
+                streamed.chunks(),
+                lambda body: expect_objects(answer(cast(Any, _Whole(streamed.response, body)), what), what),
+                lambda: _not_json(streamed.response, what), what)
+        finally:
+            streamed.close()
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         return self._object("GET", f"{ORDERS}/{order_id}", f"read campaign order {order_id}", COMPANY_USER)

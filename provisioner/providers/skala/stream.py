@@ -13,11 +13,11 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from provisioner.providers.wire import answer, expect_objects
+from provisioner.providers.wire import answer, describe, expect_objects, unexpected
 
 WINDOW = 1 << 18  # bytes decoded at a time: large enough that an order rarely straddles two windows
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, as json.decoder skips it
@@ -40,7 +40,9 @@ def each_object(content: bytes, whole: Callable[[], list[dict[str, Any]]],
     not an object); `window` is a parameter for tests that put window edges everywhere."""
     given = 0
     try:
-        for item in _items(content, window):
+        for item in _items(_Source((content,)), window):
+            if type(item) is not dict:
+                raise _Unusual  # the whole answer's check names its position
             given += 1
             yield item
     except _Unusual:
@@ -49,9 +51,95 @@ def each_object(content: bytes, whole: Callable[[], list[dict[str, Any]]],
         yield from items[given:]
 
 
+def each_streamed(chunks: Iterable[bytes], whole: Callable[[bytes], list[dict[str, Any]]],
+                  not_json: Callable[[], Exception], what: str,
+                  window: int = WINDOW) -> Iterator[dict[str, Any]]:
+    """Each object of the JSON list whose bytes arrive as `chunks`, decoded as they arrive: what
+    `whole(body)` (the answer decoded at once) would give, without the body ever held whole.
+
+    Until the first object is given, the bytes read are kept: anything unusual by then (an empty
+    or non-JSON body, not a list, UTF-16, a first item that is not an object) goes through
+    `whole(body)` with the rest read whole, so its outcome is the old one. After it, the body is
+    a UTF-8 JSON text opening with a list, so decoded at once it could only fail two ways:
+    invalid JSON anywhere (`not_json()`, which wins) or an item that is not an object (named by its
+    position); the rest is read to tell them apart, and nothing more is given."""
+    source = _Source(chunks)
+    given = 0
+    odd: Any = None
+    odd_at = -1  # the position of the first item that is not an object
+    try:
+        for item in _items(source, window):
+            if odd_at >= 0:
+                continue  # reading on only to see whether the rest is valid JSON
+            if type(item) is dict:
+                source.kept = None  # an object is given: the old way can no longer be taken
+                given += 1
+                yield item
+            else:
+                odd, odd_at = item, given
+    except _Unusual:
+        if source.kept is None:
+            raise not_json() from None
+        yield from whole(source.rest())
+        return
+    if odd_at >= 0:
+        if source.kept is not None:
+            yield from whole(source.rest())  # raises: the old check names the item
+            return
+        raise unexpected(what, "a list of objects", f"{describe(odd)} at position {odd_at}")
+
+
 def list_answer(response: Any, what: str) -> Callable[[], list[dict[str, Any]]]:
     """`whole` for each_object: the answer decoded at once, as Skala's client reads any list."""
     return lambda: expect_objects(answer(response, what), what)
+
+
+class _Source:
+    """The body's bytes from its chunks, `take`n a window at a time; what was taken is `kept`
+    until the owner sets it to None."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+        self._at = 0  # bytes of `_pending` already taken
+        self.kept: list[bytes] | None = []
+
+    def _fill(self, wanted: int) -> None:
+        """At least `wanted` bytes pending, unless the chunks end first."""
+        left = len(self._pending) - self._at
+        if left >= wanted:
+            return
+        parts = [self._pending[self._at:]] if left else []
+        while left < wanted:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            parts.append(chunk)
+            left += len(chunk)
+        # one whole chunk (a body given at once) is taken from in place, never copied
+        self._pending = parts[0] if len(parts) == 1 else b"".join(parts)
+        self._at = 0
+
+    def peek(self, size: int) -> bytes:
+        self._fill(size)
+        return self._pending[self._at:self._at + size]
+
+    def take(self, size: int) -> bytes:
+        self._fill(size)
+        taken = self._pending[self._at:self._at + size]
+        self._at += len(taken)
+        if self.kept is not None:
+            self.kept.append(taken)
+        return taken
+
+    def ended(self) -> bool:
+        self._fill(1)
+        return self._at >= len(self._pending)
+
+    def rest(self) -> bytes:
+        """The whole body: what was taken (kept) and all that is left."""
+        kept = self.kept or []
+        return b"".join([*kept, self._pending[self._at:], *self._chunks])
 
 
 def _skip(text: str, pos: int) -> int:
@@ -60,27 +148,27 @@ def _skip(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-def _items(content: bytes, window: int) -> Iterator[dict[str, Any]]:
-    head = content[:4]
+def _items(source: _Source, window: int) -> Iterator[Any]:
+    """The list's items, any JSON value, in order; _Unusual where the body is not such a list."""
+    head = source.peek(4)
     # json.loads(bytes) guesses UTF-16/32 from zero bytes and honours BOMs (codecs.BOM_*: none of
     # their first bytes is JSON whitespace or `[`): a body opening with JSON text in UTF-8 has neither
     if not head or 0 in head or head.lstrip(_JSON_SPACE)[:1] not in (b"[", b""):
         raise _Unusual
     decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # as json.loads decodes bytes
-    size = len(content)
-    read = 0  # bytes of `content` decoded so far
+    done = False  # every byte of the body is decoded
 
     def more(text: str, pos: int, at_least: int) -> str:
         """The text from `pos` on, with at least `at_least` more bytes of content decoded onto it."""
-        nonlocal read
-        if read >= size:
+        nonlocal done
+        if done:
             raise _Unusual  # the body ended inside a value: invalid JSON
-        end = min(size, read + max(window, at_least))
+        taken = source.take(max(window, at_least))
+        done = source.ended()
         try:
-            added = decoder.decode(content[read:end], final=end >= size)
+            added = decoder.decode(taken, final=done)
         except UnicodeDecodeError:
             raise _Unusual from None
-        read = end
         return text[pos:] + added
 
     text, pos = more("", 0, window), 0
@@ -118,15 +206,13 @@ def _items(content: bytes, window: int) -> Iterator[dict[str, Any]]:
             try:
                 item, end = _scan(text, pos)
             except ValueError:
-                if read >= size:
+                if done:
                     raise _Unusual from None
                 end = -1
-            if 0 <= end < len(text) or (end >= 0 and read >= size):
+            if 0 <= end < len(text) or (end >= 0 and done):
                 break
             text, pos = more(text, pos, wanted), 0
             wanted *= 2
-        if type(item) is not dict:
-            raise _Unusual  # the whole answer's check names its position
         pos = end
         first = False
         yield item
@@ -135,6 +221,6 @@ def _items(content: bytes, window: int) -> Iterator[dict[str, Any]]:
         pos = _skip(text, pos)
         if pos < len(text):
             raise _Unusual
-        if read >= size:
+        if done:
             return
         text, pos = more(text, pos, window), 0

@@ -13,7 +13,7 @@ import pytest
 
 from provisioner.errors import ProviderError
 from provisioner.providers.skala.resources import SkalaSession, to_live
-from provisioner.providers.skala.stream import each_object, list_answer
+from provisioner.providers.skala.stream import each_object, each_streamed, list_answer
 from provisioner.providers.wire import answer, expect_objects
 
 WHAT = "Skala list campaign orders of brand 1"
@@ -75,6 +75,32 @@ def decoded_at_once(content: bytes) -> Any:
 @pytest.mark.parametrize("window", [1, 2, 3, 7, 64, 1 << 18])
 def test_each_object_is_the_whole_answer(content: bytes, window: int) -> None:
     streamed = outcome(lambda: list(each_object(content, list_answer(response(content), WHAT), window)))
+    assert streamed == decoded_at_once(content)
+    if streamed[0] == "items":
+        assert json.dumps(streamed[1], default=repr) == json.dumps(decoded_at_once(content)[1], default=repr)
+
+
+def _not_json() -> Exception:
+    try:
+        answer(response(b"\0"), WHAT)
+    except ProviderError as error:
+        return error
+    raise AssertionError("NUL is JSON")
+
+
+ODD_FIRST = [b'[1, {"id": 1}]', b'[1, {"id": 1} x', b'[{"id": 1}, 2, 3, {"id": 4}]']
+
+
+@pytest.mark.parametrize("content", GOOD + BAD + ODD_FIRST)
+@pytest.mark.parametrize("chunk", [1, 3, 64, 1 << 20])
+@pytest.mark.parametrize("window", [1, 7, 1 << 18])
+def test_each_streamed_is_the_whole_answer(content: bytes, chunk: int, window: int) -> None:
+    """Decoded as the chunks arrive, whatever their size: the whole answer's objects, or its error."""
+    chunks = [content[i:i + chunk] for i in range(0, len(content), chunk)]
+    def whole(body: bytes) -> list[dict[str, Any]]:
+        return expect_objects(answer(response(body), WHAT), WHAT)
+
+    streamed = outcome(lambda: list(each_streamed(iter(chunks), whole, _not_json, WHAT, window)))
     assert streamed == decoded_at_once(content)
     if streamed[0] == "items":
         assert json.dumps(streamed[1], default=repr) == json.dumps(decoded_at_once(content)[1], default=repr)
