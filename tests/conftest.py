@@ -122,6 +122,27 @@ def make_workspace(root: Path, providers: str, campaigns: str) -> Path:
     return root
 
 
+def serving(platform: str, data: Path) -> Iterator[EmulatorServer]:
+    """A fixture's body: `platform`'s emulator over loopback HTTP, its data in `data`, stopped after."""
+    running = EmulatorServer(make_emulator(platform, data)).start()
+    yield running
+    running.stop()
+
+
+def skala_providers(url: str) -> str:
+    """A providers file for the Skala emulator at `url`, its credentials from SKALA_USERNAME and
+    SKALA_PASSWORD (the caller sets them)."""
+    return f"""\
+providers:
+  skala:
+    base_url: {url}
+    username: ${{env:SKALA_USERNAME}}
+    password: ${{env:SKALA_PASSWORD}}
+    brand_id: 1
+    currency: NOK
+"""
+
+
 def state_of(root: Path) -> dict[str, dict[str, Any]]:
     result = cli("show", str(root), "--format", "json")
     return {r["key"]: r for r in json.loads(result.stdout)}

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from provisioner.sandbox.core import Emulator
-from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
-from tests.conftest import Platforms, cli, make_workspace, state_of
+from tests.conftest import Platforms, cli, make_workspace, serving, skala_providers, state_of
 
 TOPSORT = """\
 providers:
@@ -240,24 +239,14 @@ LONG_HEADLINE = "Bright three-room flat at Majorstuen Oslo"  # 41 characters; th
 
 @pytest.fixture
 def skala(tmp_path: Path) -> Iterator[EmulatorServer]:
-    running = EmulatorServer(make_emulator("skala", tmp_path / "skala-platform")).start()
-    yield running
-    running.stop()
+    yield from serving("skala", tmp_path / "skala-platform")
 
 
 def skala_workspace(root: Path, server: EmulatorServer, username: str, headline: str,
                     monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SKALA_USERNAME", username)
     monkeypatch.setenv("SKALA_PASSWORD", "pw-SECRET-0a9e77")
-    return make_workspace(root, f"""\
-providers:
-  skala:
-    base_url: {server.url}
-    username: ${{env:SKALA_USERNAME}}
-    password: ${{env:SKALA_PASSWORD}}
-    brand_id: 1
-    currency: NOK
-""", SKALA_ORDER.replace("HEADLINE", headline))
+    return make_workspace(root, skala_providers(server.url), SKALA_ORDER.replace("HEADLINE", headline))
 
 
 def order_writes(emulator: Emulator) -> list[Any]:

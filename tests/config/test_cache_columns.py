@@ -17,9 +17,8 @@ from provisioner.config.cache import CACHE_FORMAT, cache_path, read_cache, write
 from provisioner.config.models import CachedCampaignConfig
 from provisioner.config.workspace import load_workspace
 from provisioner.sandbox.core import Emulator
-from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
-from tests.conftest import cli, make_workspace, state_of
+from tests.conftest import cli, make_workspace, serving, skala_providers, state_of
 
 
 def _typed(value: Any) -> Any:
@@ -115,24 +114,15 @@ KEYS = ("a-flat", "b-flat", "c-flat")
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmulatorServer]:
-    running = EmulatorServer(make_emulator("skala", tmp_path / "platform")).start()
-    yield running
-    running.stop()
+    yield from serving("skala", tmp_path / "platform")
 
 
 @pytest.fixture
 def ws(tmp_path: Path, server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SKALA_USERNAME", "ola.nordmann.7f3e")
     monkeypatch.setenv("SKALA_PASSWORD", "pw-SECRET-51c2d9")
-    return make_workspace(tmp_path / "ws", f"""\
-providers:
-  skala:
-    base_url: {server.url}
-    username: ${{env:SKALA_USERNAME}}
-    password: ${{env:SKALA_PASSWORD}}
-    brand_id: 1
-    currency: NOK
-""", "campaigns:\n" + "".join(SKALA_CAMPAIGN.format(key=key) for key in KEYS))
+    campaigns = "campaigns:\n" + "".join(SKALA_CAMPAIGN.format(key=key) for key in KEYS)
+    return make_workspace(tmp_path / "ws", skala_providers(server.url), campaigns)
 
 
 def _declared(root: Path) -> list[Any]:

@@ -14,11 +14,10 @@ from click.testing import Result
 
 from provisioner.sandbox.core import Emulator, PlatformRequest
 from provisioner.sandbox.faults import FaultInjector, FaultKind
-from provisioner.sandbox.registry import make_emulator
 from provisioner.sandbox.server import EmulatorServer
 from provisioner.states.state import PENDING
 from provisioner.states.statemgr import state_manager_for
-from tests.conftest import cli, make_workspace, state_of
+from tests.conftest import cli, make_workspace, serving, state_of
 
 USERNAME, PASSWORD = "ola.nordmann.7f3e", "pw-SECRET-51c2d9"
 ADMIN = "admin.kari.9b1d"
@@ -52,9 +51,7 @@ campaigns:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmulatorServer]:
-    running = EmulatorServer(make_emulator("skala", tmp_path / "platform")).start()
-    yield running
-    running.stop()
+    yield from serving("skala", tmp_path / "platform")
 
 
 @pytest.fixture
