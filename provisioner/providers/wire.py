@@ -96,9 +96,14 @@ def answer(response: httpx.Response, what: str, ambiguous: bool = False) -> Any:
     try:
         return _decoded(response.content)
     except ValueError:
-        kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
-        raise unexpected(what, "a JSON body", f"HTTP {response.status_code} with a non-JSON body ({kind})",
-                         ambiguous) from None
+        raise non_json_answer(response, what, ambiguous) from None
+
+
+def non_json_answer(response: httpx.Response, what: str, ambiguous: bool = False) -> ProviderError:
+    """The error for a successful answer whose body is not JSON (it names the status and type only,
+    so a streamed answer can give it without its body)."""
+    kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
+    return unexpected(what, "a JSON body", f"HTTP {response.status_code} with a non-JSON body ({kind})", ambiguous)
 
 
 def expect_object(value: Any, what: str, expected: str = "an object", ambiguous: bool = False) -> dict[str, Any]:

@@ -5,39 +5,22 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from provisioner.errors import ProviderError, ProvisionerError
+import httpx
+
+from provisioner.errors import ProvisionerError
 from provisioner.providers.auth import JsonLogin
 from provisioner.providers.base import RateLimit
 from provisioner.providers.http import ApiClient, HttpContext, StreamedAnswer, shared_login
 from provisioner.providers.skala.errors import raise_for_error
 from provisioner.providers.skala.schema import SkalaSettings
 from provisioner.providers.skala.stream import each_streamed, list_answer
-from provisioner.providers.wire import answer, expect_object, expect_objects, json_request, loads
-
-if TYPE_CHECKING:  # annotations only, as in errors.py
-    import httpx
+from provisioner.providers.wire import answer, expect_object, expect_objects, json_request, loads, non_json_answer
 
 DEFAULT_RATE_LIMIT = RateLimit(requests=10, per_seconds=1)  # §8: nothing documented
 ORDERS = "/api/campaign-order"
 COMPANY_USER = "CompanyUser for the order's company"
-
-
-class _Whole:
-    """A streamed answer with its whole body: what `answer` reads of a response."""
-
-    def __init__(self, response: httpx.Response, content: bytes) -> None:
-        self.status_code, self.headers, self.content = response.status_code, response.headers, content
-
-
-def _not_json(response: httpx.Response, what: str) -> ProvisionerError:
-    """The error `answer` gives for a body that is not JSON (it names only the status and type)."""
-    try:
-        answer(cast(Any, _Whole(response, b"\0")), what)
-    except ProvisionerError as error:
-        return error
-    raise ProviderError(f"{what}: a body of one NUL byte decoded as JSON")  # pragma: no cover
 
 
 class SkalaClient:
@@ -94,8 +77,8 @@ class SkalaClient:
         try:
             yield from each_streamed(
                 streamed.chunks(),
-                lambda body: expect_objects(answer(cast(Any, _Whole(streamed.response, body)), what), what),
-                lambda: _not_json(streamed.response, what), what)
+                lambda body: expect_objects(answer(_with_body(streamed.response, body), what), what),
+                lambda: non_json_answer(streamed.response, what), what)
         finally:
             streamed.close()
 
@@ -147,3 +130,8 @@ class SkalaClient:
                 self.logout()
         finally:
             self.api.close()
+
+
+def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A streamed answer with its whole body, as `answer` reads a response."""
+    return httpx.Response(response.status_code, headers=response.headers, content=body, request=response.request)

@@ -32,25 +32,6 @@ class _Unusual(Exception):
     """The body is not a plain list of objects in UTF-8: the whole answer's decode says what it is."""
 
 
-def each_object(content: bytes, whole: Callable[[], list[dict[str, Any]]],
-                window: int = WINDOW) -> Iterator[dict[str, Any]]:
-    """Each object of the JSON list `content`, in order: what `whole()` (the answer decoded at once
-    and checked to be a list of objects) would give. On anything unusual the rest comes from
-    `whole()`, which raises the error the body deserves (invalid JSON first, then an item that is
-    not an object); `window` is a parameter for tests that put window edges everywhere."""
-    given = 0
-    try:
-        for item in _items(_Source((content,)), window):
-            if type(item) is not dict:
-                raise _Unusual  # the whole answer's check names its position
-            given += 1
-            yield item
-    except _Unusual:
-        items = whole()
-        # what was given so far decoded the same way from the same bytes: only the rest is new
-        yield from items[given:]
-
-
 def each_streamed(chunks: Iterable[bytes], whole: Callable[[bytes], list[dict[str, Any]]],
                   not_json: Callable[[], Exception], what: str,
                   window: int = WINDOW) -> Iterator[dict[str, Any]]:
@@ -90,7 +71,7 @@ def each_streamed(chunks: Iterable[bytes], whole: Callable[[bytes], list[dict[st
 
 
 def list_answer(response: Any, what: str) -> Callable[[], list[dict[str, Any]]]:
-    """`whole` for each_object: the answer decoded at once, as Skala's client reads any list."""
+    """The answer decoded at once and checked to be a list of objects, as Skala's client reads any list."""
     return lambda: expect_objects(answer(response, what), what)
 
 

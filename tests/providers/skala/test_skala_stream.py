@@ -13,8 +13,8 @@ import pytest
 
 from provisioner.errors import ProviderError
 from provisioner.providers.skala.resources import SkalaSession, to_live
-from provisioner.providers.skala.stream import each_object, each_streamed, list_answer
-from provisioner.providers.wire import answer, expect_objects
+from provisioner.providers.skala.stream import each_streamed
+from provisioner.providers.wire import answer, expect_objects, non_json_answer
 
 WHAT = "Skala list campaign orders of brand 1"
 ORDER: dict[str, Any] = {
@@ -73,19 +73,19 @@ def decoded_at_once(content: bytes) -> Any:
 
 @pytest.mark.parametrize("content", GOOD + BAD)
 @pytest.mark.parametrize("window", [1, 2, 3, 7, 64, 1 << 18])
-def test_each_object_is_the_whole_answer(content: bytes, window: int) -> None:
-    streamed = outcome(lambda: list(each_object(content, list_answer(response(content), WHAT), window)))
+def test_a_body_in_one_chunk_is_the_whole_answer(content: bytes, window: int) -> None:
+    streamed = outcome(lambda: list(each_streamed((content,), _whole, _not_json, WHAT, window)))
     assert streamed == decoded_at_once(content)
     if streamed[0] == "items":
         assert json.dumps(streamed[1], default=repr) == json.dumps(decoded_at_once(content)[1], default=repr)
 
 
 def _not_json() -> Exception:
-    try:
-        answer(response(b"\0"), WHAT)
-    except ProviderError as error:
-        return error
-    raise AssertionError("NUL is JSON")
+    return non_json_answer(response(b""), WHAT)
+
+
+def _whole(body: bytes) -> list[dict[str, Any]]:
+    return expect_objects(answer(response(body), WHAT), WHAT)
 
 
 ODD_FIRST = [b'[1, {"id": 1}]', b'[1, {"id": 1} x', b'[{"id": 1}, 2, 3, {"id": 4}]']
@@ -97,10 +97,7 @@ ODD_FIRST = [b'[1, {"id": 1}]', b'[1, {"id": 1} x', b'[{"id": 1}, 2, 3, {"id": 4
 def test_each_streamed_is_the_whole_answer(content: bytes, chunk: int, window: int) -> None:
     """Decoded as the chunks arrive, whatever their size: the whole answer's objects, or its error."""
     chunks = [content[i:i + chunk] for i in range(0, len(content), chunk)]
-    def whole(body: bytes) -> list[dict[str, Any]]:
-        return expect_objects(answer(response(body), WHAT), WHAT)
-
-    streamed = outcome(lambda: list(each_streamed(iter(chunks), whole, _not_json, WHAT, window)))
+    streamed = outcome(lambda: list(each_streamed(iter(chunks), _whole, _not_json, WHAT, window)))
     assert streamed == decoded_at_once(content)
     if streamed[0] == "items":
         assert json.dumps(streamed[1], default=repr) == json.dumps(decoded_at_once(content)[1], default=repr)
@@ -116,7 +113,7 @@ def test_every_window_edge_inside_a_value() -> None:
                          default=str, ensure_ascii=False).encode()
     expected = expect_objects(answer(response(content), WHAT), WHAT)
     for window in range(1, len(content) + 1):
-        assert list(each_object(content, list_answer(response(content), WHAT), window)) == expected
+        assert list(each_streamed((content,), _whole, _not_json, WHAT, window)) == expected
 
 
 class _Client:
@@ -124,7 +121,7 @@ class _Client:
         self.content = content
 
     def orders_by_brand(self) -> Any:
-        return each_object(self.content, list_answer(response(self.content), WHAT), 16)
+        return each_streamed((self.content,), _whole, _not_json, WHAT, 16)
 
 
 def _session(content: bytes) -> SkalaSession:
