@@ -64,7 +64,8 @@ def open_run(paths: list[str], context: HttpContext | None = None, load_state: b
         workspace = load_workspace(paths)
     campaigns = workspace.campaigns  # (applied values spelt as declared keep the declared mapping: backend.py)
     statemgr = state_backend_for(workspace.root, workspace.state,
-                                 lambda key: campaign.compared if (campaign := campaigns.get(key)) else None)
+                                 lambda key: campaign.compared if (campaign := campaigns.get(key)) else None,
+                                 workspace.loaded_from)
     context = context or HttpContext()
     context.redactor.add(workspace.state.dsn)
     sandboxes = sandboxes or Sandboxes()

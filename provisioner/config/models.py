@@ -117,6 +117,9 @@ class Workspace:
     # digest() as computed when the load cache was written (a warm load: the same files, values
     # and program, so the same workspace); serialising every campaign again cost ~5 us each
     known_digest: str | None = field(default=None, repr=False)
+    # the load cache key the campaigns' declared values were read from (a warm load; None otherwise):
+    # the local state backend keys its own cache of the snapshot as read by it (states/statecache.py)
+    loaded_from: str | None = field(default=None, repr=False)
 
     def ignore_rules(self, key: str, instance: str) -> IgnoreRules:
         """What campaign `key` of `instance` ignores: its own rules, its instance's, the workspace's."""

@@ -122,6 +122,7 @@ class _Loader:
             cached = read_cache(root, key)
             warm = self._from_cache(cached, root, files) if cached is not None else None
             if warm is not None:
+                warm.loaded_from = key
                 return warm
             self.diagnostics, self.plugins = [], {}  # anything the cache could not vouch for: load cold
         workspace = self._load_cold(root, files, contents)

@@ -103,10 +103,12 @@ def local_state_dir(root: Path, path: str) -> Path:
     return directory if directory.is_absolute() else root / directory
 
 
-def state_backend_for(root: Path, settings: StateSettings, declared: Declared | None = None) -> StateBackend:
+def state_backend_for(root: Path, settings: StateSettings, declared: Declared | None = None,
+                      load_key: str | None = None) -> StateBackend:
     """The backend the workspace's (already validated) state settings name. `declared` gives a
     campaign key's declared values: the local backend reads its snapshot entry by entry and keeps
-    them instead of equal applied values (statefile.read_snapshot)."""
+    them instead of equal applied values (statefile.read_snapshot); `load_key` is the load cache key
+    they were read from (Workspace.loaded_from), under which it caches what it read (statecache.py)."""
     if settings.backend == "postgres":
         from provisioner.states.postgres import PostgresStateManager  # psycopg only when used
 
@@ -115,4 +117,4 @@ def state_backend_for(root: Path, settings: StateSettings, declared: Declared | 
         return PostgresStateManager(settings.dsn, settings.workspace)
     from provisioner.states.statemgr import LocalStateManager
 
-    return LocalStateManager(local_state_dir(root, settings.path), declared)
+    return LocalStateManager(local_state_dir(root, settings.path), declared, load_key)

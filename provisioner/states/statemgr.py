@@ -35,9 +35,12 @@ READERS = "state.lock.readers"  # one record per plan or drift reading under the
 class LocalStateManager:
     """A `StateBackend` in a local folder."""
 
-    def __init__(self, directory: Path, declared: Declared | None = None) -> None:
+    def __init__(self, directory: Path, declared: Declared | None = None, load_key: str | None = None) -> None:
         self.directory = directory
         self.declared = declared  # each campaign key's declared values (statefile.read_snapshot)
+        # the load cache key those declared values were read from (a warm load): the snapshot as read
+        # against them is cached under it and the snapshot's bytes (statecache.py)
+        self.load_key = load_key if declared is not None else None
         self._lock_file: IO[str] | None = None
         self._shared = False
         self._journal: IO[str] | None = None
@@ -57,13 +60,30 @@ class LocalStateManager:
         snapshot, journal = self.directory / SNAPSHOT, self.directory / JOURNAL
         self._check_folder()
         data = self._read(snapshot)
-        state = State() if data is None else read_snapshot(data, str(snapshot), lambda: _utf8(data, snapshot),
-                                                           self.declared)
+        digest = _snapshot_digest(data)
+        if data is None:
+            state = State()
+        elif self.load_key is not None and self.declared is not None:
+            state = self._read_cached(data, snapshot, digest.copy().hexdigest(), self.load_key, self.declared)
+        else:
+            state = read_snapshot(data, str(snapshot), lambda: _utf8(data, snapshot), self.declared)
         records = self._read(journal)
         if records is not None:
             replay(state, records, str(journal))
         self.state = state
-        self._digest = _bytes_digest(data, records)
+        self._digest = _journal_digest(digest, records)
+        return state
+
+    def _read_cached(self, data: bytes, snapshot: Path, digest: str, load_key: str, declared: Declared) -> State:
+        """The snapshot as read against these declared values last time (statecache.py), else read
+        now and cached for the next time."""
+        from provisioner.states.statecache import cache_key, read_cached, write_cached
+
+        key = cache_key(digest, load_key)
+        state = read_cached(self.directory, key, declared)
+        if state is None:
+            state = read_snapshot(data, str(snapshot), lambda: _utf8(data, snapshot), declared)
+            write_cached(self.directory, key, state)  # (before the journal's records change it)
         return state
 
     def digest(self) -> str:
@@ -265,11 +285,24 @@ class LocalStateManager:
 
 
 def _bytes_digest(snapshot: bytes | None, journal: bytes | None) -> str:
+    return _journal_digest(_snapshot_digest(snapshot), journal)
+
+
+def _snapshot_digest(snapshot: bytes | None) -> hashlib._Hash:
+    """The digest's hash after the snapshot's bytes (a copy of it at that point keys statecache.py)."""
     digest = hashlib.sha256(b"local-state-bytes\0")
-    for part in (snapshot, journal):
-        digest.update(b"-" if part is None else b"+%d\0" % len(part))  # absent, or its length then bytes
-        digest.update(part or b"")
+    _add_part(digest, snapshot)
+    return digest
+
+
+def _journal_digest(digest: hashlib._Hash, journal: bytes | None) -> str:
+    _add_part(digest, journal)
     return digest.hexdigest()
+
+
+def _add_part(digest: hashlib._Hash, part: bytes | None) -> None:
+    digest.update(b"-" if part is None else b"+%d\0" % len(part))  # absent, or its length then bytes
+    digest.update(part or b"")
 
 
 def _publish(path: Path, info: dict[str, object]) -> IO[str]:
