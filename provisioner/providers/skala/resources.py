@@ -538,8 +538,10 @@ class _Sharing:
         """to_live(order) with what the orders repeat kept once: the same fields in the same order,
         each string member as the memo's, an empty list as `empty`, any other list's strings shared
         (written out here, not as a pass over the fields after: every listed order comes through)."""
-        order_id = expect_id(order, "id", "Skala campaign order")
-        get, keep = order.get, self.keep
+        order_id = order.get("id")
+        # an integer id (Skala's) is the id's text; anything else is checked by expect_id
+        order_id = str(order_id) if type(order_id) is int else expect_id(order, "id", "Skala campaign order")
+        get, keep, scalar = order.get, self.keep, self.scalar
         values: dict[str, Any] = {}
         listed = get("campaignFieldValues")
         if isinstance(listed, list):  # an answer without a list of them has none
@@ -550,18 +552,24 @@ class _Sharing:
                     reference = reference if type(reference) is str else str(reference)
                     values[keep(reference, reference)] = value_of(value)
         company, ctype = get("company"), get("campaignType")
+        # (each member a string kept once, or as `scalar` gives it: the test is written out, not a
+        # call, for the strings most members are)
+        start, end, page, status = get("startDate"), get("endDate"), get("landingPage"), get("status")
+        option, custom = get("budgetOptionId"), get("customBudget")
         fields: dict[str, Any] = {
             "company": self.ref(company) if isinstance(company, dict) else None,
             "campaignType": self.ref(ctype) if isinstance(ctype, dict) else None,
-            "startDate": self.scalar(get("startDate")), "endDate": self.scalar(get("endDate")),
-            "landingPage": self.scalar(get("landingPage")),
+            "startDate": keep(start, start) if type(start) is str else scalar(start),
+            "endDate": keep(end, end) if type(end) is str else scalar(end),
+            "landingPage": keep(page, page) if type(page) is str else scalar(page),
             "campaignFieldValues": values,
             # BUDGET, in its order
-            "budgetOptionId": self.scalar(get("budgetOptionId")), "customBudget": self.scalar(get("customBudget")),
-            "customAdPlatformTypes": self.scalar(get("customAdPlatformTypes")),
-            "status": self.scalar(get("status")),  # read-only: never declared, so never compared
+            "budgetOptionId": option if type(option) is int or option is None else scalar(option),
+            "customBudget": custom if custom is None else scalar(custom),
+            "customAdPlatformTypes": scalar(get("customAdPlatformTypes")),
+            "status": keep(status, status) if type(status) is str else scalar(status),  # read-only: never compared
         }
-        return LiveCampaign(id=order_id, fields=fields, outputs=self.nothing)  # (orders list no outputs)
+        return LiveCampaign(order_id, fields, None, None, self.nothing)  # (orders list no outputs)
 
     def scalar(self, member: Any) -> Any:
         """A member of a listed order that is not a mapping: a string as the memo's, an empty list

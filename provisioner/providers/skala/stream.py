@@ -23,9 +23,11 @@ WINDOW = 1 << 18  # bytes decoded at a time: large enough that an order rarely s
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, as json.decoder skips it
 _JSON_SPACE = b" \t\n\r"
 
-# the decoder json.loads(body, parse_float=Decimal) builds (wire.py); raw_decode reads one value
-# from an index of a str with its C scanner, which is what reading item by item needs
-_scan = json.JSONDecoder(parse_float=Decimal).raw_decode
+# the decoder json.loads(body, parse_float=Decimal) builds (wire.py): its C scanner reads one value
+# from an index of a str (as its raw_decode does, without raw_decode's frame: StopIteration where no
+# value starts, which raw_decode turns into a JSONDecodeError), what reading item by item needs
+_scan = json.JSONDecoder(parse_float=Decimal).scan_once
+_NEXT = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")  # what separates two items (JSON's whitespace around a comma)
 
 
 class _Unusual(Exception):
@@ -162,24 +164,28 @@ def _items(source: _Source, window: int) -> Iterator[Any]:
     pos += 1
     first = True
     while True:
-        pos = _skip(text, pos)
-        if pos >= len(text):
-            text, pos = more(text, pos, window), 0
-            continue
-        char = text[pos]
-        if char == "]" and first:
-            pos += 1
-            break
-        if not first:
-            if char == "]":
+        separator = None if first else _NEXT.match(text, pos)
+        if separator is not None and separator.end() < len(text):
+            pos = separator.end()  # (the usual way to the next item: a comma, all of it in the window)
+        else:
+            pos = _skip(text, pos)
+            if pos >= len(text):
+                text, pos = more(text, pos, window), 0
+                continue
+            char = text[pos]
+            if char == "]" and first:
                 pos += 1
                 break
-            if char != ",":
-                raise _Unusual
-            pos = _skip(text, pos + 1)
-            while pos >= len(text):
-                text, pos = more(text, pos, window), 0
-                pos = _skip(text, pos)
+            if not first:
+                if char == "]":
+                    pos += 1
+                    break
+                if char != ",":
+                    raise _Unusual
+                pos = _skip(text, pos + 1)
+                while pos >= len(text):
+                    text, pos = more(text, pos, window), 0
+                    pos = _skip(text, pos)
         # one value: a failure or a value ending at the window's edge (a number may go on) may only
         # be the window's fault, so it is tried again with more text, twice as much each time
         if len(text) - pos < window >> 2 and not done:
@@ -191,7 +197,7 @@ def _items(source: _Source, window: int) -> Iterator[Any]:
         while True:
             try:
                 item, end = _scan(text, pos)
-            except ValueError:
+            except (StopIteration, ValueError):
                 if done:
                     raise _Unusual from None
                 end = -1

@@ -282,6 +282,21 @@ def test_listed_field_values_are_what_part_of_live_value_gives() -> None:
     assert first is again and first["picture"] is together.value({"type": "X", "picture": {"id": 3301}})["picture"]
 
 
+@pytest.mark.parametrize("order_id", [None, "", " ", True, False, 0, 5001, -1, "5001", 1.0, [1], {"id": 1}])
+def test_listed_orders_take_their_id_as_to_live_does(order_id: Any) -> None:
+    """An integer id is taken as its text directly by the sharing conversion; anything else goes
+    through the same check as to_live's (the same id, or the same error)."""
+    from provisioner.providers.skala.resources import _Sharing
+
+    def outcome(convert: Any) -> Any:
+        try:
+            return convert({**FULL, "id": order_id}).id
+        except Exception as error:  # (the outcome compared, whatever it is)
+            return type(error), str(error)
+
+    assert outcome(lambda order: to_live(order, _Sharing())) == outcome(to_live)
+
+
 def test_listed_orders_are_to_live_of_each() -> None:
     """The sharing conversion (Sharing.live) against to_live alone, over the odd orders above."""
     from copy import deepcopy
@@ -289,7 +304,11 @@ def test_listed_orders_are_to_live_of_each() -> None:
     from provisioner.providers.skala.resources import _Sharing
 
     sharing = _Sharing()
-    for order in ORDERS * 2:
+    odd_members = [{**FULL, "startDate": None, "endDate": 20300420, "landingPage": ["x"], "status": 3,
+                    "budgetOptionId": "500", "customBudget": Decimal("12500.10"), "customAdPlatformTypes": []},
+                   {**FULL, "budgetOptionId": True, "customBudget": "12500", "status": None, "endDate": ""},
+                   {**FULL, "budgetOptionId": 1.5, "customBudget": [1, "a"], "customAdPlatformTypes": ["A", 1]}]
+    for order in (ORDERS + odd_members) * 2:
         fast, slow = to_live(deepcopy(order), sharing), to_live(deepcopy(order))
         assert fast == slow
         assert json.dumps(fast.fields, default=repr) == json.dumps(slow.fields, default=repr)
