@@ -144,9 +144,18 @@ def same_projection(live: dict[str, Any], declared: dict[str, Any], recorded: di
     get = live.get
     for key, wanted in declared.items():
         kind = type(wanted)
+        actual = get(key)
+        if kind is type(actual) and kind in _ONE_SPELLING and actual == wanted \
+                and (not check or type(recorded[key]) is kind):
+            # the usual leaf, decided here at once: equal, of one type, which spells equal values alike
+            # (what the general steps below conclude for it)
+            if actual is None and whole and key not in live:
+                whole = False
+            if narrowed is not None:
+                narrowed[key] = actual
+            continue
         if (kind is not dict and kind not in _LEAVES) or (check and type(recorded[key]) is not kind):
             return UNDECIDED  # (lists: [1] == [True]; and nothing but plain JSON values is expected)
-        actual = get(key)
         if kind is dict:
             if not isinstance(actual, dict):
                 return DIFFERENT  # (a declared mapping is never equal to anything else in normal form)
