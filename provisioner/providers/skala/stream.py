@@ -26,7 +26,8 @@ _JSON_SPACE = b" \t\n\r"
 # the decoder json.loads(body, parse_float=Decimal) builds (wire.py): its C scanner reads one value
 # from an index of a str (as its raw_decode does, without raw_decode's frame: StopIteration where no
 # value starts, which raw_decode turns into a JSONDecodeError), what reading item by item needs
-_scan = json.JSONDecoder(parse_float=Decimal).scan_once
+# (an attribute the decoder sets on itself, which the type stubs do not declare)
+_scan: Callable[[str, int], tuple[Any, int]] = vars(json.JSONDecoder(parse_float=Decimal))["scan_once"]
 _NEXT = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")  # what separates two items (JSON's whitespace around a comma)
 
 
