@@ -6,6 +6,7 @@ small appends, not 10,000 rewrites); `compact()` folds the journal into a new sn
 atomically (temp file + rename). The lock is an flock, so a killed holder releases it at once;
 the holder's host, pid, command and start time are written beside it (one record per reader
 under the shared lock), each record under an flock of its own so that a stale one is known as such.
+After a warm load the snapshot as read is also cached, keyed by its bytes (statecache.py).
 """
 
 from __future__ import annotations
