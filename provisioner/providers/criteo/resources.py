@@ -11,13 +11,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip, UpdateRequest, UpdateResult
 from provisioner.providers.criteo.errors import item_index, problem_text
 from provisioner.providers.criteo.schema import CriteoSettings
 from provisioner.providers.wire import expect_id, expect_object, optional_text
 
 if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
     from provisioner.providers.http import HttpContext
+    from provisioner.providers.records import (
+        CreateRequest,
+        CreateResult,
+        LiveCampaign,
+        Skip,
+        UpdateRequest,
+        UpdateResult,
+    )
 
 GOALS = {"unspecified": "Unspecified", "acquisition": "Acquisition", "retention": "Retention"}
 
@@ -27,6 +34,8 @@ def _unwrap(amount: Any) -> Any:
 
 
 def to_live(resource: dict[str, Any]) -> LiveCampaign:
+    from provisioner.providers.records import LiveCampaign  # records.py loads on first use: `validate` needs none
+
     what = "Criteo campaign"
     campaign_id = expect_id(resource, "id", what)
     what = f"Criteo campaign {campaign_id}"
@@ -48,6 +57,8 @@ def to_live(resource: dict[str, Any]) -> LiveCampaign:
 
 
 def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
+    from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
+
     """A listed campaign as workspace YAML fields; the amount stays the exact decimal Criteo gave."""
     fields = live.fields
     if fields.get("goal") not in ("Acquisition", "Retention"):
@@ -85,6 +96,8 @@ class CriteoSession:
         return matches[0] if len(matches) == 1 else None
 
     def create_campaign(self, request: CreateRequest) -> CreateResult:
+        from provisioner.providers.records import CreateResult
+
         desired = request.desired
         attributes: dict[str, Any] = {"advertiserId": self.settings.advertiser_id, "name": desired["name"],
                                       "goal": desired["goal"],
@@ -108,6 +121,8 @@ class CriteoSession:
         return results
 
     def _patch_batch(self, batch: list[UpdateRequest]) -> list[UpdateResult]:
+        from provisioner.providers.records import UpdateResult
+
         items = [{"type": "Campaign", "id": r.id, "attributes": self._patch_attributes(r.changes)} for r in batch]
         try:
             _, envelope = self.client.patch_campaigns(items)

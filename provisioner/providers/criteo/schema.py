@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from provisioner.providers.base import CampaignModel, Commitment, MoneySettings
+from provisioner.providers.base import CampaignModel, MoneySettings
 from provisioner.providers.money import money_check, scaled
+
+if TYPE_CHECKING:  # records.py loads on first use: `validate` needs none
+    from provisioner.providers.records import Commitment
 
 
 class CriteoSettings(MoneySettings):
@@ -79,6 +82,8 @@ class CriteoCampaign(CampaignModel):
     def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
         # A capped spend limit commits its amount (decimal, advertiser currency) per renewal; an
         # uncapped one has no limit. Criteo campaigns have no status, so they are always active.
+        from provisioner.providers.records import Commitment
+
         limit = fields.get("spendLimit")
         if not isinstance(limit, Mapping) or limit.get("spendLimitType") is None:
             return []

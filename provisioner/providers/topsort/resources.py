@@ -9,20 +9,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import (
-    CreateRequest,
-    CreateResult,
-    LaunchSwitch,
-    LiveCampaign,
-    Skip,
-    UpdateRequest,
-    UpdateResult,
-)
+from provisioner.providers.base import LaunchSwitch
 from provisioner.providers.topsort.schema import TopsortSettings
 from provisioner.providers.wire import expect_id, optional_text
 
 if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
     from provisioner.providers.http import HttpContext
+    from provisioner.providers.records import (
+        CreateRequest,
+        CreateResult,
+        LiveCampaign,
+        Skip,
+        UpdateRequest,
+        UpdateResult,
+    )
 
 SERVER_MANAGED_BUDGET = ("amountRemaining", "amountCarryover", "amountUsed")
 
@@ -34,6 +34,8 @@ def to_live(campaign: dict[str, Any]) -> LiveCampaign:
     null member and an absent one both read None, and a listed campaign has 10 of its 31 members
     null: the dict of the others has half the table (18 MB of the plan's peak at 50,000 campaigns).
     tests/providers/test_lean_live_fields.py plans with both forms and compares."""
+    from provisioner.providers.records import LiveCampaign  # records.py loads on first use: `validate` needs none
+
     campaign_id = expect_id(campaign, "campaignId", "Topsort campaign in the list answer")
     fields = {name: value for name, value in campaign.items() if value is not None}
     budget = fields.get("budget")
@@ -54,6 +56,8 @@ IMPORTED_WHEN_SET = ("targetRoas", "autobiddingObjective", "multiplierConfig", "
 
 def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
     """A listed campaign as workspace YAML fields (money stays integer minor units)."""
+    from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
+
     fields = live.fields
     if not fields.get("startDate") or not fields.get("endDate"):
         return Skip("it has no startDate or endDate")
@@ -96,10 +100,14 @@ class TopsortSession:
         return next((c for c in self.list_campaigns() if c.key == key), None)
 
     def create_campaign(self, request: CreateRequest) -> CreateResult:
+        from provisioner.providers.records import CreateResult
+
         body = _wire(request.desired) | {"externalCampaignId": request.key}
         return CreateResult(to_live(self.client.create_campaign(body)))
 
     def update_campaign(self, request: UpdateRequest) -> UpdateResult:
+        from provisioner.providers.records import UpdateResult
+
         try:
             self.client.update_campaign(request.id, _wire(request.changes))
         except ProviderError as error:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, Commitment, Flight, MoneySettings, Observed, parse_moment
+from provisioner.providers.base import CampaignModel, MoneySettings, Observed, parse_moment
 from provisioner.providers.money import from_minor
+
+if TYPE_CHECKING:  # records.py loads on first use: `validate` needs none
+    from provisioner.providers.records import Commitment, Flight
 
 # Topsort's money is int64 minor units, documented below 2e9 for budgets (api-contracts §6); bids get
 # the same bound: a bid above the largest budget is a typo.
@@ -105,6 +108,8 @@ class TopsortCampaign(CampaignModel):
     def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
         # budget.amount is integer minor units: the currency's exponent makes it major units, and
         # an inactive campaign (isActive: false) spends nothing. Topsort creates active by default.
+        from provisioner.providers.records import Commitment
+
         budget = fields.get("budget")
         if not isinstance(budget, Mapping) or budget.get("type") is None:
             return []
@@ -114,6 +119,8 @@ class TopsortCampaign(CampaignModel):
 
     @classmethod
     def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+        from provisioner.providers.records import Flight
+
         return Flight(parse_moment(fields.get("startDate")), parse_moment(fields.get("endDate")),
                       "startDate", "endDate")
 

@@ -1,0 +1,31 @@
+"""The contract's plain records (providers/records.py) load on first use, yet every name is still
+`provisioner.providers.base`'s: the same class objects, whichever module is imported first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from provisioner.providers import base, records
+
+
+def test_base_gives_each_record_as_records_defines_it() -> None:
+    for name in base.RECORDS:
+        assert getattr(base, name) is getattr(records, name)
+    from provisioner.providers.base import LiveCampaign, Skip
+
+    assert LiveCampaign is records.LiveCampaign and Skip("x") == records.Skip("x")
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        base.Nothing  # noqa: B018 (the attribute access is the test)
+
+
+def test_the_records_module_loads_only_when_a_record_is_read() -> None:
+    script = ("import sys\nimport provisioner.providers.base as base\n"
+              "import provisioner.providers.topsort, provisioner.providers.criteo\n"
+              "before = 'provisioner.providers.records' in sys.modules\n"
+              "from provisioner.providers.base import Commitment\n"
+              "print(before, Commitment.__module__)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "provisioner.providers.records"]
