@@ -12,10 +12,10 @@ from pydantic import BaseModel
 from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
-from provisioner.ignore import IgnoreRules, combine
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
 
 if TYPE_CHECKING:  # the `policy:` section's model loads only where one is read
+    from provisioner.ignore import IgnoreRules  # loads where rules are applied: `validate` applies none
     from provisioner.policy import Policy
 
 ACTIVE, PAUSED = "active", "paused"  # how a campaign is launched (`launch:`)
@@ -124,6 +124,8 @@ class Workspace:
 
     def ignore_rules(self, key: str, instance: str) -> IgnoreRules:
         """What campaign `key` of `instance` ignores: its own rules, its instance's, the workspace's."""
+        from provisioner.ignore import combine
+
         campaign = self.campaigns.get(key)
         provider = self.providers.get(instance)
         return combine(campaign.ignore if campaign else (), provider.ignore if provider else (), self.ignore)

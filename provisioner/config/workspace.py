@@ -30,7 +30,6 @@ from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_s
 from provisioner.config.sources import STATE_ENV, STATE_KEYS, collect_files, load_key, read_file, workspace_root
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
-from provisioner.ignore import unknown_top_level
 from provisioner.providers.base import SANDBOX, AnyPlugin, MoneySettings
 from provisioner.providers.registry import broken_reason, provider_names
 from provisioner.providers.registry import plugin as registered_plugin
@@ -564,6 +563,8 @@ class _Loader:
             self.error("ignore must be a list of field paths, e.g. [budget.amount, campaignFieldValues.*]",
                        file, line, where)
             return ()
+        from provisioner.ignore import unknown_top_level  # only a workspace with `ignore:` lists needs it
+
         for pattern in value:
             if unknown_top_level(pattern, fields):
                 head = pattern.split(".", 1)[0]
