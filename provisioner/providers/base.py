@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the HTTP layer builds on this module; sessions receive its 
     CreateRequest = records.CreateRequest
     CreateResult = records.CreateResult
     Flight = records.Flight
+    Observed = records.Observed
     LiveCampaign = records.LiveCampaign
     RuleCheck = records.RuleCheck
     RuleProblem = records.RuleProblem
@@ -47,7 +48,7 @@ if TYPE_CHECKING:  # the HTTP layer builds on this module; sessions receive its 
     UpdateResult = records.UpdateResult
 
 # The contract's plain records live in records.py and load on first use: `validate` needs none of them.
-RECORDS = frozenset({"Commitment", "Flight", "LiveCampaign", "Skip", "CreateRequest", "CreateResult",
+RECORDS = frozenset({"Commitment", "Flight", "Observed", "LiveCampaign", "Skip", "CreateRequest", "CreateResult",
                      "UpdateRequest", "UpdateResult", "RuleProblem", "RuleCheck"})
 
 
@@ -186,16 +187,6 @@ class CampaignModel(BaseModel):
         """When the campaign described by `fields` (config vocabulary) runs; None where the platform
         has no flight dates."""
         return None
-
-
-@dataclass(frozen=True)
-class Observed:
-    """What a platform's own rewrite is judged by: the whole live record, the plan's clock, and
-    when this workspace's apply created the campaign (None where unknown)."""
-
-    live: Mapping[str, Any]
-    now: datetime | None = None
-    created_at: datetime | None = None
 
 
 def parse_moment(value: Any) -> datetime | None:

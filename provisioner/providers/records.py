@@ -1,11 +1,12 @@
 """The plain records that cross the provider contract at run time (providers/base.py): money a
-campaign commits, its flight, a live campaign, the requests and results of writes, and platform
-rule checks. Apart from base.py because a `validate` uses none of them: base.py gives each on first
-use (PEP 562), so creating their dataclasses (about 3.5 M instructions each) is left to the
-commands that read or write a platform."""
+campaign commits, its flight, what a platform's rewrite is judged by, a live campaign, the requests
+and results of writes, and platform rule checks. Apart from base.py because a `validate` uses none
+of them: base.py gives each on first use (PEP 562), so creating their dataclasses (3.5-4.5 M
+instructions each) is left to the commands that read or write a platform."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +42,16 @@ class Commitment:
     def committed(self) -> Decimal:
         """What this commitment adds to a known total (0 when inactive, uncapped or unknown)."""
         return self.amount if self.active and self.capped and self.amount is not None else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a platform's own rewrite is judged by: the whole live record, the plan's clock, and
+    when this workspace's apply created the campaign (None where unknown)."""
+
+    live: Mapping[str, Any]
+    now: datetime | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, MoneySettings, Observed, parse_moment
+from provisioner.providers.base import CampaignModel, MoneySettings, parse_moment
 from provisioner.providers.money import from_minor
 
 if TYPE_CHECKING:  # records.py loads on first use: `validate` needs none
-    from provisioner.providers.records import Commitment, Flight
+    from provisioner.providers.records import Commitment, Flight, Observed
 
 # Topsort's money is int64 minor units, documented below 2e9 for budgets (api-contracts §6); bids get
 # the same bound: a bid above the largest budget is a typo.
