@@ -20,7 +20,7 @@ NOT_FOR_VALIDATE = ("deepdiff", "httpx", "rich", "difflib", "provisioner.policy"
                     "provisioner.plans", "provisioner.spend", "provisioner.planner", "provisioner.engine",
                     "provisioner.environment", "provisioner.sandboxing", "iso4217",
                     "provisioner.providers.records", "provisioner.diff",
-                    "provisioner.ignore")
+                    "provisioner.ignore", "provisioner.config.moved")
 
 # Runs the real command in-process, then lists every imported module (a None entry blocks an import:
 # provisioner puts httpx._main there before httpx could load).

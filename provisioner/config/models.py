@@ -15,10 +15,20 @@ from provisioner.diagnostics import SourceLocation
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
 
 if TYPE_CHECKING:  # the `policy:` section's model loads only where one is read
+    from provisioner.config.moved import Move
     from provisioner.ignore import IgnoreRules  # loads where rules are applied: `validate` applies none
     from provisioner.policy import Policy
 
 ACTIVE, PAUSED = "active", "paused"  # how a campaign is launched (`launch:`)
+
+
+def __getattr__(name: str) -> Any:
+    """`Move` (config/moved.py) as before: it loads where a `moved:` section is read (PEP 562)."""
+    if name == "Move":
+        from provisioner.config.moved import Move
+
+        return Move
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -85,15 +95,6 @@ class CampaignConfig:
 class CachedCampaignConfig(CampaignConfig):
     """A campaign from the workspace cache: its declared values as validated when the cache was
     written (a cold load validated them; a warm one does not validate them again)."""
-
-
-@dataclass(frozen=True)
-class Move:
-    """One entry of the `moved:` section: the campaign keyed `old` in state is now keyed `new`."""
-
-    old: str
-    new: str
-    source: SourceLocation
 
 
 @dataclass

@@ -7,7 +7,6 @@ import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ from provisioner.config.models import (
     PAUSED,
     CachedCampaignConfig,
     CampaignConfig,
-    Move,
     ProviderInstance,
     StateSettings,
     Workspace,
@@ -35,6 +33,7 @@ from provisioner.providers.registry import broken_reason, provider_names
 from provisioner.providers.registry import plugin as registered_plugin
 
 if TYPE_CHECKING:  # imported where a `policy:` section is read: most workspaces have none
+    from provisioner.config.moved import Move
     from provisioner.policy import Policy
 
 TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore", "policy", "launch")
@@ -67,15 +66,16 @@ def declares_other_sections(raw: bytes) -> bool:
         HEADER_SECTION.search(raw))
 
 
-@dataclass
 class _Sections:
-    """The workspace-wide sections the files declare, gathered file by file (both load paths)."""
+    """The workspace-wide sections the files declare, gathered file by file (both load paths). A
+    plain class: a dataclass's generated methods cost a cold `validate` ~3 M instructions to make."""
 
-    providers: dict[str, tuple[Path, Any, int]] = field(default_factory=dict)  # (file, body, line) per name
-    state: tuple[Path, MarkedDict] | None = None
-    ignore: list[tuple[Path, Any, int]] = field(default_factory=list)
-    moved: list[tuple[Path, MarkedDict]] = field(default_factory=list)
-    singles: dict[str, tuple[Path, MarkedDict]] = field(default_factory=dict)  # policy, launch: one file each
+    def __init__(self) -> None:
+        self.providers: dict[str, tuple[Path, Any, int]] = {}  # (file, body, line) per name
+        self.state: tuple[Path, MarkedDict] | None = None
+        self.ignore: list[tuple[Path, Any, int]] = []
+        self.moved: list[tuple[Path, MarkedDict]] = []
+        self.singles: dict[str, tuple[Path, MarkedDict]] = {}  # policy, launch: one file each
 
     def take(self, file: Path, doc: MarkedDict) -> list[str]:
         """Note `doc`'s state, ignore, moved, policy and launch (providers merge apart: their errors
@@ -308,6 +308,10 @@ class _Loader:
     def _moved(self, documents: list[tuple[Path, MarkedDict]], campaign_docs: Mapping[str, Any]) -> list[Move]:
         """The `moved:` sections: [{from: OLD, to: NEW}], where NEW is a declared campaign and OLD
         is not (its campaign is now declared as NEW); a key moves at most once."""
+        if not documents:
+            return []
+        from provisioner.config.moved import Move  # most workspaces move nothing
+
         moves: list[Move] = []
         olds: dict[str, Move] = {}
         news: dict[str, Move] = {}

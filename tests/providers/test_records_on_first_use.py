@@ -1,5 +1,6 @@
-"""The contract's plain records (providers/records.py) load on first use, yet every name is still
-`provisioner.providers.base`'s: the same class objects, whichever module is imported first."""
+"""The contract's plain records (providers/records.py) and config/models.py's Move (config/moved.py)
+load on first use, yet every name is still where it was (`provisioner.providers.base`,
+`provisioner.config.models`): the same class objects, whichever module is imported first."""
 
 from __future__ import annotations
 
@@ -29,3 +30,12 @@ def test_the_records_module_loads_only_when_a_record_is_read() -> None:
               "print(before, Commitment.__module__)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "provisioner.providers.records"]
+
+
+def test_models_gives_move_as_moved_defines_it() -> None:
+    from provisioner.config import models, moved
+    from provisioner.config.models import Move
+
+    assert Move is moved.Move is models.Move
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        models.Nothing  # noqa: B018 (the attribute access is the test)
