@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
+from provisioner.providers.base import LiveCampaign
 from provisioner.providers.criteo.errors import item_index, problem_text
 from provisioner.providers.criteo.schema import CriteoSettings
 from provisioner.providers.wire import expect_id, expect_object, optional_text
@@ -20,7 +21,6 @@ if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads on
     from provisioner.providers.records import (
         CreateRequest,
         CreateResult,
-        LiveCampaign,
         Skip,
         UpdateRequest,
         UpdateResult,
@@ -34,8 +34,6 @@ def _unwrap(amount: Any) -> Any:
 
 
 def to_live(resource: dict[str, Any]) -> LiveCampaign:
-    from provisioner.providers.records import LiveCampaign  # records.py loads on first use: `validate` needs none
-
     what = "Criteo campaign"
     campaign_id = expect_id(resource, "id", what)
     what = f"Criteo campaign {campaign_id}"
@@ -57,11 +55,11 @@ def to_live(resource: dict[str, Any]) -> LiveCampaign:
 
 
 def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
-    from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
-
     """A listed campaign as workspace YAML fields; the amount stays the exact decimal Criteo gave."""
     fields = live.fields
     if fields.get("goal") not in ("Acquisition", "Retention"):
+        from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
+
         return Skip(f"its goal {fields.get('goal')!r} cannot be declared (Acquisition or Retention)")
     spend = {k: v for k, v in (fields.get("spendLimit") or {}).items() if v is not None}
     if spend.get("spendLimitType") == "uncapped":

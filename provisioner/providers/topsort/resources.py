@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import LaunchSwitch
+from provisioner.providers.base import LaunchSwitch, LiveCampaign
 from provisioner.providers.topsort.schema import TopsortSettings
 from provisioner.providers.wire import expect_id, optional_text
 
@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads on
     from provisioner.providers.records import (
         CreateRequest,
         CreateResult,
-        LiveCampaign,
         Skip,
         UpdateRequest,
         UpdateResult,
@@ -34,8 +33,6 @@ def to_live(campaign: dict[str, Any]) -> LiveCampaign:
     null member and an absent one both read None, and a listed campaign has 10 of its 31 members
     null: the dict of the others has half the table (18 MB of the plan's peak at 50,000 campaigns).
     tests/providers/test_lean_live_fields.py plans with both forms and compares."""
-    from provisioner.providers.records import LiveCampaign  # records.py loads on first use: `validate` needs none
-
     campaign_id = expect_id(campaign, "campaignId", "Topsort campaign in the list answer")
     fields = {name: value for name, value in campaign.items() if value is not None}
     budget = fields.get("budget")
@@ -56,10 +53,10 @@ IMPORTED_WHEN_SET = ("targetRoas", "autobiddingObjective", "multiplierConfig", "
 
 def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
     """A listed campaign as workspace YAML fields (money stays integer minor units)."""
-    from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
-
     fields = live.fields
     if not fields.get("startDate") or not fields.get("endDate"):
+        from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
+
         return Skip("it has no startDate or endDate")
     config = {name: fields[name] for name in IMPORTED if fields.get(name) is not None}
     if fields.get("adFormat") not in (None, "listing"):
