@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,15 @@ KEY_RULE = "must be 1-64 letters, digits, '.', '_' or '-', and not only dots"
 # Only the order of a streamed load depends on it: a section it misses sends the load down the whole path.
 HEADER_NAMES = tuple(section.encode() for section in TOP_LEVEL if section != "campaigns")
 HEADER_SECTION = re.compile(rb"(?m)^(?:%s)[ \t]*:" % b"|".join(HEADER_NAMES))
+
+
+@functools.cache
+def _unknown_top_level() -> Callable[[str, Iterable[str]], bool]:
+    """ignore.unknown_top_level, imported where an `ignore:` list is read (most workspaces have none),
+    once: a function-level import costs ~0.6 us per campaign that declares one."""
+    from provisioner.ignore import unknown_top_level
+
+    return unknown_top_level
 
 
 def declares_other_sections(raw: bytes) -> bool:
@@ -567,8 +576,7 @@ class _Loader:
             self.error("ignore must be a list of field paths, e.g. [budget.amount, campaignFieldValues.*]",
                        file, line, where)
             return ()
-        from provisioner.ignore import unknown_top_level  # only a workspace with `ignore:` lists needs it
-
+        unknown_top_level = _unknown_top_level()
         for pattern in value:
             if unknown_top_level(pattern, fields):
                 head = pattern.split(".", 1)[0]
