@@ -27,11 +27,17 @@ def render() -> str:
            f"EXPONENTS = {dict(sorted(_from_package().items()))!r}\n"
 
 
-def test_the_copy_is_the_installed_packages_table() -> None:
-    assert money.installed_iso4217_sha256() == iso4217_table.SOURCE_SHA256, (
-        "iso4217 changed: regenerate providers/iso4217_table.py from `python tests/money/test_iso4217_table.py`")
-    assert _from_package() == iso4217_table.EXPONENTS
-    assert money._exponents() == _from_package()
+def test_the_exponents_used_are_the_installed_packages() -> None:
+    """Whichever answers (the copy while the package is its source, else the package), the exponents
+    are the installed package's. A newer iso4217 from the registry (pyproject allows any) is asked
+    directly, so it must not fail this test: only the copy's fidelity to its own source is checked."""
+    money._exponents.cache_clear()
+    try:
+        assert money._exponents() == _from_package()
+    finally:
+        money._exponents.cache_clear()
+    if money.installed_iso4217_sha256() == iso4217_table.SOURCE_SHA256:
+        assert _from_package() == iso4217_table.EXPONENTS
 
 
 def test_another_package_is_asked_directly(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +56,9 @@ def test_a_currency_check_imports_no_iso4217_package(tmp_path: Path) -> None:
     script = ("import sys\nfrom provisioner.providers.money import check_currency, exponent\n"
               "print(check_currency('EUR'), exponent('JPY'), exponent('KWD'), 'iso4217' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path)
-    assert done.stdout.split() == ["EUR", "0", "3", "False"]
+    # (a newer package than the copy's source is imported and asked: correct, only slower)
+    imported = money.installed_iso4217_sha256() != iso4217_table.SOURCE_SHA256
+    assert done.stdout.split() == ["EUR", "0", "3", str(imported)]
 
 
 if __name__ == "__main__":
