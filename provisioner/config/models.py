@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,14 +13,39 @@ from pydantic import BaseModel
 from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
-from provisioner.diff import canon
-from provisioner.ignore import IgnoreRules, combine
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
 
 if TYPE_CHECKING:  # the `policy:` section's model loads only where one is read
+    from provisioner.config.moved import Move
+    from provisioner.ignore import IgnoreRules  # loads where rules are applied: `validate` applies none
     from provisioner.policy import Policy
 
 ACTIVE, PAUSED = "active", "paused"  # how a campaign is launched (`launch:`)
+
+
+# The planner's modules, imported where a plan first compares a campaign or applies ignore rules (a
+# `validate` does neither); looked up once, as a function-level import costs ~0.6 us per call.
+@cache
+def _diff_canon() -> Callable[[Any], Any]:
+    from provisioner.diff import canon
+
+    return canon
+
+
+@cache
+def _ignore_combine() -> Callable[..., IgnoreRules]:
+    from provisioner.ignore import combine
+
+    return combine
+
+
+def __getattr__(name: str) -> Any:
+    """`Move` (config/moved.py) as before: it loads where a `moved:` section is read (PEP 562)."""
+    if name == "Move":
+        from provisioner.config.moved import Move
+
+        return Move
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -78,21 +104,12 @@ class CampaignConfig:
     @cached_property
     def compared_canon(self) -> Any:
         """`compared` in the normal form of diff.canon, computed once: every comparison reuses it."""
-        return canon(self.compared)
+        return _diff_canon()(self.compared)
 
 
 class CachedCampaignConfig(CampaignConfig):
     """A campaign from the workspace cache: its declared values as validated when the cache was
     written (a cold load validated them; a warm one does not validate them again)."""
-
-
-@dataclass(frozen=True)
-class Move:
-    """One entry of the `moved:` section: the campaign keyed `old` in state is now keyed `new`."""
-
-    old: str
-    new: str
-    source: SourceLocation
 
 
 @dataclass
@@ -125,7 +142,7 @@ class Workspace:
         """What campaign `key` of `instance` ignores: its own rules, its instance's, the workspace's."""
         campaign = self.campaigns.get(key)
         provider = self.providers.get(instance)
-        return combine(campaign.ignore if campaign else (), provider.ignore if provider else (), self.ignore)
+        return _ignore_combine()(campaign.ignore if campaign else (), provider.ignore if provider else (), self.ignore)
 
     def has_ignore_rules(self, campaign: CampaignConfig) -> bool:
         """Whether `ignore_rules` gives the campaign any rule (asked for every campaign: no rules built)."""

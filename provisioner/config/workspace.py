@@ -6,8 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ from provisioner.config.models import (
     PAUSED,
     CachedCampaignConfig,
     CampaignConfig,
-    Move,
     ProviderInstance,
     StateSettings,
     Workspace,
@@ -30,12 +28,12 @@ from provisioner.config.secrets import ENV_REFERENCE, SecretReferenceError, is_s
 from provisioner.config.sources import STATE_ENV, STATE_KEYS, collect_files, load_key, read_file, workspace_root
 from provisioner.diagnostics import Diagnostic, SourceLocation
 from provisioner.errors import ConfigError
-from provisioner.ignore import unknown_top_level
 from provisioner.providers.base import SANDBOX, AnyPlugin, MoneySettings
 from provisioner.providers.registry import broken_reason, provider_names
 from provisioner.providers.registry import plugin as registered_plugin
 
 if TYPE_CHECKING:  # imported where a `policy:` section is read: most workspaces have none
+    from provisioner.config.moved import Move
     from provisioner.policy import Policy
 
 TOP_LEVEL = ("providers", "campaigns", "state", "moved", "ignore", "policy", "launch")
@@ -60,6 +58,15 @@ HEADER_NAMES = tuple(section.encode() for section in TOP_LEVEL if section != "ca
 HEADER_SECTION = re.compile(rb"(?m)^(?:%s)[ \t]*:" % b"|".join(HEADER_NAMES))
 
 
+@functools.cache
+def _unknown_top_level() -> Callable[[str, Iterable[str]], bool]:
+    """ignore.unknown_top_level, imported where an `ignore:` list is read (most workspaces have none),
+    once: a function-level import costs ~0.6 us per campaign that declares one."""
+    from provisioner.ignore import unknown_top_level
+
+    return unknown_top_level
+
+
 def declares_other_sections(raw: bytes) -> bool:
     """Whether a file's text has a top-level key other than `campaigns` (what HEADER_SECTION finds),
     searched only where a line starts with one of their names: the regex alone tried every line
@@ -68,15 +75,16 @@ def declares_other_sections(raw: bytes) -> bool:
         HEADER_SECTION.search(raw))
 
 
-@dataclass
 class _Sections:
-    """The workspace-wide sections the files declare, gathered file by file (both load paths)."""
+    """The workspace-wide sections the files declare, gathered file by file (both load paths). A
+    plain class: a dataclass's generated methods cost a cold `validate` ~3 M instructions to make."""
 
-    providers: dict[str, tuple[Path, Any, int]] = field(default_factory=dict)  # (file, body, line) per name
-    state: tuple[Path, MarkedDict] | None = None
-    ignore: list[tuple[Path, Any, int]] = field(default_factory=list)
-    moved: list[tuple[Path, MarkedDict]] = field(default_factory=list)
-    singles: dict[str, tuple[Path, MarkedDict]] = field(default_factory=dict)  # policy, launch: one file each
+    def __init__(self) -> None:
+        self.providers: dict[str, tuple[Path, Any, int]] = {}  # (file, body, line) per name
+        self.state: tuple[Path, MarkedDict] | None = None
+        self.ignore: list[tuple[Path, Any, int]] = []
+        self.moved: list[tuple[Path, MarkedDict]] = []
+        self.singles: dict[str, tuple[Path, MarkedDict]] = {}  # policy, launch: one file each
 
     def take(self, file: Path, doc: MarkedDict) -> list[str]:
         """Note `doc`'s state, ignore, moved, policy and launch (providers merge apart: their errors
@@ -309,6 +317,10 @@ class _Loader:
     def _moved(self, documents: list[tuple[Path, MarkedDict]], campaign_docs: Mapping[str, Any]) -> list[Move]:
         """The `moved:` sections: [{from: OLD, to: NEW}], where NEW is a declared campaign and OLD
         is not (its campaign is now declared as NEW); a key moves at most once."""
+        if not documents:
+            return []
+        from provisioner.config.moved import Move  # most workspaces move nothing
+
         moves: list[Move] = []
         olds: dict[str, Move] = {}
         news: dict[str, Move] = {}
@@ -564,6 +576,7 @@ class _Loader:
             self.error("ignore must be a list of field paths, e.g. [budget.amount, campaignFieldValues.*]",
                        file, line, where)
             return ()
+        unknown_top_level = _unknown_top_level()
         for pattern in value:
             if unknown_top_level(pattern, fields):
                 head = pattern.split(".", 1)[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -40,10 +41,31 @@ def money_check(places: int, below: Decimal, positive: bool = False) -> Callable
 def _exponents() -> dict[str, int]:
     """ISO 4217's active codes → number of minor-unit digits, from the `iso4217` package (ISO's own
     published table). Codes without a minor unit (gold XAU, SDR XDR, the test code XTS) are left
-    out: no budget is kept in them. Imported on first use: most commands never need it."""
+    out: no budget is kept in them. The copy in iso4217_table.py while the installed package is the
+    one it was written from (importing the package parses its XML table); the package otherwise."""
+    from provisioner.providers import iso4217_table
+
+    if installed_iso4217_sha256() == iso4217_table.SOURCE_SHA256:
+        return dict(iso4217_table.EXPONENTS)
     import iso4217
 
     return {c.code: c.exponent for c in iso4217.Currency if c.exponent is not None}
+
+
+def installed_iso4217_sha256() -> str | None:
+    """SHA-256 of the installed `iso4217` package's code and table (found, not imported), or None."""
+    import hashlib
+    from importlib.util import find_spec
+
+    spec = find_spec("iso4217")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent
+    try:
+        return hashlib.sha256((folder / "__init__.py").read_bytes() + b"\0" + (folder / "table.xml").read_bytes()
+                              ).hexdigest()
+    except OSError:
+        return None
 
 
 def exponent(currency: str) -> int:

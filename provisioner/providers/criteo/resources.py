@@ -11,13 +11,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import CreateRequest, CreateResult, LiveCampaign, Skip, UpdateRequest, UpdateResult
+from provisioner.providers.base import LiveCampaign
 from provisioner.providers.criteo.errors import item_index, problem_text
 from provisioner.providers.criteo.schema import CriteoSettings
 from provisioner.providers.wire import expect_id, expect_object, optional_text
 
 if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
     from provisioner.providers.http import HttpContext
+    from provisioner.providers.records import (
+        CreateRequest,
+        CreateResult,
+        Skip,
+        UpdateRequest,
+        UpdateResult,
+    )
 
 GOALS = {"unspecified": "Unspecified", "acquisition": "Acquisition", "retention": "Retention"}
 
@@ -51,6 +58,8 @@ def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
     """A listed campaign as workspace YAML fields; the amount stays the exact decimal Criteo gave."""
     fields = live.fields
     if fields.get("goal") not in ("Acquisition", "Retention"):
+        from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
+
         return Skip(f"its goal {fields.get('goal')!r} cannot be declared (Acquisition or Retention)")
     spend = {k: v for k, v in (fields.get("spendLimit") or {}).items() if v is not None}
     if spend.get("spendLimitType") == "uncapped":
@@ -85,6 +94,8 @@ class CriteoSession:
         return matches[0] if len(matches) == 1 else None
 
     def create_campaign(self, request: CreateRequest) -> CreateResult:
+        from provisioner.providers.records import CreateResult
+
         desired = request.desired
         attributes: dict[str, Any] = {"advertiserId": self.settings.advertiser_id, "name": desired["name"],
                                       "goal": desired["goal"],
@@ -108,6 +119,8 @@ class CriteoSession:
         return results
 
     def _patch_batch(self, batch: list[UpdateRequest]) -> list[UpdateResult]:
+        from provisioner.providers.records import UpdateResult
+
         items = [{"type": "Campaign", "id": r.id, "attributes": self._patch_attributes(r.changes)} for r in batch]
         try:
             _, envelope = self.client.patch_campaigns(items)

@@ -1,16 +1,20 @@
 """Criteo settings and campaign as users write them: spend limits in decimal advertiser currency,
 create-time casing for goal, and the capped/uncapped rules of CreateCampaignSpendLimit."""
 
-from __future__ import annotations
+# Annotations are evaluated as the classes are made (no `from __future__ import annotations`): pydantic
+# would otherwise compile each field's annotation from its text, ~2.5 M instructions of a cold `validate`.
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from provisioner.providers.base import CampaignModel, Commitment, MoneySettings
+from provisioner.providers.base import CampaignModel, MoneySettings
 from provisioner.providers.money import money_check, scaled
+
+if TYPE_CHECKING:  # records.py loads on first use: `validate` needs none
+    from provisioner.providers.records import Commitment
 
 
 class CriteoSettings(MoneySettings):
@@ -38,7 +42,7 @@ class SpendLimit(_Strict):
     spendLimitAmount: Annotated[SpendAmount, Field(description="decimal, advertiser currency")] | None = None
 
     @model_validator(mode="after")
-    def _capped_rules(self) -> SpendLimit:
+    def _capped_rules(self) -> "SpendLimit":
         if self.spendLimitType == "capped":
             if self.spendLimitAmount is None:
                 raise ValueError("a capped spend limit needs spendLimitAmount")
@@ -76,9 +80,11 @@ class CriteoCampaign(CampaignModel):
     money_fields: ClassVar[tuple[str, ...] | None] = ("spendLimit",)
 
     @classmethod
-    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> "list[Commitment]":
         # A capped spend limit commits its amount (decimal, advertiser currency) per renewal; an
         # uncapped one has no limit. Criteo campaigns have no status, so they are always active.
+        from provisioner.providers.records import Commitment
+
         limit = fields.get("spendLimit")
         if not isinstance(limit, Mapping) or limit.get("spendLimitType") is None:
             return []

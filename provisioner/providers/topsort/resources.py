@@ -9,20 +9,19 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import ProviderError
-from provisioner.providers.base import (
-    CreateRequest,
-    CreateResult,
-    LaunchSwitch,
-    LiveCampaign,
-    Skip,
-    UpdateRequest,
-    UpdateResult,
-)
+from provisioner.providers.base import LaunchSwitch, LiveCampaign
 from provisioner.providers.topsort.schema import TopsortSettings
 from provisioner.providers.wire import expect_id, optional_text
 
 if TYPE_CHECKING:  # the client (and httpx) load on connect: `validate` reads only the schema
     from provisioner.providers.http import HttpContext
+    from provisioner.providers.records import (
+        CreateRequest,
+        CreateResult,
+        Skip,
+        UpdateRequest,
+        UpdateResult,
+    )
 
 SERVER_MANAGED_BUDGET = ("amountRemaining", "amountCarryover", "amountUsed")
 
@@ -56,6 +55,8 @@ def to_config(live: LiveCampaign) -> dict[str, Any] | Skip:
     """A listed campaign as workspace YAML fields (money stays integer minor units)."""
     fields = live.fields
     if not fields.get("startDate") or not fields.get("endDate"):
+        from provisioner.providers.records import Skip  # records.py loads on first use: `validate` needs none
+
         return Skip("it has no startDate or endDate")
     config = {name: fields[name] for name in IMPORTED if fields.get(name) is not None}
     if fields.get("adFormat") not in (None, "listing"):
@@ -96,10 +97,14 @@ class TopsortSession:
         return next((c for c in self.list_campaigns() if c.key == key), None)
 
     def create_campaign(self, request: CreateRequest) -> CreateResult:
+        from provisioner.providers.records import CreateResult
+
         body = _wire(request.desired) | {"externalCampaignId": request.key}
         return CreateResult(to_live(self.client.create_campaign(body)))
 
     def update_campaign(self, request: UpdateRequest) -> UpdateResult:
+        from provisioner.providers.records import UpdateResult
+
         try:
             self.client.update_campaign(request.id, _wire(request.changes))
         except ProviderError as error:

@@ -1,17 +1,21 @@
 """Topsort settings and campaign as users write them: money in integer minor units, the
 platform's own field names, and the documented ranges and cross-field rules."""
 
-from __future__ import annotations
+# Annotations are evaluated as the classes are made (no `from __future__ import annotations`): pydantic
+# would otherwise compile each field's annotation from its text, ~2.5 M instructions of a cold `validate`.
 
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, StrictInt, model_validator
 
-from provisioner.providers.base import CampaignModel, Commitment, Flight, MoneySettings, Observed, parse_moment
+from provisioner.providers.base import CampaignModel, MoneySettings, parse_moment
 from provisioner.providers.money import from_minor
+
+if TYPE_CHECKING:  # records.py loads on first use: `validate` needs none
+    from provisioner.providers.records import Commitment, Flight, Observed
 
 # Topsort's money is int64 minor units, documented below 2e9 for budgets (api-contracts §6); bids get
 # the same bound: a bid above the largest budget is a typo.
@@ -84,7 +88,7 @@ class TopsortCampaign(CampaignModel):
     exclusionFilters: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> TopsortCampaign:
+    def _cross_field_rules(self) -> "TopsortCampaign":
         if self.endDate <= self.startDate:
             raise ValueError("endDate must be after startDate")
         if self.productIds is not None and self.adFormat != "banner":
@@ -102,9 +106,11 @@ class TopsortCampaign(CampaignModel):
     money_fields: ClassVar[tuple[str, ...] | None] = ("budget", "isActive")
 
     @classmethod
-    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> list[Commitment]:
+    def commitments(cls, fields: Mapping[str, Any], currency: str | None) -> "list[Commitment]":
         # budget.amount is integer minor units: the currency's exponent makes it major units, and
         # an inactive campaign (isActive: false) spends nothing. Topsort creates active by default.
+        from provisioner.providers.records import Commitment
+
         budget = fields.get("budget")
         if not isinstance(budget, Mapping) or budget.get("type") is None:
             return []
@@ -113,12 +119,14 @@ class TopsortCampaign(CampaignModel):
         return [Commitment(str(budget["type"]), major, active=fields.get("isActive") is not False)]
 
     @classmethod
-    def flight(cls, fields: Mapping[str, Any]) -> Flight | None:
+    def flight(cls, fields: Mapping[str, Any]) -> "Flight | None":
+        from provisioner.providers.records import Flight
+
         return Flight(parse_moment(fields.get("startDate")), parse_moment(fields.get("endDate")),
                       "startDate", "endDate")
 
     @classmethod
-    def platform_rewrite(cls, field_name: str, declared: Any, live: Any, observed: Observed) -> str | None:
+    def platform_rewrite(cls, field_name: str, declared: Any, live: Any, observed: "Observed") -> str | None:
         # Documented: "If the start date is in the past, it will be set to the current date." Only
         # that rewrite is the platform's: a past declared start, live now at about the creation time.
         # Any other move of the start date (a person moving a running campaign's start) is a change.
