@@ -7,7 +7,9 @@ so any later validation error can name the file and line a user must fix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
+from functools import cache
 from typing import Any
 
 import yaml
@@ -181,6 +183,10 @@ def load_yaml_text(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise YamlError(f"file is not UTF-8 text ({error.reason})", raw[: error.start].count(b"\n") + 1) from None
+    try:
+        return _load_simple_document(text)
+    except Exception:  # anything outside its small subset of YAML: the event builder, then the full loader
+        pass
     if _EventParser is not None:
         try:
             return _load_plain_document(text)
@@ -301,6 +307,205 @@ def _load_plain_document(text: str) -> Any:
         # `node` refers to itself through its closure: a cycle holding the parser and the memos
         # (a tuple per distinct scalar), which the plan's paused collector would keep for the run
         node = _UNBOUND  # rebinding the name in its cell breaks the cycle
+
+
+# ---- the line reader: the subset of YAML campaign files are written in, read a line at a time ----
+# Text outside these characters (tabs, CR, NEL, U+2028/9, a BOM, astral characters, controls) goes the
+# event builder's way: each of them is a break, an indentation error or an escape to libyaml. (Only
+# ASCII ranges in the patterns below: compiling a class with a range up to U+FFFD costs milliseconds.)
+_ASCII_TEXT = re.compile("[\n\x20-\x7e]*")
+
+
+@cache
+def _unicode_text() -> re.Pattern[str]:
+    return re.compile("[\n\x20-\x7e\u00a1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+
+
+# A plain scalar: a first character that cannot start anything else (an indicator, a quote, `-`
+# before a space), then characters that end nothing: never `#` (a comment after a space) nor a
+# bracket or brace, `,` only outside flow collections, and `:` only before a letter, digit or `/`
+# (checked apart: `: ` would be a mapping value). Trailing spaces are not part of the scalar.
+_STARTS = r"""(?:[^\x00-\x20\x7f-\xa0!"#%&')*,\-:;<=>?@\[\\\]^`{|}]|-[A-Za-z0-9.])"""
+_BLOCK_PLAIN = re.compile(rf"{_STARTS}[^\x00-\x1f\x7f-\xa0#\[\]{{}}]*")
+_FLOW_PLAIN = re.compile(rf"{_STARTS}[^\x00-\x1f\x7f-\xa0#,\[\]{{}}]*")
+_KEY = re.compile(r"[A-Za-z0-9_][^\x00-\x1f\x7f-\xa0#:,\[\]{}]*")  # a plain key: no `:` at all
+_FLOW_KEY = re.compile(r"([A-Za-z0-9_][^\x00-\x1f\x7f-\xa0#:,\[\]{}]*): +")
+_ODD_COLON = re.compile(r":(?![A-Za-z0-9/])")
+_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)"')  # no escapes: `\` goes the event builder's way
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+_SPACES = re.compile(" *")
+_TRAILER = re.compile(r"(?: +(?:#.*)?)?\Z")  # what may follow a value: spaces, a comment after a space
+_MAX_KEY = 1000  # libyaml's simple keys end within 1024 characters; longer ones go its way
+
+
+def _load_simple_document(text: str) -> Any:
+    """The document read a line at a time, for the subset of YAML campaign files are written in:
+    block mappings of plain keys, each `key: value` on one line, values plain, quoted (no escapes)
+    or flow collections on the same line, comments and blank lines. The same `MarkedDict`s, lines
+    and YAML 1.1 scalars (through the resolver and constructors `_load_plain_document` uses) as the
+    other loaders; raises `_NotPlain` at anything else (a block sequence, a multi-line scalar, a
+    tab, an anchor, a tag, a duplicate key, ...), and the event builder then reads the text."""
+    if (_ASCII_TEXT if text.isascii() else _unicode_text()).fullmatch(text) is None:
+        raise _NotPlain
+    plains: dict[str, Any] = {}  # plain text → its value (one object per distinct text in the file)
+    root: MarkedDict | None = None
+    stack: list[tuple[int, MarkedDict]] = []  # the open mappings: (indentation, mapping), innermost last
+    waiting: Any = None  # (mapping, key) of a `key:` with nothing after it: a nested mapping or null
+    number = 0
+    for line in text.split("\n"):
+        number += 1
+        content = line.lstrip(" ")
+        if not content or content[0] == "#":
+            continue  # a blank or comment line
+        colon = content.find(": ")
+        if colon < 0:
+            if content[-1] != ":":
+                raise _NotPlain
+            key_text, rest = content[:-1], ""
+        else:
+            key_text, rest = content[:colon], content[colon + 2:].lstrip(" ")
+        if _KEY.fullmatch(key_text) is None or key_text[-1] == " " or len(key_text) > _MAX_KEY:
+            raise _NotPlain
+        indent = len(line) - len(content)
+        if waiting is not None:
+            if indent > stack[-1][0]:  # the nested mapping of `key:`
+                nested = MarkedDict()
+                nested.lines, nested.line = {}, number
+                waiting[0][waiting[1]] = nested
+                stack.append((indent, nested))
+            waiting = None  # (else `key:` stays null, as written)
+        if root is None:
+            root = MarkedDict()
+            root.lines, root.line = {}, number
+            stack.append((indent, root))
+        else:
+            while indent < stack[-1][0]:
+                stack.pop()
+                if not stack:
+                    raise _NotPlain  # less indented than the document's first key
+            if indent != stack[-1][0]:
+                raise _NotPlain  # more indented without a `key:` before: a continuation, or an error
+        mapping = stack[-1][1]
+        key = plains[key_text] if key_text in plains else _plain(plains, key_text)
+        if key in mapping:
+            raise _NotPlain  # the full loader reports it with both lines
+        mapping.lines[key] = number
+        if not rest or rest[0] == "#":
+            mapping[key] = None  # `key:` alone: null, unless a nested mapping follows
+            waiting = (mapping, key)
+        else:
+            try:
+                mapping[key] = _block_value(plains, rest, number)
+            except IndexError:  # a flow collection not closed on its line
+                raise _NotPlain from None
+    if root is None:
+        raise _NotPlain  # an empty document, or one of comments only: the event builder's
+    return root
+
+
+_SCALAR_NODE = yaml.ScalarNode
+
+
+def _plain(plains: dict[str, Any], text: str) -> Any:
+    """The value of plain scalar `text`, resolved and built as `_load_plain_document` builds it."""
+    if ":" in text and _ODD_COLON.search(text) is not None:
+        raise _NotPlain
+    tag = _RESOLVER.resolve(_SCALAR_NODE, text, (True, False))
+    if tag == _STR_TAG:
+        result: Any = text
+    else:
+        construct = _PLAIN_SCALARS.get(tag)
+        if construct is None:  # `<<`, `=`: the full loader
+            raise _NotPlain
+        result = construct(_SCALAR_CONSTRUCTOR, _SCALAR_NODE(tag, text, None, None, style=""))
+    plains[text] = result
+    return result
+
+
+def _block_value(plains: dict[str, Any], rest: str, number: int) -> Any:
+    """The value after `key: ` (`rest`, from its first character to the end of the line)."""
+    first = rest[0]
+    if first == "{" or first == "[":
+        value, end = _flow(plains, rest, 0, number)
+    elif first == '"' or first == "'":
+        quoted = (_DOUBLE_QUOTED if first == '"' else _SINGLE_QUOTED).match(rest)
+        if quoted is None:
+            raise _NotPlain
+        value, end = quoted[1] if first == '"' else quoted[1].replace("''", "'"), quoted.end()
+    else:
+        if "#" in rest:  # a comment (after a space, else `#` is text: the event builder's)
+            rest = rest.partition(" #")[0]
+            if "#" in rest:
+                raise _NotPlain
+        text = rest.rstrip(" ")
+        if _BLOCK_PLAIN.fullmatch(text) is None:
+            raise _NotPlain
+        return plains[text] if text in plains else _plain(plains, text)
+    if _TRAILER.match(rest, end) is None:
+        raise _NotPlain
+    return value
+
+
+def _flow(plains: dict[str, Any], line: str, pos: int, number: int) -> tuple[Any, int]:
+    """The flow collection starting at `line[pos]` (all on this line), and the position after it."""
+    spaces = _SPACES.match
+    collection: Any
+    if line[pos] == "{":
+        collection = MarkedDict()
+        lines: dict[Any, int] = {}
+        collection.lines, collection.line = lines, number
+        pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
+        if line[pos] == "}":
+            return collection, pos + 1
+        while True:
+            key_match = _FLOW_KEY.match(line, pos)
+            if key_match is None:
+                raise _NotPlain
+            key_text = key_match[1]
+            if key_text[-1] == " " or len(key_text) > _MAX_KEY:
+                raise _NotPlain
+            key = plains[key_text] if key_text in plains else _plain(plains, key_text)
+            if key in collection:
+                raise _NotPlain
+            lines[key] = number
+            collection[key], pos = _flow_value(plains, line, key_match.end(), number)
+            if line[pos] == "}":
+                return collection, pos + 1
+            if line[pos] != ",":
+                raise _NotPlain
+            pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
+    collection = []
+    pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
+    if line[pos] == "]":
+        return collection, pos + 1
+    while True:
+        item, pos = _flow_value(plains, line, pos, number)
+        collection.append(item)
+        if line[pos] == "]":
+            return collection, pos + 1
+        if line[pos] != ",":
+            raise _NotPlain
+        pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
+
+
+def _flow_value(plains: dict[str, Any], line: str, pos: int, number: int) -> tuple[Any, int]:
+    """The value at `line[pos]` in a flow collection, and the position after it and its spaces."""
+    first = line[pos]
+    value: Any
+    if first == "{" or first == "[":
+        value, pos = _flow(plains, line, pos, number)
+    elif first == '"' or first == "'":
+        quoted = (_DOUBLE_QUOTED if first == '"' else _SINGLE_QUOTED).match(line, pos)
+        if quoted is None:
+            raise _NotPlain
+        value, pos = quoted[1] if first == '"' else quoted[1].replace("''", "'"), quoted.end()
+    else:
+        text_match = _FLOW_PLAIN.match(line, pos)
+        if text_match is None:
+            raise _NotPlain
+        text = text_match[0].rstrip(" ")
+        return (plains[text] if text in plains else _plain(plains, text)), text_match.end()
+    return value, _SPACES.match(line, pos).end()  # type: ignore[union-attr]
 
 
 def line_of(document: Any, path: tuple[Any, ...]) -> int | None:

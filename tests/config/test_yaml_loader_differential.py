@@ -13,6 +13,7 @@ from provisioner.config.yamlmarks import (
     MarkedDict,
     YamlError,
     _load_plain_document,
+    _load_simple_document,
     _load_with_full_loader,
     _NotPlain,
     load_yaml_text,
@@ -195,3 +196,160 @@ def test_loading_leaves_no_reference_cycle_behind(text: str) -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+# ---- the line reader: the subset campaign files are written in, read without libyaml's events ----
+
+def _shape(value: Any) -> Any:
+    """What a loader built, down to key types, lines and float spellings (1 == True, nan != nan)."""
+    if isinstance(value, MarkedDict):
+        return ("map", value.line, [(type(key).__name__, repr(key), value.lines[key], _shape(item))
+                                    for key, item in value.items()], len(value.lines))
+    if isinstance(value, list):
+        return ("seq", [_shape(item) for item in value])
+    return (type(value).__name__, repr(value))
+
+
+def _outcome(load: Any, text: str) -> Any:
+    try:
+        return _shape(load(text))
+    except YamlError as error:
+        return ("error", str(error), error.line)
+    except yaml.YAMLError as error:  # (control characters: libyaml's reader error, as it always was)
+        return ("reader error", str(error))
+
+
+SIMPLE = [
+    CAMPAIGN_FILE.split("    notes: |")[0],  # (a block scalar is not the line reader's)
+    CORPUS[0], CORPUS[1], CORPUS[2], CORPUS[3], CORPUS[4], CORPUS[5],
+    "campaigns:\n  k-1:\n    provider: skala\n    company: {id: 10}\n    startDate: 2030-04-01\n"
+    "    landingPage: https://example.com/open-house/n1?a=b&c=d\n"
+    "    campaignFieldValues:\n      headline: {type: FREETEXT, text: Open house n1}\n"
+    "      image: {type: PICTURE, picture: {id: 3301}}\n    budgetOptionId: 500\n",
+    "# a comment\n\na:   1   # trailing comment\nb: 'it''s'  \nc: \"a # b, {c}\"\nd: [ ]\ne: { }\n"
+    "f: [1,2 , three four, 'x, y', \"z]\"]\ng: {a: {b: [c, {d: e}]}, f: ~}\nh: Ørsted café\ni:\nj: x:y\n",
+    "  indented: root\n  second: 2\n",
+    "a:\n  # comment between\n\n  b:\n      c: deeper\n  d: 1\ne:\n",
+    "1: int key\n2030-01-01: date key\nno: bool key\nnull: none key\n1.5: float key\nmy key: spaces in a key\n",
+    "a: -1\nb: -.5\nc: +7\nd: .inf\ne: 12:30\nf: 190:20:30.15\ng: 0b101\nh: 0o17\ni: 1_000.5\nj: -x\n",
+    "url: {href: http://example.com:8080/path}\nlist: [http://a.b/c, d]\n",
+    "a: b #c\n", "a: [{b: 1}, [c]]\n",
+]
+NOT_SIMPLE = [
+    "a:\n- 1\n- 2\n", "a:\n  - 1\n", "a: |\n  text\n", "a: b\n  continued\n", "a: \"esc\\n\"\n",
+    "a: 'multi\n  line'\n", "a: {b: 1,\n  c: 2}\n", "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: ! 12\n",
+    "a:\tb\n", "a: 1\r\nb: 2\r\n", "\ufeffa: 1\n", "a: b\u2028c\n", "a: \U0001f600\n", "---\na: 1\n",
+    "a: 1\n...\n", "%YAML 1.1\n---\na: 1\n", "a: b: c\n", "a: b:\n", "a:b\n", "a : b\n",
+    "a: b#c\n", "a: {b: 1,}\n", "a: {b:1}\n", "a: {b}\n", "a: [b: c]\n", "a: {b: c: d}\n", "a: [1, , 2]\n",
+    "a: [1]x\n", "a: {b: 1}#c\n", "a: \"x\"y\n", "<<: {a: 1}\n", "a: <<\n", "a: =\n", "a: ?x\n", "a: - x\n",
+    "a: @x\n", "a: `x\n", "a: %x\n", "a: 1\na: 2\n", "a: {b: 1, b: 2}\n", "a: 1\n b: 2\n", "  a: 1\nb: 2\n",
+    "a:\n    b: 1\n  c: 2\n", "? a\n: b\n", "\"a\": 1\n", "", "# only\n", "just text\n",
+    "a: {b: [1, 2}]\n", "a: 'x\n", "a: x\t\n", "a: \x7f\n", "k" * 1100 + ": long key\n", "a: [1, 2\n",
+]
+
+
+@pytest.mark.parametrize("text", SIMPLE)
+def test_the_line_reader_builds_what_the_full_loader_builds(text: str) -> None:
+    built = _load_simple_document(text)  # raises if the line reader refused: it must take these
+    assert _shape(built) == _shape(_load_with_full_loader(text))
+    assert _shape(load_yaml_text(text.encode())) == _shape(built)
+
+
+@pytest.mark.parametrize("text", NOT_SIMPLE + NOT_PLAIN + CORPUS)
+def test_what_the_line_reader_does_not_take_loads_as_before(text: str) -> None:
+    try:
+        built = _load_simple_document(text)
+    except _NotPlain:
+        pass
+    else:  # it took it: exactly what the full loader builds
+        assert _shape(built) == _outcome(_load_with_full_loader, text)
+    assert _outcome(lambda t: load_yaml_text(t.encode()), text) == _outcome(_load_with_full_loader, text)
+
+
+def test_the_line_reader_refuses_what_it_does_not_handle() -> None:
+    refused = [text for text in NOT_SIMPLE if text and text not in ("# only\n",)]
+    for text in refused:
+        with pytest.raises(_NotPlain):
+            _load_simple_document(text)
+
+
+_KEYS = ["a", "b", "k-n000001", "campaigns", "my key", "it's", "1", "yes", "no", "2030-01-01", "1.5", "x_y",
+         "a#b", "a:b", "-k", "null", "~", "\"q\"", "Ørsted", "a?b", "(x)", "a b ", "k" * 3]
+_SCALARS = ["yes", "no", "on", "Off", "y", "0755", "08", "0x1F", "1_000", "190:20:30", "1e3", "1.0e3", ".inf",
+            "-.Inf", ".nan", "-1", "+7", "-.5", "2030-03-01", "2030-3-1", "2030-03-01T00:00:00Z",
+            "2030-03-01 10:00:00.5 +02:00", "~", "null", "''", "'it''s'", "\"a # b\"", "\"esc\\n\"", "a #c",
+            "a#b", "https://x.com/a?b=c&d", "a: b", "a:", "http://x:80/", "12:30", "Open house n1", "a  b",
+            "Ørsted", "café", "- x", "?x", "x?", "<<", "=", "&a x", "*a", "!!str 1", "! 12", "|", ">", "@x",
+            "`x", "%x", "a,b", "EUR", "FREETEXT", "a'b", "a\"b", "x\\y", "a ", "  b", "a\tb", "-", ":", "#",
+            "'x'y", "\"x\" ", "'a\nb'", "\u00a0x", "x\u00a0"]
+_FLOWS = ["[1, 2]", "[1,2]", "[ ]", "[]", "{}", "{ a: 1 }", "{a: 1,}", "{a:1}", "{a: {b: [c, {d: e}]}}",
+          "{url: http://x.com/y}", "[a: b]", "{a: b: c}", "{a: 'x, y'}", "{a: \"x}\"}", "[a, , b]", "[a]b",
+          "{a: 1}#c", "{a: 1} # c", "{type: FREETEXT, text: Open house n1}", "{id: 3301}", "[yes, no, ~, 1e3]",
+          "{a: 1, a: 2}", "{1: x, 2030-01-01: y}", "{a: x, b: [1, {c: 2030-03-01}]}", "[{a: 1}, [2]]",
+          "{a: [1, 2}]", "{ a : 1 }", "{a:  x  , b:y}"]
+
+
+def _taken(text: str) -> bool:
+    try:
+        _load_simple_document(text)
+    except _NotPlain:
+        return False
+    return True
+
+
+def _random_document(rng: Any) -> str:
+    """Mostly pieces the line reader takes on their own, with a document's share of others."""
+    odd = rng.choice([0.0, 0.0, 0.02, 0.1, 0.4])
+    keys, scalars, flows = _KEYS, _SCALARS, _FLOWS
+    if rng.random() >= odd:
+        keys = [key for key in _KEYS if _taken(f"{key}: x\n")]
+        scalars = [value for value in _SCALARS if _taken(f"a: {value}\n")]
+        flows = [value for value in _FLOWS if _taken(f"a: {value}\n")]
+    lines: list[str] = []
+    depth_indents = [0]
+    for _ in range(rng.randint(1, 14)):
+        roll = rng.random()
+        indent = depth_indents[-1]
+        if roll < 0.05:
+            lines.append(rng.choice(["", "   ", "# c", "  # deeper comment"] if rng.random() >= odd else
+                                    ["\t", "- item", "  continued", "---", "..."]))
+            continue
+        if roll < 0.15 and len(depth_indents) > 1:
+            depth_indents.pop()
+            indent = depth_indents[-1]
+        if rng.random() < odd:
+            indent += rng.choice([-1, 1, 2])
+        key = rng.choice(keys)
+        pad = " " * max(indent, 0)
+        kind = rng.random()
+        if kind < 0.2 and len(depth_indents) < 5:
+            lines.append(f"{pad}{key}:{rng.choice(['', '', '  ', ' # c'])}")
+            depth_indents.append(indent + rng.choice([2, 2, 2, 1, 4]))
+        elif kind < 0.65:
+            lines.append(f"{pad}{key}: {rng.choice(scalars)}{rng.choice(['', '', ' ', '  # c'])}")
+        else:
+            lines.append(f"{pad}{key}: {rng.choice(flows)}{rng.choice(['', '', ' ', '  # c'])}")
+    return "\n".join(lines) + rng.choice(["\n", "", "\n\n", "\n" if rng.random() >= odd else "\r\n"])
+
+
+def test_random_documents_load_exactly_as_the_full_loader_loads_them() -> None:
+    """Documents in and around the line reader's subset (every scalar spelling YAML 1.1 types, the
+    indicators it refuses, odd indentation, comments, duplicates): whatever the line reader takes
+    is what the full loader builds, and every document loads (or fails, with the same message and
+    line) exactly as the full loader alone loads it."""
+    import random
+
+    rng = random.Random(12)
+    taken = 0
+    for _ in range(3000):
+        text = _random_document(rng)
+        expected = _outcome(_load_with_full_loader, text)
+        try:
+            built = _load_simple_document(text)
+        except _NotPlain:
+            pass
+        else:
+            taken += 1
+            assert _shape(built) == expected, text
+        assert _outcome(lambda t: load_yaml_text(t.encode()), text) == expected, text
+    assert taken > 1000  # the line reader took a good share (else this tests the other loaders only)
