@@ -344,66 +344,115 @@ def _load_simple_document(text: str) -> Any:
     or flow collections on the same line, comments and blank lines. The same `MarkedDict`s, lines
     and YAML 1.1 scalars (through the resolver and constructors `_load_plain_document` uses) as the
     other loaders; raises `_NotPlain` at anything else (a block sequence, a multi-line scalar, a
-    tab, an anchor, a tag, a duplicate key, ...), and the event builder then reads the text."""
+    tab, an anchor, a tag, a duplicate key, ...), and the event builder then reads the text.
+    A campaign file repeats most of its lines (`    provider: x`, a shared budget): each distinct
+    line is read once, and what it says is built again, fresh, wherever it is written."""
     if (_ASCII_TEXT if text.isascii() else _unicode_text()).fullmatch(text) is None:
         raise _NotPlain
     plains: dict[str, Any] = {}  # plain text → its value (one object per distinct text in the file)
+    read: dict[str, Any] = {}  # line → what `_read_line` made of it
     root: MarkedDict | None = None
-    stack: list[tuple[int, MarkedDict]] = []  # the open mappings: (indentation, mapping), innermost last
-    waiting: Any = None  # (mapping, key) of a `key:` with nothing after it: a nested mapping or null
+    indents: list[int] = []  # the open mappings' indentations, innermost last
+    mappings: list[MarkedDict] = []  # ... and the mappings
+    indent_now, mapping = -1, MarkedDict()
+    waiting: Any = _BLANK  # the key of a `key:` with nothing after it (in `mapping`): a nested mapping or null
     number = 0
     for line in text.split("\n"):
         number += 1
-        content = line.lstrip(" ")
-        if not content or content[0] == "#":
-            continue  # a blank or comment line
-        colon = content.find(": ")
-        if colon < 0:
-            if content[-1] != ":":
-                raise _NotPlain
-            key_text, rest = content[:-1], ""
-        else:
-            key_text, rest = content[:colon], content[colon + 2:].lstrip(" ")
-        if _KEY.fullmatch(key_text) is None or key_text[-1] == " " or len(key_text) > _MAX_KEY:
-            raise _NotPlain
-        indent = len(line) - len(content)
-        if waiting is not None:
-            if indent > stack[-1][0]:  # the nested mapping of `key:`
+        parsed = read.get(line)
+        if parsed is None:
+            parsed = read[line] = _read_line(plains, line)
+        if parsed is _BLANK:
+            continue
+        indent, key, kind, value = parsed
+        if waiting is not _BLANK:  # (a key may be None: `null:`)
+            if indent > indent_now:  # the nested mapping of `key:`
                 nested = MarkedDict()
                 nested.lines, nested.line = {}, number
-                waiting[0][waiting[1]] = nested
-                stack.append((indent, nested))
-            waiting = None  # (else `key:` stays null, as written)
-        if root is None:
-            root = MarkedDict()
-            root.lines, root.line = {}, number
-            stack.append((indent, root))
-        else:
-            while indent < stack[-1][0]:
-                stack.pop()
-                if not stack:
-                    raise _NotPlain  # less indented than the document's first key
-            if indent != stack[-1][0]:
+                mapping[waiting] = nested
+                indents.append(indent)
+                mappings.append(nested)
+                indent_now, mapping = indent, nested
+            waiting = _BLANK  # (else `key:` stays null, as written)
+        if indent != indent_now:
+            if root is None:
+                root = mapping = MarkedDict()
+                root.lines, root.line = {}, number
+                indents.append(indent)
+                mappings.append(root)
+                indent_now = indent
+            elif indent > indent_now:
                 raise _NotPlain  # more indented without a `key:` before: a continuation, or an error
-        mapping = stack[-1][1]
-        key = plains[key_text] if key_text in plains else _plain(plains, key_text)
+            else:
+                while indent < indents[-1]:
+                    indents.pop()
+                    mappings.pop()
+                    if not indents:
+                        raise _NotPlain  # less indented than the document's first key
+                if indent != indents[-1]:
+                    raise _NotPlain
+                indent_now, mapping = indent, mappings[-1]
         if key in mapping:
             raise _NotPlain  # the full loader reports it with both lines
         mapping.lines[key] = number
-        if not rest or rest[0] == "#":
-            mapping[key] = None  # `key:` alone: null, unless a nested mapping follows
-            waiting = (mapping, key)
+        if kind is _SCALAR:
+            mapping[key] = value
+        elif kind is _FLOW:
+            mapping[key] = _build(value, number)
         else:
-            try:
-                mapping[key] = _block_value(plains, rest, number)
-            except IndexError:  # a flow collection not closed on its line
-                raise _NotPlain from None
+            mapping[key] = None  # `key:` alone: null, unless a nested mapping follows
+            waiting = key
     if root is None:
         raise _NotPlain  # an empty document, or one of comments only: the event builder's
     return root
 
 
 _SCALAR_NODE = yaml.ScalarNode
+_BLANK: Any = object()  # a blank or comment line
+_SCALAR, _FLOW, _NOTHING_YET = "scalar", "flow", "nothing"  # what follows `key:` on its line
+
+
+def _read_line(plains: dict[str, Any], line: str) -> Any:
+    """`_BLANK`, or (indentation, key, kind, value): a scalar, a flow collection's recipe (see
+    `_build`) or nothing yet."""
+    content = line.lstrip(" ")
+    if not content or content[0] == "#":
+        return _BLANK
+    colon = content.find(": ")
+    if colon < 0:
+        if content[-1] != ":":
+            raise _NotPlain
+        key_text, rest = content[:-1], ""
+    else:
+        key_text, rest = content[:colon], content[colon + 2:].lstrip(" ")
+    if _KEY.fullmatch(key_text) is None or key_text[-1] == " " or len(key_text) > _MAX_KEY:
+        raise _NotPlain
+    indent = len(line) - len(content)
+    key = plains[key_text] if key_text in plains else _plain(plains, key_text)
+    if not rest or rest[0] == "#":
+        return indent, key, _NOTHING_YET, None
+    first = rest[0]
+    if first == "{" or first == "[":
+        try:
+            recipe, end = _flow(plains, rest, 0)
+        except IndexError:  # not closed on its line
+            raise _NotPlain from None
+        if _TRAILER.match(rest, end) is None:
+            raise _NotPlain
+        return indent, key, _FLOW, recipe
+    if first == '"' or first == "'":
+        quoted = (_DOUBLE_QUOTED if first == '"' else _SINGLE_QUOTED).match(rest)
+        if quoted is None or _TRAILER.match(rest, quoted.end()) is None:
+            raise _NotPlain
+        return indent, key, _SCALAR, quoted[1] if first == '"' else quoted[1].replace("''", "'")
+    if "#" in rest:  # a comment (after a space, else `#` is text: the event builder's)
+        rest = rest.partition(" #")[0]
+        if "#" in rest:
+            raise _NotPlain
+    text = rest.rstrip(" ")
+    if _BLOCK_PLAIN.fullmatch(text) is None:
+        raise _NotPlain
+    return indent, key, _SCALAR, plains[text] if text in plains else _plain(plains, text)
 
 
 def _plain(plains: dict[str, Any], text: str) -> Any:
@@ -422,41 +471,33 @@ def _plain(plains: dict[str, Any], text: str) -> Any:
     return result
 
 
-def _block_value(plains: dict[str, Any], rest: str, number: int) -> Any:
-    """The value after `key: ` (`rest`, from its first character to the end of the line)."""
-    first = rest[0]
-    if first == "{" or first == "[":
-        value, end = _flow(plains, rest, 0, number)
-    elif first == '"' or first == "'":
-        quoted = (_DOUBLE_QUOTED if first == '"' else _SINGLE_QUOTED).match(rest)
-        if quoted is None:
-            raise _NotPlain
-        value, end = quoted[1] if first == '"' else quoted[1].replace("''", "'"), quoted.end()
-    else:
-        if "#" in rest:  # a comment (after a space, else `#` is text: the event builder's)
-            rest = rest.partition(" #")[0]
-            if "#" in rest:
-                raise _NotPlain
-        text = rest.rstrip(" ")
-        if _BLOCK_PLAIN.fullmatch(text) is None:
-            raise _NotPlain
-        return plains[text] if text in plains else _plain(plains, text)
-    if _TRAILER.match(rest, end) is None:
-        raise _NotPlain
-    return value
+# A flow collection's recipe: (is a mapping, keys (or None), values, positions of the values that are
+# recipes themselves). Scalars are immutable, so each build shares them; collections are built anew.
+def _build(recipe: Any, number: int) -> Any:
+    """The flow collection of `recipe`, written on line `number`."""
+    is_mapping, keys, values, nested = recipe
+    if is_mapping:
+        mapping = MarkedDict(zip(keys, values, strict=True))
+        mapping.lines, mapping.line = dict.fromkeys(keys, number), number
+        for index in nested:
+            mapping[keys[index]] = _build(values[index], number)
+        return mapping
+    items = list(values)
+    for index in nested:
+        items[index] = _build(values[index], number)
+    return items
 
 
-def _flow(plains: dict[str, Any], line: str, pos: int, number: int) -> tuple[Any, int]:
-    """The flow collection starting at `line[pos]` (all on this line), and the position after it."""
+def _flow(plains: dict[str, Any], line: str, pos: int) -> tuple[Any, int]:
+    """The recipe of the flow collection starting at `line[pos]`, and the position after it."""
     spaces = _SPACES.match
-    collection: Any
+    values: list[Any] = []
+    nested: list[int] = []
     if line[pos] == "{":
-        collection = MarkedDict()
-        lines: dict[Any, int] = {}
-        collection.lines, collection.line = lines, number
+        keys: list[Any] = []
         pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
         if line[pos] == "}":
-            return collection, pos + 1
+            return (True, (), (), ()), pos + 1
         while True:
             key_match = _FLOW_KEY.match(line, pos)
             if key_match is None:
@@ -465,47 +506,49 @@ def _flow(plains: dict[str, Any], line: str, pos: int, number: int) -> tuple[Any
             if key_text[-1] == " " or len(key_text) > _MAX_KEY:
                 raise _NotPlain
             key = plains[key_text] if key_text in plains else _plain(plains, key_text)
-            if key in collection:
+            if key in keys:  # (a handful of keys: a list is quicker than a set)
                 raise _NotPlain
-            lines[key] = number
-            collection[key], pos = _flow_value(plains, line, key_match.end(), number)
+            keys.append(key)
+            pos = _flow_value(plains, line, key_match.end(), values, nested)
             if line[pos] == "}":
-                return collection, pos + 1
+                return (True, tuple(keys), tuple(values), tuple(nested)), pos + 1
             if line[pos] != ",":
                 raise _NotPlain
             pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
-    collection = []
     pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
     if line[pos] == "]":
-        return collection, pos + 1
+        return (False, None, (), ()), pos + 1
     while True:
-        item, pos = _flow_value(plains, line, pos, number)
-        collection.append(item)
+        pos = _flow_value(plains, line, pos, values, nested)
         if line[pos] == "]":
-            return collection, pos + 1
+            return (False, None, tuple(values), tuple(nested)), pos + 1
         if line[pos] != ",":
             raise _NotPlain
         pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
 
 
-def _flow_value(plains: dict[str, Any], line: str, pos: int, number: int) -> tuple[Any, int]:
-    """The value at `line[pos]` in a flow collection, and the position after it and its spaces."""
+def _flow_value(plains: dict[str, Any], line: str, pos: int, values: list[Any], nested: list[int]) -> int:
+    """Append the value at `line[pos]` in a flow collection to `values` (its position to `nested` if
+    it is a collection); the position after it and its spaces."""
     first = line[pos]
-    value: Any
     if first == "{" or first == "[":
-        value, pos = _flow(plains, line, pos, number)
+        nested.append(len(values))
+        recipe, pos = _flow(plains, line, pos)
+        values.append(recipe)
     elif first == '"' or first == "'":
         quoted = (_DOUBLE_QUOTED if first == '"' else _SINGLE_QUOTED).match(line, pos)
         if quoted is None:
             raise _NotPlain
-        value, pos = quoted[1] if first == '"' else quoted[1].replace("''", "'"), quoted.end()
+        values.append(quoted[1] if first == '"' else quoted[1].replace("''", "'"))
+        pos = quoted.end()
     else:
         text_match = _FLOW_PLAIN.match(line, pos)
         if text_match is None:
             raise _NotPlain
         text = text_match[0].rstrip(" ")
-        return (plains[text] if text in plains else _plain(plains, text)), text_match.end()
-    return value, _SPACES.match(line, pos).end()  # type: ignore[union-attr]
+        values.append(plains[text] if text in plains else _plain(plains, text))
+        return text_match.end()
+    return _SPACES.match(line, pos).end()  # type: ignore[union-attr]
 
 
 def line_of(document: Any, path: tuple[Any, ...]) -> int | None:

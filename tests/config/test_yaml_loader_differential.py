@@ -234,6 +234,7 @@ SIMPLE = [
     "a: -1\nb: -.5\nc: +7\nd: .inf\ne: 12:30\nf: 190:20:30.15\ng: 0b101\nh: 0o17\ni: 1_000.5\nj: -x\n",
     "url: {href: http://example.com:8080/path}\nlist: [http://a.b/c, d]\n",
     "a: b #c\n", "a: [{b: 1}, [c]]\n",
+    "null:\n  a: 1\nb:\n  x~: 2\n",  # a key that is None, with a nested mapping
 ]
 NOT_SIMPLE = [
     "a:\n- 1\n- 2\n", "a:\n  - 1\n", "a: |\n  text\n", "a: b\n  continued\n", "a: \"esc\\n\"\n",
@@ -264,6 +265,22 @@ def test_what_the_line_reader_does_not_take_loads_as_before(text: str) -> None:
     else:  # it took it: exactly what the full loader builds
         assert _shape(built) == _outcome(_load_with_full_loader, text)
     assert _outcome(lambda t: load_yaml_text(t.encode()), text) == _outcome(_load_with_full_loader, text)
+
+
+def test_repeated_lines_build_fresh_collections_with_their_own_lines() -> None:
+    """Each distinct line is read once: what a repeated one builds is still a mapping (or list) of
+    its own, marked with the line it is written on."""
+    text = "a:\n  budget: {amount: 1, to: [x, {y: 1}]}\nb:\n  budget: {amount: 1, to: [x, {y: 1}]}\n"
+    loaded = _load_simple_document(text)
+    assert _shape(loaded) == _shape(_load_with_full_loader(text))
+    first, second = loaded["a"]["budget"], loaded["b"]["budget"]
+    assert first == second and first is not second and first["to"] is not second["to"]
+    assert first["to"][1] is not second["to"][1]
+    assert (first.line, first.lines) == (2, {"amount": 2, "to": 2})
+    assert (second.line, second.lines) == (4, {"amount": 4, "to": 4})
+    assert (first["to"][1].line, second["to"][1].line) == (2, 4)
+    first["to"].append("changed")
+    assert second["to"] == ["x", {"y": 1}]
 
 
 def test_the_line_reader_refuses_what_it_does_not_handle() -> None:
