@@ -370,3 +370,15 @@ def test_random_documents_load_exactly_as_the_full_loader_loads_them() -> None:
             assert _shape(built) == expected, text
         assert _outcome(lambda t: load_yaml_text(t.encode()), text) == expected, text
     assert taken > 1000  # the line reader took a good share (else this tests the other loaders only)
+
+
+def test_marked_mappings_keep_their_marks_without_an_instance_dict() -> None:
+    """Every mapping of every campaign is a MarkedDict: a per-instance __dict__ (304 bytes) for
+    its two marks was a third of building one."""
+    loaded = load_yaml_text(b"a:\n  b: {c: 1}\n")
+    assert not hasattr(loaded, "__dict__") and not hasattr(loaded["a"]["b"], "__dict__")
+    assert (loaded.line, loaded.lines, loaded["a"]["b"].line, loaded["a"]["b"].lines) == (1, {"a": 1}, 2, {"c": 2})
+    import copy
+
+    copied = copy.deepcopy(loaded)
+    assert (copied == loaded and copied["a"].lines == {"b": 2} and copied["a"].line == 2)
