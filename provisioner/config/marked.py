@@ -10,7 +10,7 @@ from typing import Any
 class MarkedDict(dict):  # type: ignore[type-arg]
     """A dict that remembers where each key was written (`lines`) and where it began (`line`)."""
 
-    __slots__ = ("lines", "line")  # no per-mapping __dict__ (304 bytes each, and slower to fill)
+    __slots__ = ("line", "lines")  # no per-mapping __dict__ (304 bytes each, and slower to fill)
     lines: dict[Any, int]
     line: int
 
