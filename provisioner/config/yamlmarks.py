@@ -310,15 +310,14 @@ def _load_plain_document(text: str) -> Any:
 
 
 # ---- the line reader: the subset of YAML campaign files are written in, read a line at a time ----
-# Text outside these characters (tabs, CR, NEL, U+2028/9, a BOM, astral characters, controls) goes the
-# event builder's way: each of them is a break, an indentation error or an escape to libyaml. (Only
-# ASCII ranges in the patterns below: compiling a class with a range up to U+FFFD costs milliseconds.)
-_ASCII_TEXT = re.compile("[\n\x20-\x7e]*")
-
-
+# A line with a character outside these (a tab, CR, NEL, U+2028/9, a BOM, an astral character, a
+# control character) goes the event builder's way: each is a break, an indentation error or an escape
+# to libyaml. An ASCII line is checked with str.isprintable (exactly 0x20-0x7E); compiled only for
+# other text, as a class with a range up to U+FFFD takes milliseconds to compile (so: ASCII ranges
+# only in the patterns below).
 @cache
 def _unicode_text() -> re.Pattern[str]:
-    return re.compile("[\n\x20-\x7e\u00a1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+    return re.compile("[\x20-\x7e\u00a1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
 
 
 # A plain scalar: a first character that cannot start anything else (an indicator, a quote, `-`
@@ -347,8 +346,6 @@ def _load_simple_document(text: str) -> Any:
     tab, an anchor, a tag, a duplicate key, ...), and the event builder then reads the text.
     A campaign file repeats most of its lines (`    provider: x`, a shared budget): each distinct
     line is read once, and what it says is built again, fresh, wherever it is written."""
-    if (_ASCII_TEXT if text.isascii() else _unicode_text()).fullmatch(text) is None:
-        raise _NotPlain
     plains: dict[str, Any] = {}  # plain text → its value (one object per distinct text in the file)
     read: dict[str, Any] = {}  # line → what `_read_line` made of it
     root: MarkedDict | None = None
@@ -415,6 +412,8 @@ _SCALAR, _FLOW, _NOTHING_YET = "scalar", "flow", "nothing"  # what follows `key:
 def _read_line(plains: dict[str, Any], line: str) -> Any:
     """`_BLANK`, or (indentation, key, kind, value): a scalar, a flow collection's recipe (see
     `_build`) or nothing yet."""
+    if not (line.isprintable() if line.isascii() else _unicode_text().fullmatch(line) is not None):
+        raise _NotPlain  # (ASCII: no control character, tab or CR)
     content = line.lstrip(" ")
     if not content or content[0] == "#":
         return _BLANK
