@@ -41,6 +41,7 @@ LAUNCHES = (ACTIVE, PAUSED)
 # campaign keys that belong to the workspace, not the platform: removed before the platform's model
 # validates the campaign, kept on CampaignConfig; `launch` is read on its own
 CAMPAIGN_META = ("ignore", "protect", "adopt")
+_META_KEYS = frozenset(CAMPAIGN_META)
 UNRESOLVED = "unresolved-secret-reference"
 
 
@@ -511,7 +512,11 @@ class _Loader:
                            f"{_did_you_mean(instance_name, list(provider_docs))}",
                            file, body.lines["provider"], f"{where}.provider")
             return None
-        fields = {k: v for k, v in body.items() if k not in ("provider", "launch") and k not in CAMPAIGN_META}
+        if "launch" in body or not _META_KEYS.isdisjoint(body):
+            fields = {k: v for k, v in body.items() if k not in ("provider", "launch") and k not in CAMPAIGN_META}
+        else:  # (the usual campaign: the same mapping, copied in C)
+            fields = dict(body)
+            del fields["provider"]
         launch = self._launch(body["launch"], file, body.lines["launch"], f"{where}.launch") if "launch" in body \
             else None
         model = plugin.campaign_model
