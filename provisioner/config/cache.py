@@ -116,7 +116,8 @@ def write_cache(root: Path, key: str, content: dict[str, Any], digest: Callable[
             document = {**document, "campaigns": campaigns, "declared": declared}
         if digest is not None:
             document["digest"] = digest()
-        text = json.dumps(document, separators=(",", ":"))
+        # (no marker per container: _json_exact already refused anything nested too deep or cyclic)
+        text = json.dumps(document, separators=(",", ":"), check_circular=False)
     except (TypeError, ValueError):
         return None  # a value JSON cannot hold (e.g. a YAML date in provider settings): not cached
     try:

@@ -124,11 +124,19 @@ def test_workspaces_with_meta_fields_or_other_sections_load_cold_every_time(tmp_
     assert second.campaigns["summer"].protect and first.campaigns["summer"].protect
 
 
+def _cyclic() -> dict[str, object]:
+    items: list[object] = []
+    value: dict[str, object] = {"a": items}
+    items.append(value)
+    return value
+
+
 @pytest.mark.parametrize(("value", "written"), [
     ({"a": [1, 2.5, "x", None, True, {"b": -0.0}]}, True),
     ({"a": (1, 2)}, False),  # JSON would give a list back
     ({"a": {1: "x"}}, False),  # ... and the key "1"
     ({"a": float("nan")}, False),  # ... and a NaN unequal to itself
+    (_cyclic(), False),  # (json's own check for cycles is off: this one refuses it first)
 ])
 def test_the_cache_is_written_only_when_json_gives_its_values_back_equal(tmp_path: Path, value: object,
                                                                          written: bool) -> None:
