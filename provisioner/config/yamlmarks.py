@@ -470,13 +470,14 @@ def _plain(plains: dict[str, Any], text: str) -> Any:
     return result
 
 
-# A flow collection's recipe: (is a mapping, keys (or None), values, positions of the values that are
-# recipes themselves). Scalars are immutable, so each build shares them; collections are built anew.
+# A flow collection's recipe: (the mapping of its keys and values, or None for a list; keys; values;
+# positions of the values that are recipes themselves). Scalars are immutable, so each build shares
+# them; collections are built anew.
 def _build(recipe: Any, number: int) -> Any:
     """The flow collection of `recipe`, written on line `number`."""
-    is_mapping, keys, values, nested = recipe
-    if is_mapping:
-        mapping = MarkedDict(zip(keys, values, strict=True))
+    as_mapping, keys, values, nested = recipe
+    if as_mapping is not None:
+        mapping = MarkedDict(as_mapping)
         mapping.lines, mapping.line = dict.fromkeys(keys, number), number
         for index in nested:
             mapping[keys[index]] = _build(values[index], number)
@@ -496,7 +497,7 @@ def _flow(plains: dict[str, Any], line: str, pos: int) -> tuple[Any, int]:
         keys: list[Any] = []
         pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
         if line[pos] == "}":
-            return (True, (), (), ()), pos + 1
+            return ({}, (), (), ()), pos + 1
         while True:
             key_match = _FLOW_KEY.match(line, pos)
             if key_match is None:
@@ -510,17 +511,17 @@ def _flow(plains: dict[str, Any], line: str, pos: int) -> tuple[Any, int]:
             keys.append(key)
             pos = _flow_value(plains, line, key_match.end(), values, nested)
             if line[pos] == "}":
-                return (True, tuple(keys), tuple(values), tuple(nested)), pos + 1
+                return (dict(zip(keys, values, strict=True)), tuple(keys), tuple(values), tuple(nested)), pos + 1
             if line[pos] != ",":
                 raise _NotPlain
             pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
     pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
     if line[pos] == "]":
-        return (False, None, (), ()), pos + 1
+        return (None, None, (), ()), pos + 1
     while True:
         pos = _flow_value(plains, line, pos, values, nested)
         if line[pos] == "]":
-            return (False, None, tuple(values), tuple(nested)), pos + 1
+            return (None, None, tuple(values), tuple(nested)), pos + 1
         if line[pos] != ",":
             raise _NotPlain
         pos = spaces(line, pos + 1).end()  # type: ignore[union-attr]
