@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from provisioner.canonical import (
-    COMPACT,
-    SPACED,
-    canonical_json,
-    canonical_json_of_many,
-    content_hash,
-    content_hash_of_many,
-)
-from provisioner.config.marked import MarkedDict
+from provisioner.canonical import content_hash
 from provisioner.config.models import CachedCampaignConfig, _secret_fields
 from provisioner.config.workspace import load_workspace
 from provisioner.diff import canon, fingerprint
@@ -71,48 +60,9 @@ def test_postgres_advisory_lock_key_never_changes() -> None:
     assert lock_key("acme/retail") == 6381905562912254017
 
 
-def _random_value(rng: random.Random, shared: list[Any], depth: int = 0) -> Any:
-    roll = rng.random()
-    if depth > 3 or roll < 0.45:
-        return rng.choice(["a", "é%s", "\n\"\\", "", "\U0001f600", 0, -5, 2**70, True, False, None, 1.5, -0.0,
-                           float("nan"), float("inf"), Decimal("1.10"), date(2030, 1, 1), (1, "a"), "%d%%", *shared])
-    if roll < 0.8:
-        keys = rng.sample(["a", "b", "c", "%s", "é", "z", "A", "desired", "provider"], rng.randint(0, 4))
-        mapping = (MarkedDict if rng.random() < 0.3 else dict)((key, _random_value(rng, shared, depth + 1))
-                                                                for key in keys)
-        if rng.random() < 0.03:
-            mapping[1] = "a key that is not text"  # (json sorts it against text: its own TypeError)
-        return mapping
-    return [_random_value(rng, shared, depth + 1) for _ in range(rng.randint(0, 3))]
-
-
-def _spelt(spell: Any, value: Any, separators: tuple[str, str]) -> str:
-    try:
-        return str(spell(value, separators=separators))
-    except (TypeError, ValueError) as error:
-        return f"{type(error).__name__}: {error}"
-
-
-def test_spelling_a_column_at_a_time_gives_canonical_json_exactly() -> None:
-    """Mappings of the same keys and of others, one object held in many places (as the load cache
-    shares them), every kind of value json spells (and the ones it spells through str()), keys that
-    need escaping or hold `%`: the text is canonical_json's, byte for byte, or the same error."""
-    rng = random.Random(8)
-    shared: list[Any] = [{"id": 10}, [1, {"x": "y"}], "shared text"]
-    for _ in range(1500):
-        campaigns = {f"k-{number}": {"provider": "p", "desired": {"x": _random_value(rng, shared), "y": "s",
-                                                                   "z": rng.choice(shared)}}
-                     if rng.random() < 0.6 else _random_value(rng, shared) for number in range(rng.randint(0, 30))}
-        document = {"campaigns": campaigns, "providers": {"p": {"a": 1}}}
-        for value in (document, list(campaigns.values()), _random_value(rng, shared)):
-            for separators in (SPACED, COMPACT):
-                assert _spelt(canonical_json_of_many, value, separators) == _spelt(canonical_json, value, separators)
-    assert content_hash_of_many(VALUE) == content_hash(VALUE)
-
-
 def test_a_cold_load_caches_the_digest_the_old_formula_gives(tmp_path: Path) -> None:
-    """The digest a cold load writes to the cache (computed a column at a time, after the campaigns'
-    values share what they repeat) is the old formula's; a warm load reads the same one back."""
+    """The digest a cold load writes to the cache (computed once the line reader built the campaigns)
+    is the old formula's; a warm load reads the same one back."""
     lines = ["providers:\n  topsort: {base_url: sandbox, vendor_id: v, currency: EUR}\ncampaigns:\n"]
     for number in range(40):
         lines.append(f"  t-{number}:\n    provider: topsort\n    name: Name {number % 7}\n"

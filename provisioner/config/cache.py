@@ -20,7 +20,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from itertools import repeat
 from pathlib import Path
@@ -99,27 +99,23 @@ def read_cache(root: Path, key: str) -> dict[str, Any] | None:
     return data
 
 
-def write_cache(root: Path, key: str, content: dict[str, Any], digest: Callable[[], str] | None = None) -> str | None:
+def write_cache(root: Path, key: str, content: dict[str, Any]) -> None:
     """Best effort: a workspace on a read-only disk simply loads cold every time. The campaigns'
     declared values are left sharing what they repeat (equal values, one object), as a warm load
-    gives them: the cold run that wrote the cache then holds as little as the warm ones. `digest`,
-    when given, is called once they share (what it spells, it then spells once) and its value is
-    cached as "digest" and returned (None: nothing cacheable)."""
+    gives them: the cold run that wrote the cache then holds as little as the warm ones."""
     path = cache_path(root)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     if not _json_exact(content):
-        return None  # JSON would change a value (a tuple, a non-string key): a warm load must equal a cold one
+        return  # JSON would change a value (a tuple, a non-string key): a warm load must equal a cold one
     document = {"format": CACHE_FORMAT, "key": key, **content}
     try:
         if "campaigns" in content:
             campaigns, declared = _pack(content["campaigns"])
             document = {**document, "campaigns": campaigns, "declared": declared}
-        if digest is not None:
-            document["digest"] = digest()
         # (no marker per container: _json_exact already refused anything nested too deep or cyclic)
         text = json.dumps(document, separators=(",", ":"), check_circular=False)
     except (TypeError, ValueError):
-        return None  # a value JSON cannot hold (e.g. a YAML date in provider settings): not cached
+        return  # a value JSON cannot hold (e.g. a YAML date in provider settings): not cached
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, "utf-8")
@@ -127,7 +123,6 @@ def write_cache(root: Path, key: str, content: dict[str, Any], digest: Callable[
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-    return document.get("digest")
 
 
 def _json_exact(value: Any) -> bool:

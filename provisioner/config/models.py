@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from provisioner.canonical import SPACED, content_hash_of_many
+from provisioner.canonical import SPACED, content_hash
 from provisioner.config.secrets import is_secret_field
 from provisioner.diagnostics import SourceLocation
 from provisioner.providers.base import AnyPlugin, CampaignModel, ProviderSettings
@@ -171,7 +171,7 @@ class Workspace:
             content["moved"] = [{"from": m.old, "to": m.new} for m in self.moved]
         if self.policy is not None:  # added only when set, so digests of workspaces without one are unchanged
             content["policy"] = self.policy.model_dump(mode="json")
-        return content_hash_of_many(content, separators=SPACED)  # (content_hash's value, a column at a time)
+        return content_hash(content, separators=SPACED)
 
 
 def _secret_fields(settings: BaseModel) -> set[str]:

@@ -136,9 +136,9 @@ class _Loader:
             self.diagnostics, self.plugins = [], {}  # anything the cache could not vouch for: load cold
         workspace = self._load_cold(root, files, contents)
         content = _cache_content(workspace, self.raw_providers, self.raw_state) if self.cacheable else None
-        if content is not None:  # the config digest: a function of what the cache key covers (files,
-            # referenced values, program), computed once the campaigns' values share what they repeat
-            workspace.known_digest = write_cache(root, key, content, workspace.digest)
+        if content is not None:
+            write_cache(root, key, content)
+            workspace.known_digest = content["digest"]  # (computed for the cache just now)
         return workspace
 
     def _read(self, file: Path) -> bytes:
@@ -685,7 +685,8 @@ def _cache_content(workspace: Workspace, raw_providers: dict[str, list[Any]],
             checked.add(campaign.model_type)
             if campaign.model_type.model_validate(campaign.desired).declared() != campaign.desired:
                 return None
-    return {"providers": raw_providers, "state": raw_state, "campaigns": campaigns}
+    # the config digest: a function of what the cache key covers (files, referenced values, program)
+    return {"providers": raw_providers, "state": raw_state, "campaigns": campaigns, "digest": workspace.digest()}
 
 
 def _expects_text(item: Any) -> bool:
