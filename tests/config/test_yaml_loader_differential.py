@@ -4,6 +4,8 @@ pure-Python SafeLoader builds: YAML 1.1 typing included (issue 12, cold load).""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from provisioner.config.yamlmarks import (
     _NotPlain,
     load_yaml_text,
 )
+from tests.conftest import Platforms, cli, quickstart_providers
 
 CORPUS = [
     # booleans, YAML 1.1 spellings (`no` is Norway's trap)
@@ -382,3 +385,45 @@ def test_marked_mappings_keep_their_marks_without_an_instance_dict() -> None:
 
     copied = copy.deepcopy(loaded)
     assert (copied == loaded and copied["a"].lines == {"b": 2} and copied["a"].line == 2)
+
+
+def _refuse(text: str) -> Any:
+    raise _NotPlain
+
+
+def test_plans_and_errors_through_the_cli_are_the_same_without_the_line_reader(
+        tmp_path: Path, platforms: Platforms, secret_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public surface: a cold plan's file, byte for byte, and a broken workspace's report (file,
+    line, field) are what the event builder and the full loader give when the line reader is off."""
+    from provisioner.config.cache import cache_path
+    from provisioner.config import yamlmarks
+
+    monkeypatch.setenv("PROVISIONER_NOW", "2030-02-01T00:00:00Z")
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "providers.yaml").write_text(quickstart_providers(platforms))
+    campaigns = "campaigns:\n" + "".join(
+        f"  sale-{n}:  # a comment\n    provider: topsort\n    name: 'Sale {n}'\n\n"
+        f"    budget: {{amount: {1000 + n}, type: daily}}\n    startDate: 2030-03-01T00:00:00Z\n"
+        f"    endDate: 2030-03-31T00:00:00Z\n    bids: [{{amount: 25, target: {{type: product, id: p_{n}}}}}]\n"
+        for n in range(4))
+    (root / "campaigns.yaml").write_text(campaigns)
+    assert cli("apply", str(root), "--auto-approve").exit_code == 0  # state, and its lineage, exist
+    campaigns = campaigns.replace("amount: 1001", "amount: 2001")  # an update among unchanged campaigns
+    (root / "campaigns.yaml").write_text(campaigns)
+    assert _load_simple_document(campaigns)  # (the line reader takes this file)
+
+    def outcomes() -> list[Any]:
+        shutil.rmtree(cache_path(root).parent, ignore_errors=True)
+        planned = cli("plan", str(root), "--out", str(tmp_path / "plan.json"))
+        (root / "broken.yaml").write_text("campaigns:\n  bad-1:\n    provider: topsort\n    name: [1, 2]\n"
+                                          "    budget: {amount: no, type: daily}\n  sale-0:\n    provider: topsort\n")
+        broken = cli("validate", str(root))
+        (root / "broken.yaml").unlink()
+        return [planned.exit_code, (tmp_path / "plan.json").read_bytes(), broken.exit_code, broken.output]
+
+    with_reader = outcomes()
+    monkeypatch.setattr(yamlmarks, "_load_simple_document", _refuse)
+    assert outcomes() == with_reader
+    assert with_reader[0] == 0 and b'"update"' in with_reader[1]
+    assert with_reader[2] == 1 and "broken.yaml:4" in with_reader[3] and "broken.yaml:5" in with_reader[3]
