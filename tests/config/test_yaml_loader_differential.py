@@ -395,8 +395,8 @@ def test_plans_and_errors_through_the_cli_are_the_same_without_the_line_reader(
         tmp_path: Path, platforms: Platforms, secret_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The public surface: a cold plan's file, byte for byte, and a broken workspace's report (file,
     line, field) are what the event builder and the full loader give when the line reader is off."""
-    from provisioner.config.cache import cache_path
     from provisioner.config import yamlmarks
+    from provisioner.config.cache import cache_path
 
     monkeypatch.setenv("PROVISIONER_NOW", "2030-02-01T00:00:00Z")
     root = tmp_path / "ws"
