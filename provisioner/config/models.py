@@ -171,7 +171,8 @@ class Workspace:
             content["moved"] = [{"from": m.old, "to": m.new} for m in self.moved]
         if self.policy is not None:  # added only when set, so digests of workspaces without one are unchanged
             content["policy"] = self.policy.model_dump(mode="json")
-        return content_hash(content, separators=SPACED)
+        # (acyclic: YAML's loader refuses a recursive alias, and validation builds fresh values)
+        return content_hash(content, separators=SPACED, acyclic=True)
 
 
 def _secret_fields(settings: BaseModel) -> set[str]:
