@@ -340,10 +340,12 @@ _MAX_KEY = 1000  # libyaml's simple keys end within 1024 characters; longer ones
 def _load_simple_document(text: str) -> Any:
     """The document read a line at a time, for the subset of YAML campaign files are written in:
     block mappings of plain keys, each `key: value` on one line, values plain, quoted (no escapes)
-    or flow collections on the same line, comments and blank lines. The same `MarkedDict`s, lines
+    or flow collections on the same line, block sequences of such values as a key's value (`- v`),
+    comments and blank lines. The same `MarkedDict`s, lines
     and YAML 1.1 scalars (through the resolver and constructors `_load_plain_document` uses) as the
-    other loaders; raises `_NotPlain` at anything else (a block sequence, a multi-line scalar, a
-    tab, an anchor, a tag, a duplicate key, ...), and the event builder then reads the text.
+    other loaders; raises `_NotPlain` at anything else (a mapping or null as a sequence item, a
+    multi-line scalar, a tab, an anchor, a tag, a duplicate key, ...), and the event builder then
+    reads the text.
     A campaign file repeats most of its lines (`    provider: x`, a shared budget): each distinct
     line is read once, and what it says is built again, fresh, wherever it is written."""
     plains: dict[str, Any] = {}  # plain text → its value (one object per distinct text in the file)
@@ -353,6 +355,8 @@ def _load_simple_document(text: str) -> Any:
     mappings: list[MarkedDict] = []  # ... and the mappings
     indent_now, mapping = -1, MarkedDict()
     waiting: Any = _BLANK  # the key of a `key:` with nothing after it (in `mapping`): a nested mapping or null
+    sequence: list[Any] | None = None  # the block sequence whose items are being read, at `sequence_indent`
+    sequence_indent = -1
     number = 0
     for line in text.split("\n"):
         number += 1
@@ -362,6 +366,18 @@ def _load_simple_document(text: str) -> Any:
         if parsed is _BLANK:
             continue
         indent, key, kind, value = parsed
+        if key is _ITEM:
+            if waiting is not _BLANK and indent >= indent_now:  # `key:`'s value: a block sequence (its
+                sequence = mapping[waiting] = []  # `-` may stand at the key's own indentation)
+                sequence_indent, waiting = indent, _BLANK
+            elif sequence is None or indent != sequence_indent:
+                raise _NotPlain
+            sequence.append(value if kind is _SCALAR else _build(value, number))
+            continue
+        if sequence is not None:  # the line after a sequence's last item
+            if indent > sequence_indent or (indent == sequence_indent and indent != indent_now):
+                raise _NotPlain  # more indented than the items, or a key among them
+            sequence = None
         if waiting is not _BLANK:  # (a key may be None: `null:`)
             if indent > indent_now:  # the nested mapping of `key:`
                 nested = MarkedDict()
@@ -407,6 +423,7 @@ def _load_simple_document(text: str) -> Any:
 _SCALAR_NODE = yaml.ScalarNode
 _BLANK: Any = object()  # a blank or comment line
 _SCALAR, _FLOW, _NOTHING_YET = "scalar", "flow", "nothing"  # what follows `key:` on its line
+_ITEM: Any = object()  # in place of the key: a line `- value`
 
 
 def _read_line(plains: dict[str, Any], line: str) -> Any:
@@ -417,6 +434,11 @@ def _read_line(plains: dict[str, Any], line: str) -> Any:
     content = line.lstrip(" ")
     if not content or content[0] == "#":
         return _BLANK
+    if content[0] == "-" and content[1:2] == " ":  # an item of a block sequence: `- value`
+        rest = content[2:].lstrip(" ")
+        if not rest or rest[0] == "#":
+            raise _NotPlain  # a null item, or a nested block: the event builder's
+        return (len(line) - len(content), _ITEM, *_line_value(plains, rest))
     colon = content.find(": ")
     if colon < 0:
         if content[-1] != ":":
@@ -430,6 +452,12 @@ def _read_line(plains: dict[str, Any], line: str) -> Any:
     key = plains[key_text] if key_text in plains else _plain(plains, key_text)
     if not rest or rest[0] == "#":
         return indent, key, _NOTHING_YET, None
+    return (indent, key, *_line_value(plains, rest))
+
+
+def _line_value(plains: dict[str, Any], rest: str) -> tuple[str, Any]:
+    """(kind, value) of the value that starts `rest` and ends its line: a scalar, or the recipe of
+    a flow collection (see `_build`)."""
     first = rest[0]
     if first == "{" or first == "[":
         try:
@@ -438,12 +466,12 @@ def _read_line(plains: dict[str, Any], line: str) -> Any:
             raise _NotPlain from None
         if _TRAILER.match(rest, end) is None:
             raise _NotPlain
-        return indent, key, _FLOW, recipe
+        return _FLOW, recipe
     if first == '"' or first == "'":
         quoted = (_DOUBLE_QUOTED if first == '"' else _SINGLE_QUOTED).match(rest)
         if quoted is None or _TRAILER.match(rest, quoted.end()) is None:
             raise _NotPlain
-        return indent, key, _SCALAR, quoted[1] if first == '"' else quoted[1].replace("''", "'")
+        return _SCALAR, quoted[1] if first == '"' else quoted[1].replace("''", "'")
     if "#" in rest:  # a comment (after a space, else `#` is text: the event builder's)
         rest = rest.partition(" #")[0]
         if "#" in rest:
@@ -451,7 +479,7 @@ def _read_line(plains: dict[str, Any], line: str) -> Any:
     text = rest.rstrip(" ")
     if _BLOCK_PLAIN.fullmatch(text) is None:
         raise _NotPlain
-    return indent, key, _SCALAR, plains[text] if text in plains else _plain(plains, text)
+    return _SCALAR, plains[text] if text in plains else _plain(plains, text)
 
 
 def _plain(plains: dict[str, Any], text: str) -> Any:

@@ -238,9 +238,13 @@ SIMPLE = [
     "url: {href: http://example.com:8080/path}\nlist: [http://a.b/c, d]\n",
     "a: b #c\n", "a: [{b: 1}, [c]]\n",
     "null:\n  a: 1\nb:\n  x~: 2\n",  # a key that is None, with a nested mapping
+    # block sequences of one-line values, their `-` at the key's indentation or further in
+    "a:\n- 1\n- 2\n", "a:\n  - 1\n", "bids:\n  - {amount: 25, target: {type: product, id: p_1}}\n\n"
+    "  # between\n  - [yes, no]  # c\n  - 'q'\nname: x\nnext:\n- \"d\"\n-   spaced\n",
+    "a:\n  b:\n    - x\n  c:\n  - y\nd: 1\n",
 ]
 NOT_SIMPLE = [
-    "a:\n- 1\n- 2\n", "a:\n  - 1\n", "a: |\n  text\n", "a: b\n  continued\n", "a: \"esc\\n\"\n",
+    "a: |\n  text\n", "a: b\n  continued\n", "a: \"esc\\n\"\n",
     "a: 'multi\n  line'\n", "a: {b: 1,\n  c: 2}\n", "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: ! 12\n",
     "a:\tb\n", "a: 1\r\nb: 2\r\n", "\ufeffa: 1\n", "a: b\u2028c\n", "a: \U0001f600\n", "---\na: 1\n",
     "a: 1\n...\n", "%YAML 1.1\n---\na: 1\n", "a: b: c\n", "a: b:\n", "a:b\n", "a : b\n",
@@ -248,7 +252,10 @@ NOT_SIMPLE = [
     "a: [1]x\n", "a: {b: 1}#c\n", "a: \"x\"y\n", "<<: {a: 1}\n", "a: <<\n", "a: =\n", "a: ?x\n", "a: - x\n",
     "a: @x\n", "a: `x\n", "a: %x\n", "a: 1\na: 2\n", "a: {b: 1, b: 2}\n", "a: 1\n b: 2\n", "  a: 1\nb: 2\n",
     "a:\n    b: 1\n  c: 2\n", "? a\n: b\n", "\"a\": 1\n", "", "# only\n", "just text\n",
-    "a: {b: [1, 2}]\n", "a: 'x\n", "a: x\t\n", "a: \x7f\n", "k" * 1100 + ": long key\n", "a: [1, 2\n",
+    "a: {b: [1, 2}]\n", "a:\n- b: 1\n", "a:\n-\n  - x\n", "a:\n  - x\n   - y\n", "a:\n  - x\n  b: 1\n",
+    "- a\n", "a:\n  - x\n    y\n", "a: 1\n- x\n", "a:\n  - - x\n", "a:\n  -\n", "a:\n  - # c\n",
+    "a:\n  b: 1\n - x\n", "a:\n  - x\n- y\n", "a:\n  - x\n    b: 1\n", "a:\n  - a: b\n",
+    "a: 'x\n", "a: x\t\n", "a: \x7f\n", "k" * 1100 + ": long key\n", "a: [1, 2\n",
 ]
 
 
@@ -342,7 +349,14 @@ def _random_document(rng: Any) -> str:
         key = rng.choice(keys)
         pad = " " * max(indent, 0)
         kind = rng.random()
-        if kind < 0.2 and len(depth_indents) < 5:
+        if kind < 0.1:  # a block sequence as the value
+            lines.append(f"{pad}{key}:{rng.choice(['', '', ' # c'])}")
+            at = " " * max(0, indent + rng.choice([0, 2, 2, 4] if rng.random() >= odd else [-1, 1, 3]))
+            for _ in range(rng.randint(1, 3)):
+                item = rng.choice(scalars + flows) if rng.random() >= odd else rng.choice(
+                    ["", "# c", "- x", "a: b", "a:", "{a: 1}: b", "\"a\": b", "x\n" + at + "  y"])
+                lines.append(f"{at}-{rng.choice([' ', ' ', '  '])}{item}")
+        elif kind < 0.25 and len(depth_indents) < 5:
             lines.append(f"{pad}{key}:{rng.choice(['', '', '  ', ' # c'])}")
             depth_indents.append(indent + rng.choice([2, 2, 2, 1, 4]))
         elif kind < 0.65:
@@ -360,7 +374,7 @@ def test_random_documents_load_exactly_as_the_full_loader_loads_them() -> None:
     import random
 
     rng = random.Random(12)
-    taken = 0
+    taken = with_items = 0
     for _ in range(3000):
         text = _random_document(rng)
         expected = _outcome(_load_with_full_loader, text)
@@ -370,9 +384,11 @@ def test_random_documents_load_exactly_as_the_full_loader_loads_them() -> None:
             pass
         else:
             taken += 1
+            with_items += "\n-" in text or "\n  -" in text
             assert _shape(built) == expected, text
         assert _outcome(lambda t: load_yaml_text(t.encode()), text) == expected, text
-    assert taken > 1000  # the line reader took a good share (else this tests the other loaders only)
+    assert with_items > 100  # (block sequences among them)
+    assert taken > 800  # the line reader took a good share (else this tests the other loaders only)
 
 
 def test_marked_mappings_keep_their_marks_without_an_instance_dict() -> None:
