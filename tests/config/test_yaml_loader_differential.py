@@ -259,6 +259,42 @@ NOT_SIMPLE = [
 ]
 
 
+EDGES = [  # hand-written: colons, `#`, flow commas, YAML 1.1 numbers, dates and booleans as keys
+    # and values, indentation the reader must refuse; taken or not, each loads as the full loader loads it
+    'a: b, c\n', 'a: x "y"\n', 'a: x%y\n', 'a: x !y &z *w\n', 'a: x\\y\n', 'a: a:b\n', 'a: {b: c:d}\n',
+    'a: {url: http://x.com/a?b=c&d=e}\n', 'a: [x,y]\n', 'a: [x ,y]\n', 'a: {b: 1 , c: 2}\n', 'a: [a b, c]\n',
+    'a: [-1, -x, -.5, .5]\n', 'a:\n- x\nb: 1\n', 'a:\n  b:\n  - x\n  c: 1\n', 'a:\n  - 1\n  - 2\nd: 3\n',
+    "a: 'x # y'\n", 'a: "x # y"\n', 'a: x #c\n', 'a: x  #c  \n', "a: ''\n", 'a: ""\n', "a: 'it''s'\n", 'a: ~\n',
+    'a: null\n', 'null: 1\nb: 2\n', '~: 1\n', '1: a\n2.5: b\n2030-01-01: c\ntrue: d\n',
+    'a: 0x1F\nb: 0o17\nc: 017\nd: 1_000\ne: 1e3\nf: 1.0e+3\ng: .inf\nh: -.Inf\ni: .NaN\nj: +12\n'
+    'k: 190:20:30\nl: 2030-04-01\nm: 2030-04-01T00:00:00Z\nn: 2001-12-14 21:59:43.10 -5\no: yes\n'
+    'p: No\nq: ON\nr: off\ns: y\nt: 0b101\nu: -0\nv: 08\nw: 09.5\nx: 1.\ny: ._\nz: +.5\n',
+    'a: é\nb: 日本\nc: x ü y\n', '  a: 1\n  b: 2\n', 'a:\n    b: 1\n    c:\n      d: 2\ne: 3\n',
+    'a: [1, [2, [3, {x: y}]], {}]\n', 'a: {b: {c: {d: [1]}}}\n', 'x: -\n', 'x: - a\n', 'x: --a\n', 'x: a - b\n',
+    "x: 'a'  # c\n", 'x: "a\\"b"\n', 'x: [a, "b", \'c\'\'d\', {e: "f"}]\n', 'a: 1\nb:\nc: 2\n',
+    'a:\nb:\n  c:\nd:\n', 'a: 3 \n', 'a:  3\n', 'a: 12:30\n', 'a: 1:2:3.5\n', 'a: 2002-12-14t21:59:43.10-05:00\n',
+    'a: {b: 2030-01-01, c: 1:30}\n', 'a: [yes, no, on, off, ~, null, Null, NULL, true]\n', 'a: x:y:z\n',
+    'a: x:/y\n', 'a: [x:y]\n', 'a: {x: y:z}\n', 'a: - \n', 'key with spaces: v\n', 'k-1_x: v\n',
+    "a:\n- [1, 2]\n- {x: 1}\n- 'q'\n- 3\n", 'a:\n  - x  # c\n  # comment line\n  - y\n',
+    'a:\n  - x\n\n  - y\nb: 2\n', 'a: b\n# c\n  # c2\nd: e\n', 'a:\n  # comment\n  b: 1\n', 'a: 1\na2: !!str 1\n',
+    'a: -1e3\n', 'a: 6.8523015e+5\n', 'a: 685.230_15e+03\n', 'a: 685_230.15\n', 'a: 1__0\n', 'a: 0.\n',
+    'a: -.5e-3\n', 'a: 190:20:30.15\n', 'a: 0x_1A\n', 'a: 0b1_0\n', 'a: +0b1\n', 'a: -0x1F\n', 'a: 0\n', 'a: 00\n',
+    'a: 0o\n', 'a: 2030-1-1\n', 'a: 2030-01-01 \n', 'a: 2030-01-01T00:00:00.123456789Z\n',
+    'a: 2030-01-01   10:00:00\n', 'a: 2030-01-01T10:00:00+05:30\n', 'a: 2030-01-01t10:00:00 +05\n',
+    'on: 1\noff: 2\ny: 3\nn: 4\n', '1e3: x\n1.5e3: y\n', "a: 'x'y'\n", 'a: "x"y"\n', 'a: x: y\n', 'a: [a, b]: c\n',
+    'a: {b: 1}: c\n', 'a: x # c # d\n', 'a: "x" # c\nb: \'y\'#c\n', 'a:\n  - x\n - y\n',
+    'a:\n  b:\n    - x\n  c: 1\n', 'a:\n  b: 1\n  b: 2\n', 'a: {b: 1, b: 2}\n', 'a: {1: x, 1.0: y}\n',
+    'a: [1, 2, ]\n', 'a: {b: 1, }\n', 'a: [ ]\n', 'a: { }\n', 'a: [  1  ,  2  ]\n', 'a: {  b:  1  }\n',
+    'a: {b:  {c:   d}}\n', 'a: x,y\n', 'a: [x y z]\n', 'a: {b c: d e}\n', 'a: _x\n', '_a: 1\n', '0a: 1\n',
+    '-a: 1\n', 'a.b: 1\n', 'a/b: 1\n', 'a@b: 1\n', 'a!b: 1\n', 'a&b: 1\n', 'a*b: 1\n', 'a|b: 1\n', 'a>b: 1\n',
+    "a'b: 1\n", 'a"b: 1\n', 'a?b: 1\n', 'a%b: 1\n', 'a=b: 1\n', 'a: =b\n', 'a: b=\n', 'a: <<\n', 'a: x<<y\n',
+    'a: {<<: x}\n', 'a: [<<]\n', 'a: .\n', 'a: ..\n', 'a: ...\n', 'a: ---\n', 'a: -- -\n', 'a: 2030-04-01 # date\n',
+    "a: [2030-04-01, '2030-04-01']\n", 'a: "2030-04-01"\n', 'a: TRUE\nb: True\nc: tRUE\n',
+    'a: Yes\nb: YES\nc: yES\n', 'a: [.inf, -.inf, +.inf, .nan, .NAN, .Inf]\n', 'a: 1,000\n', 'a: 1,000.5\n',
+    'a: +1_2\n', 'a: 3.14e\n', 'a: 1e+3\n', 'a: 1.0e3\n', 'a: 1.0E+3\n', 'a: 12e03\n',
+]
+
+
 @pytest.mark.parametrize("text", SIMPLE)
 def test_the_line_reader_builds_what_the_full_loader_builds(text: str) -> None:
     built = _load_simple_document(text)  # raises if the line reader refused: it must take these
@@ -266,7 +302,7 @@ def test_the_line_reader_builds_what_the_full_loader_builds(text: str) -> None:
     assert _shape(load_yaml_text(text.encode())) == _shape(built)
 
 
-@pytest.mark.parametrize("text", NOT_SIMPLE + NOT_PLAIN + CORPUS)
+@pytest.mark.parametrize("text", NOT_SIMPLE + NOT_PLAIN + CORPUS + EDGES)
 def test_what_the_line_reader_does_not_take_loads_as_before(text: str) -> None:
     try:
         built = _load_simple_document(text)
@@ -275,6 +311,19 @@ def test_what_the_line_reader_does_not_take_loads_as_before(text: str) -> None:
     else:  # it took it: exactly what the full loader builds
         assert _shape(built) == _outcome(_load_with_full_loader, text)
     assert _outcome(lambda t: load_yaml_text(t.encode()), text) == _outcome(_load_with_full_loader, text)
+
+
+def test_the_edge_cases_exercise_the_line_reader() -> None:
+    """Most of EDGES are in the line reader's subset, so the comparison above checks what it builds
+    (not only that it hands the rest on)."""
+    taken = 0
+    for text in EDGES:
+        try:
+            _load_simple_document(text)
+        except _NotPlain:
+            continue
+        taken += 1
+    assert taken >= 100, taken
 
 
 def test_repeated_lines_build_fresh_collections_with_their_own_lines() -> None:
