@@ -222,6 +222,16 @@ _PLAIN_SCALARS = {tag: _MarkedLoader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:timestamp")}
 
 
+def _typed(tag: str, text: str) -> Any:
+    """The value of an implicitly typed scalar other than str (null, bool, int, float, timestamp),
+    built by the safe loader's own constructor (none of them reads a mark or the style); raises
+    `_NotPlain` for `<<`, `=` or a tag some code registered: the full loader's."""
+    construct = _PLAIN_SCALARS.get(tag)
+    if construct is None:
+        raise _NotPlain
+    return construct(_SCALAR_CONSTRUCTOR, yaml.ScalarNode(tag, text, None, None, style=""))
+
+
 _UNBOUND: Any = None  # what `_load_plain_document` leaves in its recursive function's closure cell
 
 
@@ -251,11 +261,7 @@ def _load_plain_document(text: str) -> Any:
             return value
         if (tag, value) in built:
             return built[(tag, value)]
-        construct = _PLAIN_SCALARS.get(tag)
-        if construct is None:  # `<<`, `=` (or a tag some code registered): the full loader
-            raise _NotPlain
-        result = built[(tag, value)] = construct(_SCALAR_CONSTRUCTOR, scalar_node(tag, value, event.start_mark,
-                                                                          event.end_mark, style=event.style))
+        result = built[(tag, value)] = _typed(tag, value)
         return result
 
     def node(event: Any) -> Any:
@@ -487,14 +493,7 @@ def _plain(plains: dict[str, Any], text: str) -> Any:
     if ":" in text and _ODD_COLON.search(text) is not None:
         raise _NotPlain
     tag = _RESOLVER.resolve(_SCALAR_NODE, text, (True, False))
-    if tag == _STR_TAG:
-        result: Any = text
-    else:
-        construct = _PLAIN_SCALARS.get(tag)
-        if construct is None:  # `<<`, `=`: the full loader
-            raise _NotPlain
-        result = construct(_SCALAR_CONSTRUCTOR, _SCALAR_NODE(tag, text, None, None, style=""))
-    plains[text] = result
+    result = plains[text] = text if tag == _STR_TAG else _typed(tag, text)
     return result
 
 
